@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: MIT
+#include <stdio.h>
+int main(void)
+{
+	return 1;
+}

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+/* File-descriptor backend of struct erofs_io, plus a fault-injecting wrapper. */
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "erofs/io.h"
+
+static int fd_pread(struct erofs_io *io, void *buf, size_t len, erofs_off_t pos)
+{
+	char *p = buf;
+
+	if (pos > io->size || len > io->size - pos)
+		return -EIO;
+	while (len) {
+		ssize_t n = pread(io->fd, p, len, io->offset + pos);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		pos += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int fd_pwrite(struct erofs_io *io, const void *buf, size_t len,
+		     erofs_off_t pos)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(io->fd, p, len, io->offset + pos);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -ENOSPC;
+		p += n;
+		pos += n;
+		len -= n;
+	}
+	if (pos > io->size)
+		io->size = pos;
+	return 0;
+}
+
+static int fd_truncate(struct erofs_io *io, erofs_off_t size)
+{
+	if (ftruncate(io->fd, io->offset + size))
+		return -errno;
+	io->size = size;
+	return 0;
+}
+
+static int fd_sync(struct erofs_io *io)
+{
+	return fsync(io->fd) ? -errno : 0;
+}
+
+static void fd_close(struct erofs_io *io)
+{
+	if (io->fd >= 0)
+		close(io->fd);
+	io->fd = -1;
+}
+
+static const struct erofs_io_ops erofs_fd_ops = {
+	.pread = fd_pread,
+	.pwrite = fd_pwrite,
+	.truncate = fd_truncate,
+	.sync = fd_sync,
+	.close = fd_close,
+};
+
+int erofs_io_open_ro(struct erofs_io *io, const char *path, erofs_off_t offset)
+{
+	struct stat st;
+	uint64_t size;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto out_close;
+	}
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, &size)) {
+			err = -errno;
+			goto out_close;
+		}
+	} else if (S_ISREG(st.st_mode)) {
+		size = st.st_size;
+	} else {
+		err = -EINVAL;
+		goto out_close;
+	}
+	if (offset > size) {
+		err = -EINVAL;
+		goto out_close;
+	}
+	memset(io, 0, sizeof(*io));
+	io->ops = &erofs_fd_ops;
+	io->fd = fd;
+	io->offset = offset;
+	io->size = size - offset;
+	return 0;
+out_close:
+	close(fd);
+	return err;
+}
+
+int erofs_io_init_fd(struct erofs_io *io, int fd)
+{
+	memset(io, 0, sizeof(*io));
+	io->ops = &erofs_fd_ops;
+	io->fd = fd;
+	return 0;
+}
+
+/*
+ * Fault injection for tests: EROFS_FAULT="OP:N:ERR" makes the Nth call of
+ * OP (read, write, truncate, sync) fail with ERR (EIO, ENOSPC) or, with
+ * ERR "short", perform only half of a write and report ENOSPC as a full
+ * disk would.
+ */
+struct erofs_fault {
+	const struct erofs_io_ops *inner;
+	char op[16];
+	long nth;
+	int err;	/* positive errno, or 0 for "short" */
+	long count;
+};
+
+static int fault_hit(struct erofs_io *io, const char *op)
+{
+	struct erofs_fault *f = io->priv;
+
+	if (strcmp(f->op, op))
+		return 0;
+	return ++f->count == f->nth;
+}
+
+static int fault_pread(struct erofs_io *io, void *buf, size_t len,
+		       erofs_off_t pos)
+{
+	struct erofs_fault *f = io->priv;
+
+	if (fault_hit(io, "read"))
+		return f->err ? -f->err : -EIO;
+	return f->inner->pread(io, buf, len, pos);
+}
+
+static int fault_pwrite(struct erofs_io *io, const void *buf, size_t len,
+			erofs_off_t pos)
+{
+	struct erofs_fault *f = io->priv;
+
+	if (fault_hit(io, "write")) {
+		if (!f->err) {
+			int err = f->inner->pwrite(io, buf, len / 2, pos);
+
+			return err ? err : -ENOSPC;
+		}
+		return -f->err;
+	}
+	return f->inner->pwrite(io, buf, len, pos);
+}
+
+static int fault_truncate(struct erofs_io *io, erofs_off_t size)
+{
+	struct erofs_fault *f = io->priv;
+
+	if (fault_hit(io, "truncate"))
+		return f->err ? -f->err : -EIO;
+	return f->inner->truncate(io, size);
+}
+
+static int fault_sync(struct erofs_io *io)
+{
+	struct erofs_fault *f = io->priv;
+
+	if (fault_hit(io, "sync"))
+		return f->err ? -f->err : -EIO;
+	return f->inner->sync(io);
+}
+
+static void fault_close(struct erofs_io *io)
+{
+	struct erofs_fault *f = io->priv;
+
+	f->inner->close(io);
+	free(f);
+	io->priv = NULL;
+}
+
+static const struct erofs_io_ops erofs_fault_ops = {
+	.pread = fault_pread,
+	.pwrite = fault_pwrite,
+	.truncate = fault_truncate,
+	.sync = fault_sync,
+	.close = fault_close,
+};
+
+int erofs_io_fault_wrap(struct erofs_io *io)
+{
+	const char *spec = getenv("EROFS_FAULT");
+	struct erofs_fault *f;
+	char errname[16];
+
+	if (!spec || !*spec)
+		return 0;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	if (sscanf(spec, "%15[a-z]:%ld:%15s", f->op, &f->nth, errname) != 3 ||
+	    f->nth < 1) {
+		free(f);
+		return -EINVAL;
+	}
+	if (!strcmp(errname, "ENOSPC"))
+		f->err = ENOSPC;
+	else if (!strcmp(errname, "short"))
+		f->err = 0;
+	else
+		f->err = EIO;
+	f->inner = io->ops;
+	io->priv = f;
+	io->ops = &erofs_fault_ops;
+	return 0;
+}
