@@ -3,7 +3,8 @@
  * EROFS on-disk format: the structures the Linux kernel reads, nothing else.
  *
  * Every multi-byte field is little-endian on disk whatever the host; use the
- * erofs_le*/erofs_cpu_to_le* helpers from <erofs/defs.h> to touch them.
+ * erofs_le16() / erofs_cpu_to_le16() family from <erofs/defs.h>
+ * to touch them.
  * Sizes are pinned by _Static_assert at the bottom of this file.
  */
 #ifndef EROFS_FS_H

@@ -1,6 +1,163 @@
 // SPDX-License-Identifier: MIT
+/* mkfs.erofs: scan SOURCE, build the image beside DEST, rename on success. */
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "erofs/build.h"
+#include "erofs/print.h"
+#include "options.h"
+
+/* The temporary image, removed if we die before renaming it into place. */
+static char *mkfs_tmp_path;
+
+static void mkfs_on_signal(int sig)
 {
-	return 1;
+	if (mkfs_tmp_path)
+		unlink(mkfs_tmp_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void mkfs_trap_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
+	struct sigaction sa = { .sa_handler = mkfs_on_signal };
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* Create ".NAME.XXXXXX" in DEST's directory; returns an fd or -errno. */
+static int mkfs_create_tmp(const char *dest)
+{
+	char *d1 = strdup(dest), *d2 = strdup(dest);
+	int fd = -ENOMEM;
+
+	if (d1 && d2) {
+		const char *dir = dirname(d1), *base = basename(d2);
+		size_t len = strlen(dir) + strlen(base) + 16;
+
+		mkfs_tmp_path = malloc(len);
+		if (mkfs_tmp_path) {
+			snprintf(mkfs_tmp_path, len, "%s/.%s.XXXXXX", dir, base);
+			fd = mkostemp(mkfs_tmp_path, O_CLOEXEC);
+			if (fd < 0) {
+				fd = -errno;
+				free(mkfs_tmp_path);
+				mkfs_tmp_path = NULL;
+			}
+		}
+	}
+	free(d1);
+	free(d2);
+	return fd;
+}
+
+static int mkfs_run(struct mkfs_options *o)
+{
+	struct erofs_build_stats stats = { 0 };
+	struct erofs_tree tree;
+	struct erofs_io io;
+	struct timespec t0, t1;
+	struct stat st;
+	bool to_device = false;
+	int fd, err;
+	mode_t mask;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!stat(o->dest, &st)) {
+		if (S_ISDIR(st.st_mode)) {
+			erofs_err("%s: is a directory", o->dest);
+			return -EISDIR;
+		}
+		to_device = S_ISBLK(st.st_mode);
+		/* an old image inside SOURCE is never packed into the new one */
+		o->tree.skip_dev = st.st_dev;
+		o->tree.skip_ino = st.st_ino;
+		o->tree.have_skip = true;
+	}
+	err = erofs_tree_build(&tree, o->src, &o->tree);
+	if (err)
+		return err;
+
+	if (to_device) {
+		fd = open(o->dest, O_WRONLY | O_CLOEXEC);
+		fd = fd < 0 ? -errno : fd;
+	} else {
+		fd = mkfs_create_tmp(o->dest);
+	}
+	if (fd < 0) {
+		erofs_err("%s: %s", o->dest, strerror(-fd));
+		err = fd;
+		goto out_tree;
+	}
+	erofs_io_init_fd(&io, fd);
+	err = erofs_io_fault_wrap(&io);
+	if (err) {
+		erofs_err("EROFS_FAULT: invalid fault specification");
+		erofs_io_close(&io);
+		goto out_unlink;
+	}
+	o->build.progress = !o->quiet && isatty(STDERR_FILENO) &&
+			    erofs_msg_level >= EROFS_MSG_INFO;
+	err = erofs_build_image(&io, &tree, &o->build, &stats);
+	if (!err) {
+		err = io.ops->sync(&io);
+		if (err)
+			erofs_err("%s: %s", o->dest, strerror(-err));
+	}
+	if (!err && !to_device) {
+		/* a new file gets the usual permissions, not mkstemp's 0600 */
+		mask = umask(0);
+		umask(mask);
+		if (fchmod(io.fd, 0666 & ~mask)) {
+			err = -errno;
+			erofs_err("%s: %s", o->dest, strerror(errno));
+		}
+	}
+	erofs_io_close(&io);
+	if (!err && !to_device && rename(mkfs_tmp_path, o->dest)) {
+		err = -errno;
+		erofs_err("%s: %s", o->dest, strerror(errno));
+	}
+	if (!err) {
+		free(mkfs_tmp_path);
+		mkfs_tmp_path = NULL;
+	}
+out_unlink:
+	if (mkfs_tmp_path) {
+		unlink(mkfs_tmp_path);
+		free(mkfs_tmp_path);
+		mkfs_tmp_path = NULL;
+	}
+out_tree:
+	erofs_tree_free(&tree);
+	if (!err && !o->quiet) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		erofs_info("%s: %llu inodes, %llu blocks of %u bytes (%llu bytes), %.2f s",
+			   o->dest, (unsigned long long)stats.inodes,
+			   (unsigned long long)stats.blocks, 1u << o->build.blkszbits,
+			   (unsigned long long)stats.blocks << o->build.blkszbits,
+			   (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct mkfs_options o;
+	int err;
+
+	erofs_progname = "mkfs.erofs";
+	mkfs_parse_options(argc, argv, &o);
+	mkfs_trap_signals();
+	err = mkfs_run(&o);
+	mkfs_free_options(&o);
+	return err ? 1 : 0;
 }

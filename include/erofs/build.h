@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Lay out an in-memory tree and write it as an image through the bman. */
+#ifndef EROFS_BUILD_H
+#define EROFS_BUILD_H
+
+#include "erofs/io.h"
+#include "erofs/tree.h"
+
+struct erofs_build_opts {
+	unsigned int blkszbits;
+	int64_t build_time;
+	uint32_t build_time_nsec;
+	uint8_t uuid[16];
+	char label[16];		/* NUL-terminated */
+	bool progress;		/* a live progress line on stderr */
+	const char *image_name;	/* named in messages about writing the image */
+};
+
+struct erofs_build_stats {
+	uint64_t inodes;
+	uint64_t blocks;
+	uint64_t meta_blocks;
+	uint64_t data_bytes;
+};
+
+/*
+ * Write @tree as a complete image to @io (an empty file).  Returns 0 or
+ * -errno after printing one "path: reason" message.
+ */
+int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
+		      const struct erofs_build_opts *opts,
+		      struct erofs_build_stats *stats);
+
+#endif

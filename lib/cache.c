@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+#include <string.h>
+#include "erofs_fs.h"
+#include "erofs/cache.h"
+
+#define EROFS_META_WINDOW	(1u << 20)
+
+int erofs_bman_init(struct erofs_bman *bm, struct erofs_io *io,
+		    unsigned int blkszbits)
+{
+	memset(bm, 0, sizeof(*bm));
+	bm->io = io;
+	bm->blkszbits = blkszbits;
+	bm->meta_cursor = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE;
+	bm->win = malloc(EROFS_META_WINDOW);
+	return bm->win ? 0 : -ENOMEM;
+}
+
+void erofs_bman_exit(struct erofs_bman *bm)
+{
+	free(bm->win);
+	bm->win = NULL;
+}
+
+erofs_off_t erofs_bman_alloc_meta(struct erofs_bman *bm, uint32_t size,
+				  uint32_t keep)
+{
+	const erofs_off_t blksz = 1ull << bm->blkszbits;
+	erofs_off_t pos = EROFS_ROUND_UP(bm->meta_cursor, EROFS_ISLOT_SIZE);
+
+	if (keep <= blksz && (pos % blksz) + keep > blksz)
+		pos = EROFS_ROUND_UP(pos, blksz);
+	bm->meta_cursor = pos + size;
+	return pos;
+}
+
+void erofs_bman_seal_meta(struct erofs_bman *bm)
+{
+	bm->data_cursor = EROFS_DIV_ROUND_UP(bm->meta_cursor,
+					     1ull << bm->blkszbits);
+}
+
+uint64_t erofs_bman_alloc_data(struct erofs_bman *bm, uint64_t nblocks)
+{
+	uint64_t blk = bm->data_cursor;
+
+	bm->data_cursor += nblocks;
+	return blk;
+}
+
+int erofs_bman_flush(struct erofs_bman *bm)
+{
+	int err = 0;
+
+	if (bm->win_len)
+		err = erofs_io_write(bm->io, bm->win, bm->win_len, bm->win_start);
+	bm->win_start += bm->win_len;
+	bm->win_len = 0;
+	return err;
+}
+
+int erofs_bman_write_meta(struct erofs_bman *bm, erofs_off_t pos,
+			  const void *buf, size_t len)
+{
+	int err;
+
+	/* Behind the window or too big for it: write straight through. */
+	if (pos < bm->win_start || len > EROFS_META_WINDOW)
+		return erofs_io_write(bm->io, buf, len, pos);
+	if (pos + len > bm->win_start + EROFS_META_WINDOW ||
+	    pos > bm->win_start + bm->win_len) {
+		err = erofs_bman_flush(bm);
+		if (err)
+			return err;
+		bm->win_start = pos;
+	}
+	memcpy(bm->win + (pos - bm->win_start), buf, len);
+	if (pos + len - bm->win_start > bm->win_len)
+		bm->win_len = pos + len - bm->win_start;
+	return 0;
+}
+
+int erofs_bman_write_data(struct erofs_bman *bm, erofs_off_t pos,
+			  const void *buf, size_t len)
+{
+	return erofs_io_write(bm->io, buf, len, pos);
+}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "erofs_fs.h"
+#include "erofs/dir_write.h"
+
+uint8_t erofs_mode_to_ftype(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:	return EROFS_FT_REG_FILE;
+	case S_IFDIR:	return EROFS_FT_DIR;
+	case S_IFCHR:	return EROFS_FT_CHRDEV;
+	case S_IFBLK:	return EROFS_FT_BLKDEV;
+	case S_IFIFO:	return EROFS_FT_FIFO;
+	case S_IFSOCK:	return EROFS_FT_SOCK;
+	case S_IFLNK:	return EROFS_FT_SYMLINK;
+	}
+	return EROFS_FT_UNKNOWN;
+}
+
+struct erofs_dir_entry *erofs_dir_entries(struct erofs_node *dir)
+{
+	/* "." sorts before "..": merge both into the sorted children. */
+	const struct erofs_dir_entry dots[2] = {
+		{ ".", 1, dir }, { "..", 2, dir->parent },
+	};
+	struct erofs_dir_entry *ents = malloc((dir->nchildren + 2) * sizeof(*ents));
+	uint32_t c = 0, d = 0, n = 0;
+
+	if (!ents)
+		return NULL;
+	while (c < dir->nchildren || d < 2) {
+		const struct erofs_dentry *ch = &dir->children[c];
+
+		if (d < 2 && (c >= dir->nchildren ||
+			      erofs_name_cmp(dots[d].name, dots[d].namelen,
+					     ch->name, ch->namelen) < 0)) {
+			ents[n++] = dots[d++];
+		} else {
+			ents[n].name = ch->name;
+			ents[n].namelen = ch->namelen;
+			ents[n].node = ch->node;
+			n++;
+			c++;
+		}
+	}
+	return ents;
+}
+
+/* Entries pack into a block while their dirents and names fit. */
+static uint32_t block_end(const struct erofs_dir_entry *ents, uint32_t i,
+			  uint32_t n, uint32_t blksz, uint32_t *used)
+{
+	*used = 0;
+	for (; i < n; i++) {
+		uint32_t need = sizeof(struct erofs_dirent) + ents[i].namelen;
+
+		if (*used + need > blksz)
+			break;
+		*used += need;
+	}
+	return i;
+}
+
+uint64_t erofs_dir_size(const struct erofs_dir_entry *ents, uint32_t n,
+			unsigned int blkszbits)
+{
+	const uint32_t blksz = 1u << blkszbits;
+	uint64_t size = 0;
+	uint32_t i = 0, used = 0;
+
+	while (i < n) {
+		if (size || i)
+			size += blksz;
+		i = block_end(ents, i, n, blksz, &used);
+	}
+	return size + used;
+}
+
+void erofs_dir_fill(const struct erofs_dir_entry *ents, uint32_t n,
+		    unsigned int blkszbits, uint8_t *buf)
+{
+	const uint32_t blksz = 1u << blkszbits;
+	uint32_t i = 0, used;
+
+	while (i < n) {
+		uint32_t end = block_end(ents, i, n, blksz, &used);
+		uint32_t nameoff = (end - i) * sizeof(struct erofs_dirent);
+		struct erofs_dirent *de = (struct erofs_dirent *)buf;
+
+		for (uint32_t k = i; k < end; k++, de++) {
+			de->nid = erofs_cpu_to_le64(ents[k].node->nid);
+			de->nameoff = erofs_cpu_to_le16(nameoff);
+			de->file_type = erofs_mode_to_ftype(ents[k].node->mode);
+			de->reserved = 0;
+			memcpy(buf + nameoff, ents[k].name, ents[k].namelen);
+			nameoff += ents[k].namelen;
+		}
+		i = end;
+		buf += blksz;
+	}
+}

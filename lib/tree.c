@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Source directory -> in-memory tree.  The walk is breadth-first with every
+ * directory's entries sorted, so the node order (and so the image) does not
+ * depend on readdir order or on where the tree lies.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "erofs_fs.h"
+#include "erofs/print.h"
+#include "erofs/tree.h"
+
+/* Above this many chunks a sparse file's map grows its chunk size instead. */
+#define EROFS_MAX_CHUNKS	65536
+
+int erofs_name_cmp(const char *a, unsigned int alen,
+		   const char *b, unsigned int blen)
+{
+	int r = memcmp(a, b, EROFS_MIN(alen, blen));
+
+	if (r)
+		return r;
+	return alen < blen ? -1 : alen > blen;
+}
+
+static int dentry_cmp(const void *x, const void *y)
+{
+	const struct erofs_dentry *a = x, *b = y;
+
+	return erofs_name_cmp(a->name, a->namelen, b->name, b->namelen);
+}
+
+struct hardlink {
+	dev_t dev;
+	ino_t ino;
+	struct erofs_node *node;
+};
+
+static int hardlink_cmp(const void *x, const void *y)
+{
+	const struct hardlink *a = x, *b = y;
+
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	return 0;
+}
+
+struct scan {
+	struct erofs_tree *tree;
+	const struct erofs_tree_opts *opts;
+	void *hardlinks;		/* tsearch tree of struct hardlink */
+	uint64_t cap;
+};
+
+static int add_node(struct scan *s, struct erofs_node *node)
+{
+	struct erofs_tree *t = s->tree;
+
+	if (t->nnodes == s->cap) {
+		uint64_t cap = s->cap ? s->cap * 2 : 1024;
+		struct erofs_node **n = realloc(t->nodes, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		t->nodes = n;
+		s->cap = cap;
+	}
+	t->nodes[t->nnodes++] = node;
+	node->ino = t->nnodes;
+	return 0;
+}
+
+static int map_id(int64_t id, int64_t forced, int64_t offset, bool all_root,
+		  uint32_t *out)
+{
+	int64_t v;
+
+	if (all_root)
+		v = 0;
+	else if (forced >= 0)
+		v = forced;
+	else
+		v = id + offset;
+	if (v < 0 || v > UINT32_MAX)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static void set_mtime(struct erofs_node *node, const struct stat *st,
+		      const struct erofs_tree_opts *o)
+{
+	node->mtime = st->st_mtim.tv_sec;
+	node->mtime_nsec = st->st_mtim.tv_nsec;
+	switch (o->time_policy) {
+	case EROFS_TIME_FIXED:
+		node->mtime = o->build_time;
+		node->mtime_nsec = o->build_time_nsec;
+		break;
+	case EROFS_TIME_CLAMP:
+		if (node->mtime > o->build_time ||
+		    (node->mtime == o->build_time &&
+		     node->mtime_nsec > o->build_time_nsec)) {
+			node->mtime = o->build_time;
+			node->mtime_nsec = o->build_time_nsec;
+		}
+		break;
+	case EROFS_TIME_KEEP:
+		break;
+	}
+}
+
+/*
+ * Find which chunks of a sparse file hold data.  Only files whose allocated
+ * blocks fall short of their size are probed; the answer depends on the
+ * file's holes, never on the order anything was read.
+ */
+static int scan_holes(struct erofs_node *node, const char *path,
+		      const struct stat *st, unsigned int blkszbits)
+{
+	uint64_t chunk, nchunks, pos = 0;
+	unsigned int bits = 0;
+	bool any_hole = false;
+	uint8_t *data;
+	int fd, err = 0;
+
+	if (!st->st_size || (uint64_t)st->st_blocks * 512 >= (uint64_t)st->st_size)
+		return 0;
+	while (EROFS_DIV_ROUND_UP((uint64_t)st->st_size,
+				  1ull << (blkszbits + bits)) > EROFS_MAX_CHUNKS)
+		bits++;
+	chunk = 1ull << (blkszbits + bits);
+	nchunks = EROFS_DIV_ROUND_UP((uint64_t)st->st_size, chunk);
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	data = calloc(EROFS_DIV_ROUND_UP(nchunks, 8), 1);
+	if (!data) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (pos < (uint64_t)st->st_size) {
+		off_t d = lseek(fd, pos, SEEK_DATA), h;
+
+		if (d < 0) {
+			if (errno != ENXIO)
+				err = -errno;
+			break;
+		}
+		h = lseek(fd, d, SEEK_HOLE);
+		if (h < 0) {
+			err = -errno;
+			break;
+		}
+		if ((uint64_t)h > (uint64_t)st->st_size)
+			h = st->st_size;
+		for (uint64_t c = d / chunk; c < EROFS_DIV_ROUND_UP((uint64_t)h, chunk); c++)
+			data[c >> 3] |= 1 << (c & 7);
+		if (h <= d)
+			break;
+		pos = h;
+	}
+	close(fd);
+	if (err) {
+		free(data);
+		return err;
+	}
+	/* Invert: keep a bitmap of holes, and only if there is one. */
+	for (uint64_t c = 0; c < nchunks; c++) {
+		data[c >> 3] ^= 1 << (c & 7);
+		if (data[c >> 3] & (1 << (c & 7)))
+			any_hole = true;
+	}
+	if (!any_hole) {
+		free(data);
+		return 0;
+	}
+	node->src.holes = data;
+	node->chunkbits = bits;
+	return 0;
+}
+
+static struct erofs_node *new_node(struct scan *s, const char *path,
+				   const struct stat *st, int *errp)
+{
+	const struct erofs_tree_opts *o = s->opts;
+	struct erofs_node *node = calloc(1, sizeof(*node));
+	int err;
+
+	if (!node) {
+		*errp = -ENOMEM;
+		return NULL;
+	}
+	node->mode = st->st_mode;
+	/* a directory's own "." link; each entry naming a node adds one */
+	node->nlink = S_ISDIR(st->st_mode);
+	if (map_id(st->st_uid, o->force_uid, o->uid_offset, o->all_root, &node->uid) ||
+	    map_id(st->st_gid, o->force_gid, o->gid_offset, o->all_root, &node->gid)) {
+		erofs_err("%s: uid/gid out of range after mapping", path);
+		err = -ERANGE;
+		goto out_free;
+	}
+	set_mtime(node, st, o);
+
+	switch (st->st_mode & S_IFMT) {
+	case S_IFREG:
+		node->size = st->st_size;
+		node->src.path = strdup(path);
+		if (!node->src.path) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+		err = scan_holes(node, path, st, o->blkszbits);
+		if (err) {
+			erofs_err("%s: %s", path, strerror(-err));
+			goto out_free;
+		}
+		s->tree->data_bytes += node->size;
+		break;
+	case S_IFLNK: {
+		char buf[EROFS_SYMLINK_MAX + 2];
+		ssize_t n = readlink(path, buf, sizeof(buf));
+
+		if (n < 0) {
+			err = -errno;
+			erofs_err("%s: %s", path, strerror(errno));
+			goto out_free;
+		}
+		if (n > EROFS_SYMLINK_MAX) {
+			err = -ENAMETOOLONG;
+			erofs_err("%s: symlink target longer than %d bytes",
+				  path, EROFS_SYMLINK_MAX);
+			goto out_free;
+		}
+		node->link = malloc(n + 1);
+		if (!node->link) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+		memcpy(node->link, buf, n);
+		node->link[n] = '\0';
+		node->size = n;
+		break;
+	}
+	case S_IFCHR:
+	case S_IFBLK:
+		node->rdev = erofs_encode_dev(major(st->st_rdev), minor(st->st_rdev));
+		break;
+	case S_IFDIR:
+	case S_IFIFO:
+	case S_IFSOCK:
+		break;
+	default:
+		erofs_err("%s: unsupported file type 0%o", path,
+			  (unsigned int)(st->st_mode & S_IFMT));
+		err = -EINVAL;
+		goto out_free;
+	}
+	err = add_node(s, node);
+	if (err)
+		goto out_free;
+	return node;
+out_free:
+	free(node->src.path);
+	free(node->src.holes);
+	free(node->link);
+	free(node);
+	*errp = err;
+	return NULL;
+}
+
+static bool excluded(const struct erofs_tree_opts *o, const char *rel)
+{
+	for (unsigned int i = 0; i < o->nexclude_paths; i++)
+		if (!strcmp(o->exclude_paths[i], rel))
+			return true;
+	for (unsigned int i = 0; i < o->nexclude_regexes; i++)
+		if (!regexec(&o->exclude_regexes[i], rel, 0, NULL, 0))
+			return true;
+	return false;
+}
+
+/* Resolve one directory entry to a node: a new one or a hardlink's. */
+static struct erofs_node *lookup_entry(struct scan *s, const char *path,
+				       const struct stat *st, int *errp)
+{
+	struct hardlink key = { .dev = st->st_dev, .ino = st->st_ino }, *hl, **found;
+	struct erofs_node *node;
+
+	if (S_ISDIR(st->st_mode) || st->st_nlink < 2)
+		return new_node(s, path, st, errp);
+	found = tfind(&key, &s->hardlinks, hardlink_cmp);
+	if (found)
+		return (*found)->node;
+	node = new_node(s, path, st, errp);
+	if (!node)
+		return NULL;
+	hl = malloc(sizeof(*hl));
+	if (!hl || !tsearch(hl, &s->hardlinks, hardlink_cmp)) {
+		free(hl);
+		*errp = -ENOMEM;
+		return NULL;
+	}
+	*hl = key;
+	hl->node = node;
+	return node;
+}
+
+static char *join_path(const char *dir, const char *name)
+{
+	size_t dl = strlen(dir), nl = strlen(name);
+	char *p = malloc(dl + nl + 2);
+
+	if (!p)
+		return NULL;
+	memcpy(p, dir, dl);
+	p[dl] = '/';
+	memcpy(p + dl + 1, name, nl + 1);
+	return p;
+}
+
+/* Read, filter and sort one directory's entries into @dir->children. */
+static int scan_dir(struct scan *s, struct erofs_node *dir, const char *path,
+		    const char *rel)
+{
+	struct erofs_dentry *ents = NULL;
+	uint32_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+	int err = 0;
+
+	d = opendir(path);
+	if (!d) {
+		err = -errno;
+		erofs_err("%s: %s", path, strerror(errno));
+		return err;
+	}
+	for (;;) {
+		size_t len;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno) {
+				err = -errno;
+				erofs_err("%s: %s", path, strerror(errno));
+			}
+			break;
+		}
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		len = strlen(de->d_name);
+		if (len > EROFS_NAME_LEN) {
+			err = -ENAMETOOLONG;
+			erofs_err("%s/%s: name longer than %d bytes", path,
+				  de->d_name, EROFS_NAME_LEN);
+			break;
+		}
+		if (n == cap) {
+			struct erofs_dentry *e;
+
+			cap = cap ? cap * 2 : 16;
+			e = realloc(ents, cap * sizeof(*e));
+			if (!e) {
+				err = -ENOMEM;
+				break;
+			}
+			ents = e;
+		}
+		ents[n].name = strdup(de->d_name);
+		if (!ents[n].name) {
+			err = -ENOMEM;
+			break;
+		}
+		ents[n].namelen = len;
+		ents[n].node = NULL;
+		n++;
+	}
+	closedir(d);
+	if (!err)
+		qsort(ents, n, sizeof(*ents), dentry_cmp);
+
+	/* Resolve entries in name order so inode numbering is stable. */
+	uint32_t kept = 0;
+
+	for (uint32_t i = 0; i < n && !err; i++) {
+		char *child = join_path(path, ents[i].name);
+		char *crel = *rel ? join_path(rel, ents[i].name) : strdup(ents[i].name);
+		struct stat st;
+
+		if (!child || !crel) {
+			err = -ENOMEM;
+		} else if (lstat(child, &st)) {
+			err = -errno;
+			erofs_err("%s: %s", child, strerror(errno));
+		} else if (excluded(s->opts, crel) ||
+			   (s->opts->have_skip && st.st_dev == s->opts->skip_dev &&
+			    st.st_ino == s->opts->skip_ino)) {
+			erofs_dbg("%s: excluded", child);
+			free(ents[i].name);
+			ents[i].name = NULL;
+		} else {
+			struct erofs_node *node = lookup_entry(s, child, &st, &err);
+
+			if (node) {
+				node->nlink++;
+				if (!node->parent) {
+					node->parent = dir;
+					node->dname = ents[i].name;
+					node->dnamelen = ents[i].namelen;
+				}
+				if (S_ISDIR(node->mode))
+					dir->nlink++;
+				ents[i].node = node;
+				ents[kept++] = ents[i];
+			}
+		}
+		free(child);
+		free(crel);
+	}
+	if (err) {
+		for (uint32_t i = 0; i < n; i++)
+			free(ents[i].name);
+		free(ents);
+		return err;
+	}
+	dir->children = ents;
+	dir->nchildren = kept;
+	return 0;
+}
+
+/* A directory's path below the root, rebuilt from its parents' names. */
+static char *dir_relpath(struct erofs_node *root, struct erofs_node *dir)
+{
+	size_t len = 0;
+	char *rel, *q;
+
+	for (struct erofs_node *n = dir; n != root; n = n->parent)
+		len += n->dnamelen + 1;
+	rel = malloc(len + 1);
+	if (!rel)
+		return NULL;
+	q = rel + len;
+	*q = '\0';
+	for (struct erofs_node *n = dir; n != root; n = n->parent) {
+		q -= n->dnamelen;
+		memcpy(q, n->dname, n->dnamelen);
+		*--q = '/';
+	}
+	/* drop the leading '/' written before the topmost name */
+	if (len)
+		memmove(rel, rel + 1, len);
+	return rel;
+}
+
+int erofs_tree_build(struct erofs_tree *tree, const char *srcdir,
+		     const struct erofs_tree_opts *opts)
+{
+	struct scan s = { .tree = tree, .opts = opts };
+	struct stat st;
+	uint64_t next = 0;
+	int err = 0;
+
+	memset(tree, 0, sizeof(*tree));
+	if (stat(srcdir, &st)) {
+		erofs_err("%s: %s", srcdir, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		erofs_err("%s: not a directory", srcdir);
+		return -ENOTDIR;
+	}
+	tree->root = new_node(&s, srcdir, &st, &err);
+	if (!tree->root)
+		goto out;
+	tree->root->parent = tree->root;
+	tree->root->nlink = 2;
+
+	/*
+	 * Breadth-first: nodes[] doubles as the queue.  Directories are never
+	 * hardlinked, so each is scanned once; the path is rebuilt from the
+	 * parents instead of being kept for every directory.
+	 */
+	while (next < tree->nnodes && !err) {
+		struct erofs_node *dir = tree->nodes[next++];
+		char *path, *rel;
+
+		if (!S_ISDIR(dir->mode))
+			continue;
+		err = -ENOMEM;
+		rel = dir_relpath(tree->root, dir);
+		path = !rel ? NULL : *rel ? join_path(srcdir, rel) : strdup(srcdir);
+		if (path && rel)
+			err = scan_dir(&s, dir, path, rel);
+		free(path);
+		free(rel);
+	}
+out:
+	tdestroy(s.hardlinks, free);
+	if (err)
+		erofs_tree_free(tree);
+	return err;
+}
+
+void erofs_tree_free(struct erofs_tree *tree)
+{
+	for (uint64_t i = 0; i < tree->nnodes; i++) {
+		struct erofs_node *n = tree->nodes[i];
+
+		for (uint32_t k = 0; k < n->nchildren; k++)
+			free(n->children[k].name);
+		free(n->children);
+		free(n->src.path);
+		free(n->src.holes);
+		free(n->link);
+		free(n);
+	}
+	free(tree->nodes);
+	memset(tree, 0, sizeof(*tree));
+}
