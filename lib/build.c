@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * Image builder.  Layout happens before any byte is written: every inode
- * gets its metadata slot (so its nid) in tree order, then every file its
- * data blocks after the metadata area.  Writing then streams the nodes in
- * the same order, reading each source file once.
+ * Image builder, in three passes over the nodes in tree order:
+ *  1. data: every file's blocks go to the data area as it is read, and
+ *     compression decides each file's final layout;
+ *  2. placement: inode slots are packed into the metadata area after the
+ *     data, which fixes every nid;
+ *  3. metadata: inodes, indexes, inline tails and directories (which need
+ *     their children's nids) are written.
+ * Every source byte is read once: tails stored inline are read in pass 3.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,6 +32,9 @@ struct builder {
 	uint32_t blksz;
 	uint32_t feature_incompat;
 	uint8_t *copybuf;
+	struct erofs_compress zc;
+	bool compr_cfgs;	/* lz4 configuration record follows the sb */
+	uint32_t max_pclusterblks;
 	bool reported;		/* an error message naming its path was printed */
 	bool write_failed;	/* the error came from writing the image */
 	/* progress */
@@ -35,12 +42,31 @@ struct builder {
 	struct timespec start, last;
 };
 
+static uint32_t inode_size(const struct erofs_node *n)
+{
+	return n->extended ? sizeof(struct erofs_inode_extended)
+			   : sizeof(struct erofs_inode_compact);
+}
+
 static bool needs_extended(const struct erofs_node *n,
 			   const struct erofs_build_opts *o)
 {
 	return n->uid > UINT16_MAX || n->gid > UINT16_MAX ||
 	       n->nlink > UINT16_MAX || n->size > UINT32_MAX ||
 	       n->mtime != o->build_time || n->mtime_nsec != o->build_time_nsec;
+}
+
+static bool is_compressed(const struct erofs_node *n)
+{
+	return n->datalayout == EROFS_INODE_COMPRESSED_FULL ||
+	       n->datalayout == EROFS_INODE_COMPRESSED_COMPACT;
+}
+
+/* Files that could save a block by compression are tried. */
+static bool compressible(const struct builder *b, const struct erofs_node *n)
+{
+	return b->opts->compressor && S_ISREG(n->mode) && !n->src.holes &&
+	       n->size > b->blksz;
 }
 
 static uint64_t chunk_count(const struct erofs_node *n, unsigned int blkszbits)
@@ -53,94 +79,279 @@ static bool chunk_is_hole(const struct erofs_node *n, uint64_t c)
 	return n->src.holes[c >> 3] & (1 << (c & 7));
 }
 
-/* Decide the data layout and reserve the metadata slot of one node. */
-static int layout_meta(struct builder *b, struct erofs_node *n)
+static erofs_off_t blk_pos(const struct builder *b, uint64_t blk)
 {
-	const uint32_t isize = n->extended ? sizeof(struct erofs_inode_extended)
-					   : sizeof(struct erofs_inode_compact);
-	uint32_t extra = 0, keep = isize;
+	return blk << b->opts->blkszbits;
+}
+
+/* Flat layout: whole blocks in the data area, the tail inline if it fits. */
+static void choose_flat(struct builder *b, struct erofs_node *n)
+{
+	uint32_t tail = n->size % b->blksz;
 
 	n->datalayout = EROFS_INODE_FLAT_PLAIN;
 	n->inline_size = 0;
-	if (S_ISREG(n->mode) && n->src.holes) {
+	if (tail && inode_size(n) + tail <= b->blksz) {
+		n->datalayout = EROFS_INODE_FLAT_INLINE;
+		n->inline_size = tail;
+	}
+}
+
+static int write_data(struct builder *b, erofs_off_t pos, const void *buf,
+		      size_t len)
+{
+	int err = erofs_bman_write_data(&b->bm, pos, buf, len);
+
+	if (err)
+		b->write_failed = true;
+	return err;
+}
+
+/*
+ * Zero the rest of the block after a file's last data byte, so that no
+ * stale bytes (say, of a compression attempt given up) stay in the image.
+ */
+static int pad_block(struct builder *b, erofs_off_t end)
+{
+	static const uint8_t zeros[1u << EROFS_MAX_BLKSZBITS];
+	uint32_t rem = end & (b->blksz - 1);
+
+	return rem ? write_data(b, end, zeros, b->blksz - rem) : 0;
+}
+
+static void progress(struct builder *b, bool final)
+{
+	struct timespec now;
+	double el, rate;
+
+	if (!b->opts->progress)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!final && (now.tv_sec - b->last.tv_sec) * 1000000000ll +
+		      (now.tv_nsec - b->last.tv_nsec) < 200000000ll)
+		return;
+	b->last = now;
+	el = (now.tv_sec - b->start.tv_sec) + (now.tv_nsec - b->start.tv_nsec) / 1e9;
+	rate = el > 0 ? b->done_bytes / el / 1048576.0 : 0;
+	fprintf(stderr, "\r%s: %llu/%llu entries, %.1f/%.1f MiB, %.1f MiB/s\033[K",
+		erofs_progname, (unsigned long long)b->done_nodes,
+		(unsigned long long)b->tree->nnodes,
+		b->done_bytes / 1048576.0, b->tree->data_bytes / 1048576.0, rate);
+	if (final)
+		fputs("\r\033[K", stderr);
+}
+
+/* ---- pass 1: data ---- */
+
+static int copy_chunks(struct builder *b, struct erofs_node *n, int fd)
+{
+	const uint64_t chunk = 1ull << (b->opts->blkszbits + n->chunkbits);
+	const uint64_t nchunks = chunk_count(n, b->opts->blkszbits);
+	uint32_t *map;
+	int err = 0;
+
+	n->body_len = nchunks * sizeof(uint32_t);
+	n->body = malloc(n->body_len);
+	if (!n->body)
+		return -ENOMEM;
+	map = (uint32_t *)n->body;
+	for (uint64_t c = 0; c < nchunks && !err; c++) {
+		uint64_t len = EROFS_MIN(chunk, n->size - c * chunk);
+		uint64_t blk;
+
+		if (chunk_is_hole(n, c)) {
+			map[c] = erofs_cpu_to_le32(EROFS_NULL_ADDR);
+			continue;
+		}
+		blk = erofs_bman_alloc_data(&b->bm, EROFS_DIV_ROUND_UP(len, b->blksz));
+		map[c] = erofs_cpu_to_le32((uint32_t)blk);
+		for (uint64_t off = 0; off < len && !err;) {
+			size_t want = EROFS_MIN(len - off, EROFS_COPY_BUF);
+			ssize_t got = pread(fd, b->copybuf, want, c * chunk + off);
+
+			if (got < 0) {
+				err = -errno;
+			} else if ((size_t)got != want) {
+				err = -ESTALE;
+			} else {
+				err = write_data(b, blk_pos(b, blk) + off,
+						 b->copybuf, want);
+				off += want;
+				b->done_bytes += want;
+			}
+		}
+		if (!err)
+			err = pad_block(b, blk_pos(b, blk) + len);
+		progress(b, false);
+	}
+	return err;
+}
+
+/* Copy the part of a flat file that lives in whole blocks. */
+static int copy_blocks(struct builder *b, struct erofs_node *n, int fd)
+{
+	const uint64_t len = n->size - n->inline_size;
+	uint64_t pos = 0;
+	int err = 0;
+
+	n->blkaddr = len ? erofs_bman_alloc_data(&b->bm,
+					EROFS_DIV_ROUND_UP(len, b->blksz)) : 0;
+	while (pos < len && !err) {
+		size_t want = EROFS_MIN(len - pos, EROFS_COPY_BUF);
+		ssize_t got = pread(fd, b->copybuf, want, pos);
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (got == 0)
+			return -ESTALE;
+		err = write_data(b, blk_pos(b, n->blkaddr) + pos, b->copybuf, got);
+		pos += got;
+		b->done_bytes += got;
+		progress(b, false);
+	}
+	if (!err && len)
+		err = pad_block(b, blk_pos(b, n->blkaddr) + len);
+	return err;
+}
+
+static int write_pcluster(void *ctx, uint64_t blk, const void *buf, size_t len)
+{
+	struct builder *b = ctx;
+
+	b->done_bytes += len;
+	progress(b, false);
+	return write_data(b, blk_pos(b, blk), buf, len);
+}
+
+/*
+ * Compress a file into pclusters.  Returns 1 when compression would not
+ * save a block: the pclusters are dropped and the file is stored flat.
+ */
+static int compress_regular(struct builder *b, struct erofs_node *n, int fd)
+{
+	const struct z_erofs_params *zp = &b->opts->zp;
+	const uint64_t start = b->bm.data_cursor;
+	struct z_erofs_file zf;
+	int err;
+
+	err = z_erofs_compress_file(&b->zc, zp, fd, n->size, start,
+				    write_pcluster, b, &zf);
+	if (err)
+		return err;
+	if (zf.cblocks >= EROFS_DIV_ROUND_UP(n->size, b->blksz)) {
+		z_erofs_file_free(&zf);
+		b->done_bytes -= EROFS_MIN(b->done_bytes, n->size);
+		return 1;
+	}
+	erofs_bman_alloc_data(&b->bm, zf.cblocks);
+	n->zblocks = zf.cblocks;
+	n->datalayout = zp->legacy ? EROFS_INODE_COMPRESSED_FULL
+				   : EROFS_INODE_COMPRESSED_COMPACT;
+	/* slots are 32-byte aligned, so the index layout depends on isize only */
+	n->body_len = z_erofs_meta_size(zp, inode_size(n), n->size);
+	n->body = calloc(1, n->body_len);
+	if (!n->body) {
+		err = -ENOMEM;
+	} else {
+		err = z_erofs_encode_index(zp, &zf, inode_size(n), n->size,
+					   b->zc.alg->alg, n->body);
+	}
+	if (!err) {
+		b->feature_incompat |= EROFS_FEATURE_INCOMPAT_ZERO_PADDING;
+		for (uint64_t i = 0; i < zf.n; i++)
+			b->max_pclusterblks = EROFS_MAX(b->max_pclusterblks,
+							zf.ext[i].cblks);
+		if (zf.big)
+			b->feature_incompat |= EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER;
+	}
+	z_erofs_file_free(&zf);
+	return err;
+}
+
+/* Report an error reading @path (the image's own errors are reported later). */
+static int source_error(struct builder *b, const char *path, int err)
+{
+	if (b->write_failed)
+		return err;
+	if (err == -ESTALE)
+		erofs_err("%s: file changed size during the build", path);
+	else if (err == -ENOMEM)
+		erofs_err("out of memory");
+	else
+		erofs_err("%s: %s", path, strerror(-err));
+	b->reported = true;
+	return err;
+}
+
+static int data_regular(struct builder *b, struct erofs_node *n)
+{
+	const char *path = n->src.path;
+	int fd, err = 0;
+
+	if (n->src.holes) {
 		n->datalayout = EROFS_INODE_CHUNK_BASED;
-		extra = chunk_count(n, b->opts->blkszbits) * sizeof(uint32_t);
 		b->feature_incompat |= EROFS_FEATURE_INCOMPAT_CHUNKED_FILE;
-	} else if (S_ISREG(n->mode) || S_ISDIR(n->mode) || S_ISLNK(n->mode)) {
-		uint32_t tail = n->size % b->blksz;
-
-		if (tail && isize + tail <= b->blksz) {
-			n->datalayout = EROFS_INODE_FLAT_INLINE;
-			n->inline_size = tail;
-			extra = tail;
-			keep = isize + tail;	/* inline data may not cross blocks */
-		}
+	} else {
+		choose_flat(b, n);
+		/* a file wholly inline is read when its inode is written */
+		if (n->inline_size == n->size && !compressible(b, n))
+			return 0;
 	}
-	n->meta_size = isize + extra;
-	n->meta_off = erofs_bman_alloc_meta(&b->bm, n->meta_size, keep);
-	n->nid = n->meta_off >> EROFS_ISLOT_BITS;
-	return 0;
-}
-
-static void layout_data(struct builder *b, struct erofs_node *n)
-{
-	uint64_t nblocks = 0;
-
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return source_error(b, path, -errno);
 	if (n->datalayout == EROFS_INODE_CHUNK_BASED) {
-		const uint64_t chunk = 1ull << (b->opts->blkszbits + n->chunkbits);
-		const uint64_t nchunks = chunk_count(n, b->opts->blkszbits);
-
-		for (uint64_t c = 0; c < nchunks; c++) {
-			uint64_t len = EROFS_MIN(chunk, n->size - c * chunk);
-
-			if (!chunk_is_hole(n, c))
-				nblocks += EROFS_DIV_ROUND_UP(len, b->blksz);
+		err = copy_chunks(b, n, fd);
+	} else {
+		if (compressible(b, n))
+			err = compress_regular(b, n, fd);
+		if (err == 1 || (!err && !is_compressed(n))) {
+			choose_flat(b, n);
+			err = copy_blocks(b, n, fd);
 		}
-	} else if (S_ISREG(n->mode) || S_ISDIR(n->mode) || S_ISLNK(n->mode)) {
-		nblocks = n->datalayout == EROFS_INODE_FLAT_INLINE ?
-			  n->size / b->blksz :
-			  EROFS_DIV_ROUND_UP(n->size, b->blksz);
 	}
-	n->blkaddr = nblocks ? erofs_bman_alloc_data(&b->bm, nblocks) : 0;
+	close(fd);
+	return err ? source_error(b, path, err) : 0;
 }
 
-static int layout(struct builder *b)
+/* Directories and symlinks: decide the layout, reserve or fill blocks. */
+static int data_other(struct builder *b, struct erofs_node *n)
 {
-	struct erofs_tree *t = b->tree;
+	uint64_t len;
 
-	for (uint64_t i = 0; i < t->nnodes; i++) {
-		struct erofs_node *n = t->nodes[i];
-
-		if (S_ISDIR(n->mode)) {
-			struct erofs_dir_entry *ents = erofs_dir_entries(n);
-
-			if (!ents)
-				return -ENOMEM;
-			n->size = erofs_dir_size(ents, n->nchildren + 2,
-						 b->opts->blkszbits);
-			free(ents);
-		}
-		n->extended = needs_extended(n, b->opts);
-		layout_meta(b, n);
-	}
-	if (t->root->nid > UINT16_MAX) {
-		erofs_err("root inode landed past nid %u", UINT16_MAX);
-		return -EFBIG;
-	}
-	erofs_bman_seal_meta(&b->bm);
-	for (uint64_t i = 0; i < t->nnodes; i++)
-		layout_data(b, t->nodes[i]);
-	if (b->bm.data_cursor > UINT32_MAX) {
-		erofs_err("image would need %llu blocks, more than %u",
-			  (unsigned long long)b->bm.data_cursor, UINT32_MAX);
-		return -EFBIG;
-	}
-	return 0;
+	choose_flat(b, n);
+	len = n->size - n->inline_size;
+	if (!(S_ISDIR(n->mode) || S_ISLNK(n->mode)) || !len)
+		return 0;
+	n->blkaddr = erofs_bman_alloc_data(&b->bm, EROFS_DIV_ROUND_UP(len, b->blksz));
+	if (S_ISDIR(n->mode))
+		return 0;	/* filled in pass 3, once every nid is known */
+	return write_data(b, blk_pos(b, n->blkaddr), n->link, len) ?:
+	       pad_block(b, blk_pos(b, n->blkaddr) + len);
 }
 
-/* Encode @n's on-disk inode into @buf (zeroed, 64 bytes at least). */
-static void encode_inode(const struct builder *b, const struct erofs_node *n,
-			 uint8_t *buf)
+/* ---- pass 2: placement ---- */
+
+static void place(struct builder *b, struct erofs_node *n)
+{
+	const uint32_t isize = inode_size(n);
+	uint32_t size = isize + n->body_len + n->inline_size;
+
+	/* inline data may not cross a block boundary: keep it all together */
+	n->meta_off = erofs_bman_alloc_meta(&b->bm, size,
+					    n->inline_size ? size : isize);
+	n->meta_size = size;
+	n->nid = (n->meta_off - blk_pos(b, b->bm.meta_blkaddr)) >> EROFS_ISLOT_BITS;
+	erofs_dbg("nid %llu: %u metadata bytes at %llu", (unsigned long long)n->nid,
+		  size, (unsigned long long)n->meta_off);
+}
+
+/* ---- pass 3: metadata ---- */
+
+static void encode_inode(const struct erofs_node *n, uint8_t *buf)
 {
 	uint16_t fmt = (n->extended ? EROFS_INODE_LAYOUT_EXTENDED
 				    : EROFS_INODE_LAYOUT_COMPACT) |
@@ -149,11 +360,12 @@ static void encode_inode(const struct builder *b, const struct erofs_node *n,
 
 	if (S_ISCHR(n->mode) || S_ISBLK(n->mode))
 		iu = n->rdev;
+	else if (is_compressed(n))
+		iu = n->zblocks;
 	else if (n->datalayout == EROFS_INODE_CHUNK_BASED)
 		iu = n->chunkbits;	/* 4-byte block map, no INDEXES flag */
 	else
 		iu = n->blkaddr;
-	(void)b;
 
 	if (n->extended) {
 		struct erofs_inode_extended *di = (void *)buf;
@@ -182,178 +394,67 @@ static void encode_inode(const struct builder *b, const struct erofs_node *n,
 	}
 }
 
-static erofs_off_t blk_pos(const struct builder *b, uint64_t blk)
-{
-	return blk << b->opts->blkszbits;
-}
-
-static int write_data(struct builder *b, erofs_off_t pos, const void *buf,
-		      size_t len)
-{
-	int err = erofs_bman_write_data(&b->bm, pos, buf, len);
-
-	if (err)
-		b->write_failed = true;
-	return err;
-}
-
-/* Write a node's byte stream: full blocks to data, the tail inline. */
-static int write_flat(struct builder *b, struct erofs_node *n,
-		      const uint8_t *data, uint64_t len, uint8_t *meta)
-{
-	uint64_t inblocks = n->datalayout == EROFS_INODE_FLAT_INLINE ?
-			    len - n->inline_size : len;
-	int err = 0;
-
-	if (inblocks)
-		err = write_data(b, blk_pos(b, n->blkaddr), data, inblocks);
-	if (n->inline_size)
-		memcpy(meta, data + inblocks, n->inline_size);
-	return err;
-}
-
-static void progress(struct builder *b, bool final)
-{
-	struct timespec now;
-	double el, rate;
-
-	if (!b->opts->progress)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!final && (now.tv_sec - b->last.tv_sec) * 1000000000ll +
-		      (now.tv_nsec - b->last.tv_nsec) < 200000000ll)
-		return;
-	b->last = now;
-	el = (now.tv_sec - b->start.tv_sec) + (now.tv_nsec - b->start.tv_nsec) / 1e9;
-	rate = el > 0 ? b->done_bytes / el / 1048576.0 : 0;
-	fprintf(stderr, "\r%s: %llu/%llu entries, %.1f/%.1f MiB, %.1f MiB/s\033[K",
-		erofs_progname, (unsigned long long)b->done_nodes,
-		(unsigned long long)b->tree->nnodes,
-		b->done_bytes / 1048576.0, b->tree->data_bytes / 1048576.0, rate);
-	if (final)
-		fputs("\r\033[K", stderr);
-}
-
-/* Copy a regular file's bytes; the file must still be the size we saw. */
-static int write_regular(struct builder *b, struct erofs_node *n, uint8_t *meta)
+/* Read a regular file's inline tail, checking the file kept its size. */
+static int read_tail(struct builder *b, struct erofs_node *n, uint8_t *out)
 {
 	const char *path = n->src.path;
-	const uint64_t size = n->size;
-	uint64_t pos = 0;
+	const uint64_t from = n->size - n->inline_size;
 	char probe;
+	ssize_t got;
 	int fd, err = 0;
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
+	if (fd < 0)
+		return source_error(b, path, -errno);
+	got = pread(fd, out, n->inline_size, from);
+	if (got < 0)
 		err = -errno;
-		erofs_err("%s: %s", path, strerror(errno));
-		b->reported = true;
-		return err;
-	}
-	if (n->datalayout == EROFS_INODE_CHUNK_BASED) {
-		const uint64_t chunk = 1ull << (b->opts->blkszbits + n->chunkbits);
-		const uint64_t nchunks = chunk_count(n, b->opts->blkszbits);
-		uint64_t blk = n->blkaddr;
-		uint32_t *map = (uint32_t *)(meta);
-
-		for (uint64_t c = 0; c < nchunks && !err; c++) {
-			uint64_t len = EROFS_MIN(chunk, size - c * chunk);
-
-			if (chunk_is_hole(n, c)) {
-				map[c] = erofs_cpu_to_le32(EROFS_NULL_ADDR);
-				continue;
-			}
-			map[c] = erofs_cpu_to_le32((uint32_t)blk);
-			for (uint64_t off = 0; off < len && !err;) {
-				size_t want = EROFS_MIN(len - off, EROFS_COPY_BUF);
-				ssize_t got = pread(fd, b->copybuf, want, c * chunk + off);
-
-				if (got < 0) {
-					err = -errno;
-				} else if ((size_t)got != want) {
-					err = -ESTALE;
-				} else {
-					err = write_data(b, blk_pos(b, blk) + off,
-							 b->copybuf, want);
-					off += want;
-					b->done_bytes += want;
-				}
-			}
-			blk += EROFS_DIV_ROUND_UP(len, b->blksz);
-		}
-	} else {
-		uint64_t inblocks = n->datalayout == EROFS_INODE_FLAT_INLINE ?
-				    size - n->inline_size : size;
-
-		while (pos < size && !err) {
-			size_t want = EROFS_MIN(size - pos, EROFS_COPY_BUF);
-			ssize_t got = read(fd, b->copybuf, want);
-
-			if (got < 0) {
-				if (errno == EINTR)
-					continue;
-				err = -errno;
-				break;
-			}
-			if (got == 0) {
-				err = -ESTALE;
-				break;
-			}
-			/* the part before the tail goes to data blocks */
-			if (pos < inblocks) {
-				size_t d = EROFS_MIN((uint64_t)got, inblocks - pos);
-
-				err = write_data(b, blk_pos(b, n->blkaddr) + pos,
-						 b->copybuf, d);
-			}
-			if (!err && pos + got > inblocks) {
-				uint64_t from = EROFS_MAX(pos, inblocks);
-
-				memcpy(meta + (from - inblocks),
-				       b->copybuf + (from - pos), pos + got - from);
-			}
-			pos += got;
-			b->done_bytes += got;
-			progress(b, false);
-		}
-		/* a file that grew since the scan would be cut short silently */
-		if (!err && read(fd, &probe, 1) > 0)
-			err = -ESTALE;
-	}
+	else if ((uint64_t)got != n->inline_size ||
+		 pread(fd, &probe, 1, n->size) > 0)
+		err = -ESTALE;
 	close(fd);
-	if (err == -ESTALE)
-		erofs_err("%s: file changed size during the build", path);
-	else if (err && !b->write_failed)
-		erofs_err("%s: %s", path, strerror(-err));
-	b->reported = err && !b->write_failed;
+	if (!err)
+		b->done_bytes += n->inline_size;
+	return err ? source_error(b, path, err) : 0;
+}
+
+static int write_dir(struct builder *b, struct erofs_node *n, uint8_t *tail)
+{
+	struct erofs_dir_entry *ents = erofs_dir_entries(n);
+	uint8_t *buf = calloc(1, EROFS_ROUND_UP(n->size, b->blksz));
+	uint64_t len = n->size - n->inline_size;
+	int err = 0;
+
+	if (!ents || !buf) {
+		err = -ENOMEM;
+	} else {
+		erofs_dir_fill(ents, n->nchildren + 2, b->opts->blkszbits, buf);
+		if (len)
+			err = write_data(b, blk_pos(b, n->blkaddr), buf,
+					 EROFS_ROUND_UP(len, b->blksz));
+		memcpy(tail, buf + len, n->inline_size);
+	}
+	free(ents);
+	free(buf);
 	return err;
 }
 
-static int write_node(struct builder *b, struct erofs_node *n, uint8_t *meta)
+static int write_meta(struct builder *b, struct erofs_node *n, uint8_t *meta)
 {
-	const uint32_t isize = n->extended ? 64 : 32;
+	const uint32_t isize = inode_size(n);
+	uint8_t *tail = meta + isize + n->body_len;
 	int err = 0;
 
 	memset(meta, 0, n->meta_size);
-	encode_inode(b, n, meta);
-	if (S_ISDIR(n->mode)) {
-		struct erofs_dir_entry *ents = erofs_dir_entries(n);
-		uint8_t *buf = calloc(1, EROFS_ROUND_UP(n->size, b->blksz));
-
-		if (!ents || !buf) {
-			err = -ENOMEM;
-		} else {
-			erofs_dir_fill(ents, n->nchildren + 2, b->opts->blkszbits, buf);
-			err = write_flat(b, n, buf, n->size, meta + isize);
-		}
-		free(ents);
-		free(buf);
-	} else if (S_ISLNK(n->mode)) {
-		err = write_flat(b, n, (const uint8_t *)n->link, n->size,
-				 meta + isize);
-	} else if (S_ISREG(n->mode)) {
-		err = write_regular(b, n, meta + isize);
-	}
+	encode_inode(n, meta);
+	if (n->body_len)
+		memcpy(meta + isize, n->body, n->body_len);
+	if (S_ISDIR(n->mode))
+		err = write_dir(b, n, tail);
+	else if (S_ISLNK(n->mode))
+		memcpy(tail, n->link + (n->size - n->inline_size), n->inline_size);
+	else if (S_ISREG(n->mode) && n->inline_size)
+		err = read_tail(b, n, tail);
 	if (err)
 		return err;
 	return erofs_bman_write_meta(&b->bm, n->meta_off, meta, n->meta_size);
@@ -366,33 +467,97 @@ static int write_super(struct builder *b)
 		       b->blksz - EROFS_SUPER_OFFSET : b->blksz;
 	uint8_t *blk = calloc(1, len);
 	struct erofs_super_block *sb = (void *)blk;
+	uint32_t wlen = EROFS_SB_BASE_SIZE;
 	int err;
 
 	if (!blk)
 		return -ENOMEM;
-	/* The checksum covers the metadata sharing the superblock's block. */
-	err = erofs_io_read(b->bm.io, blk, len, EROFS_SUPER_OFFSET);
-	if (err)
-		goto out;
-	/* sb_extslots is 0: only the 128-byte base is ours, inodes follow */
-	memset(sb, 0, EROFS_SB_BASE_SIZE);
+	/* sb_extslots is 0: only the 128-byte base (and the cfgs) are ours */
 	sb->magic = erofs_cpu_to_le32(EROFS_SUPER_MAGIC_V1);
 	sb->feature_compat = erofs_cpu_to_le32(EROFS_FEATURE_COMPAT_SB_CHKSUM);
-	sb->feature_incompat = erofs_cpu_to_le32(b->feature_incompat);
 	sb->blkszbits = o->blkszbits;
 	sb->rootnid_2b = erofs_cpu_to_le16(b->tree->root->nid);
 	sb->inos = erofs_cpu_to_le64(b->tree->nnodes);
 	sb->epoch = erofs_cpu_to_le64((uint64_t)o->build_time);
 	sb->fixed_nsec = erofs_cpu_to_le32(o->build_time_nsec);
-	sb->blocks_lo = erofs_cpu_to_le32((uint32_t)b->bm.data_cursor);
-	sb->meta_blkaddr = 0;
+	sb->blocks_lo = erofs_cpu_to_le32((uint32_t)erofs_bman_blocks(&b->bm));
+	sb->meta_blkaddr = erofs_cpu_to_le32((uint32_t)b->bm.meta_blkaddr);
 	sb->xattr_blkaddr = 0;
 	memcpy(sb->uuid, o->uuid, sizeof(sb->uuid));
 	memcpy(sb->volume_name, o->label, sizeof(sb->volume_name));
+	if (b->feature_incompat & EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER) {
+		/* a length-prefixed lz4 record right after the 128-byte sb */
+		struct z_erofs_lz4_cfgs cfg = {
+			.max_distance = erofs_cpu_to_le16(UINT16_MAX),
+			.max_pclusterblks = erofs_cpu_to_le16(b->max_pclusterblks),
+		};
+		uint16_t cfglen = erofs_cpu_to_le16(sizeof(cfg));
+
+		memcpy(blk + EROFS_SB_BASE_SIZE, &cfglen, sizeof(cfglen));
+		memcpy(blk + EROFS_SB_BASE_SIZE + sizeof(cfglen), &cfg, sizeof(cfg));
+		sb->u1 = erofs_cpu_to_le16(1u << Z_EROFS_COMPRESSION_LZ4);
+		wlen += sizeof(cfglen) + sizeof(cfg);
+	} else if (b->feature_incompat & EROFS_FEATURE_INCOMPAT_ZERO_PADDING) {
+		sb->u1 = erofs_cpu_to_le16(UINT16_MAX);	/* lz4 window */
+	}
+	sb->feature_incompat = erofs_cpu_to_le32(b->feature_incompat);
 	sb->checksum = erofs_cpu_to_le32(erofs_crc32c(~0u, blk, len));
-	err = erofs_io_write(b->bm.io, sb, EROFS_SB_BASE_SIZE, EROFS_SUPER_OFFSET);
-out:
+	err = erofs_io_write(b->bm.io, blk, wlen, EROFS_SUPER_OFFSET);
 	free(blk);
+	return err;
+}
+
+static int build(struct builder *b)
+{
+	struct erofs_tree *t = b->tree;
+	uint32_t meta_max = 0;
+	uint8_t *meta;
+	int err = 0;
+
+	for (uint64_t i = 0; i < t->nnodes && !err; i++) {
+		struct erofs_node *n = t->nodes[i];
+
+		if (S_ISDIR(n->mode)) {
+			struct erofs_dir_entry *ents = erofs_dir_entries(n);
+
+			if (!ents)
+				return -ENOMEM;
+			n->size = erofs_dir_size(ents, n->nchildren + 2,
+						 b->opts->blkszbits);
+			free(ents);
+		}
+		n->extended = needs_extended(n, b->opts);
+		err = S_ISREG(n->mode) ? data_regular(b, n) : data_other(b, n);
+		b->done_nodes++;
+		progress(b, false);
+	}
+	if (err)
+		return err;
+
+	erofs_bman_seal_data(&b->bm);
+	for (uint64_t i = 0; i < t->nnodes; i++) {
+		place(b, t->nodes[i]);
+		meta_max = EROFS_MAX(meta_max, t->nodes[i]->meta_size);
+	}
+	if (t->root->nid > UINT16_MAX || erofs_bman_blocks(&b->bm) > UINT32_MAX) {
+		erofs_err("%s: the image would need more than %u blocks",
+			  b->opts->image_name, UINT32_MAX);
+		b->reported = true;
+		return -EFBIG;
+	}
+	meta = malloc(meta_max);
+	if (!meta)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < t->nnodes && !err; i++)
+		err = write_meta(b, t->nodes[i], meta);
+	free(meta);
+	if (!err)
+		err = erofs_bman_flush(&b->bm);
+	if (!err)
+		err = b->bm.io->ops->truncate(b->bm.io,
+				blk_pos(b, erofs_bman_blocks(&b->bm)));
+	if (!err)
+		err = write_super(b);
 	return err;
 }
 
@@ -402,39 +567,33 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 {
 	struct builder b = { .opts = opts, .tree = tree,
 			     .blksz = 1u << opts->blkszbits };
-	uint8_t *meta = NULL;
-	uint32_t meta_max = 0;
+	erofs_off_t reserved = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE;
 	int err;
 
-	err = erofs_bman_init(&b.bm, io, opts->blkszbits);
+	/* big pclusters need the lz4 configuration record right after the sb */
+	if (opts->compressor && opts->zp.pclusterblks > 1)
+		for (uint64_t i = 0; i < tree->nnodes && !b.compr_cfgs; i++)
+			b.compr_cfgs = compressible(&b, tree->nodes[i]);
+	if (b.compr_cfgs)
+		reserved += sizeof(uint16_t) + sizeof(struct z_erofs_lz4_cfgs);
+	err = erofs_bman_init(&b.bm, io, opts->blkszbits, reserved);
 	if (err)
 		return err;
+	b.copybuf = malloc(EROFS_COPY_BUF);
+	if (!b.copybuf)
+		err = -ENOMEM;
+	if (!err && opts->compressor) {
+		err = erofs_compress_init(&b.zc, opts->compressor, opts->level);
+		if (err) {
+			erofs_err("cannot set up %s: %s", opts->compressor->name,
+				  strerror(-err));
+			b.reported = true;
+		}
+	}
 	clock_gettime(CLOCK_MONOTONIC, &b.start);
 	b.last = b.start;
-	err = layout(&b);
-	if (err) {
-		b.reported = true;
-		goto out;
-	}
-	for (uint64_t i = 0; i < tree->nnodes; i++)
-		meta_max = EROFS_MAX(meta_max, tree->nodes[i]->meta_size);
-	meta = malloc(meta_max);
-	b.copybuf = malloc(EROFS_COPY_BUF);
-	if (!meta || !b.copybuf) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (uint64_t i = 0; i < tree->nnodes && !err; i++) {
-		err = write_node(&b, tree->nodes[i], meta);
-		b.done_nodes++;
-		progress(&b, false);
-	}
 	if (!err)
-		err = erofs_bman_flush(&b.bm);
-	if (!err)
-		err = io->ops->truncate(io, blk_pos(&b, b.bm.data_cursor));
-	if (!err)
-		err = write_super(&b);
+		err = build(&b);
 	progress(&b, true);
 	if (err == -ENOMEM && !b.reported)
 		erofs_err("out of memory");
@@ -442,13 +601,12 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 		erofs_err("%s: %s", opts->image_name, strerror(-err));
 	if (stats) {
 		stats->inodes = tree->nnodes;
-		stats->blocks = b.bm.data_cursor;
-		stats->meta_blocks = EROFS_DIV_ROUND_UP(b.bm.meta_cursor, b.blksz);
+		stats->blocks = erofs_bman_blocks(&b.bm);
+		stats->meta_blocks = stats->blocks - b.bm.meta_blkaddr;
 		stats->data_bytes = b.done_bytes;
 	}
-out:
-	free(meta);
 	free(b.copybuf);
+	erofs_compress_exit(&b.zc);
 	erofs_bman_exit(&b.bm);
 	return err;
 }

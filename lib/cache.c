@@ -7,12 +7,12 @@
 #define EROFS_META_WINDOW	(1u << 20)
 
 int erofs_bman_init(struct erofs_bman *bm, struct erofs_io *io,
-		    unsigned int blkszbits)
+		    unsigned int blkszbits, erofs_off_t reserved)
 {
 	memset(bm, 0, sizeof(*bm));
 	bm->io = io;
 	bm->blkszbits = blkszbits;
-	bm->meta_cursor = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE;
+	bm->data_cursor = EROFS_DIV_ROUND_UP(reserved, 1ull << blkszbits);
 	bm->win = malloc(EROFS_META_WINDOW);
 	return bm->win ? 0 : -ENOMEM;
 }
@@ -23,30 +23,70 @@ void erofs_bman_exit(struct erofs_bman *bm)
 	bm->win = NULL;
 }
 
-erofs_off_t erofs_bman_alloc_meta(struct erofs_bman *bm, uint32_t size,
-				  uint32_t keep)
-{
-	const erofs_off_t blksz = 1ull << bm->blkszbits;
-	erofs_off_t pos = EROFS_ROUND_UP(bm->meta_cursor, EROFS_ISLOT_SIZE);
-
-	if (keep <= blksz && (pos % blksz) + keep > blksz)
-		pos = EROFS_ROUND_UP(pos, blksz);
-	bm->meta_cursor = pos + size;
-	return pos;
-}
-
-void erofs_bman_seal_meta(struct erofs_bman *bm)
-{
-	bm->data_cursor = EROFS_DIV_ROUND_UP(bm->meta_cursor,
-					     1ull << bm->blkszbits);
-}
-
 uint64_t erofs_bman_alloc_data(struct erofs_bman *bm, uint64_t nblocks)
 {
 	uint64_t blk = bm->data_cursor;
 
 	bm->data_cursor += nblocks;
 	return blk;
+}
+
+void erofs_bman_seal_data(struct erofs_bman *bm)
+{
+	bm->meta_blkaddr = bm->data_cursor;
+	bm->meta_cursor = bm->meta_blkaddr << bm->blkszbits;
+}
+
+/* Remember the block ending at the cursor if it still has a slot free. */
+static void keep_open(struct erofs_bman *bm, erofs_off_t pos)
+{
+	const erofs_off_t blksz = 1ull << bm->blkszbits;
+
+	if (EROFS_ROUND_UP(pos, blksz) - EROFS_ROUND_UP(pos, EROFS_ISLOT_SIZE) <
+	    EROFS_ISLOT_SIZE || !(pos % blksz))
+		return;
+	if (bm->nopen == EROFS_BMAN_OPEN_BLOCKS) {
+		/* forget the oldest: it has had its chances */
+		memmove(bm->open, bm->open + 1, (bm->nopen - 1) * sizeof(bm->open[0]));
+		bm->nopen--;
+	}
+	bm->open[bm->nopen++].pos = pos;
+}
+
+erofs_off_t erofs_bman_alloc_meta(struct erofs_bman *bm, uint32_t size,
+				  uint32_t keep)
+{
+	const erofs_off_t blksz = 1ull << bm->blkszbits;
+	erofs_off_t pos;
+
+	/* a slot that fits in one block may go into an earlier, open block */
+	if (size <= blksz) {
+		for (unsigned int i = 0; i < bm->nopen; i++) {
+			pos = EROFS_ROUND_UP(bm->open[i].pos, EROFS_ISLOT_SIZE);
+			if ((pos % blksz) + size > blksz || !(pos % blksz))
+				continue;
+			bm->open[i].pos = pos + size;
+			if (!(bm->open[i].pos % blksz) ||
+			    blksz - bm->open[i].pos % blksz < EROFS_ISLOT_SIZE) {
+				memmove(bm->open + i, bm->open + i + 1,
+					(bm->nopen - i - 1) * sizeof(bm->open[0]));
+				bm->nopen--;
+			}
+			return pos;
+		}
+	}
+	pos = EROFS_ROUND_UP(bm->meta_cursor, EROFS_ISLOT_SIZE);
+	if (keep <= blksz && (pos % blksz) + keep > blksz) {
+		keep_open(bm, bm->meta_cursor);
+		pos = EROFS_ROUND_UP(pos, blksz);
+	}
+	bm->meta_cursor = pos + size;
+	return pos;
+}
+
+uint64_t erofs_bman_blocks(const struct erofs_bman *bm)
+{
+	return EROFS_DIV_ROUND_UP(bm->meta_cursor, 1ull << bm->blkszbits);
 }
 
 int erofs_bman_flush(struct erofs_bman *bm)

@@ -523,6 +523,7 @@ void erofs_tree_free(struct erofs_tree *tree)
 		free(n->src.path);
 		free(n->src.holes);
 		free(n->link);
+		free(n->body);
 		free(n);
 	}
 	free(tree->nodes);

@@ -140,9 +140,10 @@ out_tree:
 	erofs_tree_free(&tree);
 	if (!err && !o->quiet) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		erofs_info("%s: %llu inodes, %llu blocks of %u bytes (%llu bytes), %.2f s",
+		erofs_info("%s: %llu inodes, %llu blocks of %u bytes (%llu of them metadata, %llu bytes), %.2f s",
 			   o->dest, (unsigned long long)stats.inodes,
 			   (unsigned long long)stats.blocks, 1u << o->build.blkszbits,
+			   (unsigned long long)stats.meta_blocks,
 			   (unsigned long long)stats.blocks << o->build.blkszbits,
 			   (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	}

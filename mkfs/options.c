@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <uuid.h>
 #include "erofs_fs.h"
+#include "erofs/compressor.h"
 #include "erofs/print.h"
 #include "options.h"
 
@@ -26,6 +27,8 @@ enum {
 	OPT_ALL_TIME,
 	OPT_IGNORE_MTIME,
 	OPT_QUIET,
+	OPT_MAX_EXTENT,
+	OPT_PRESERVE_MTIME,
 };
 
 static const struct argp_option mkfs_argp_options[] = {
@@ -33,11 +36,17 @@ static const struct argp_option mkfs_argp_options[] = {
 	{ NULL, 'b', "SIZE", 0, "block size in bytes: 512, 1024, 2048 or 4096 (default 4096)", 1 },
 	{ NULL, 'L', "LABEL", 0, "volume label, at most 15 bytes", 1 },
 	{ NULL, 'U', "UUID", 0, "volume UUID: a UUID, 'clear' (all zero) or 'random' (default)", 1 },
+	{ NULL, 0, NULL, 0, "Compression:", 1 },
+	{ NULL, 'z', "ALG[,LEVEL]", 0, "compress file data with lz4 or lz4hc (levels 1-12, default 9)", 1 },
+	{ NULL, 'C', "SIZE", 0, "largest physical cluster in bytes: a multiple of the block size up to 1 MiB (default: one block)", 1 },
+	{ NULL, 'E', "OPTS", 0, "extended options, comma-separated: legacy-compress (full cluster indexes)", 1 },
+	{ "max-extent-bytes", OPT_MAX_EXTENT, "N", 0, "largest decompressed extent in bytes", 1 },
 	{ NULL, 0, NULL, 0, "Timestamps:", 2 },
 	{ NULL, 'T', "SECONDS", 0, "build time; also every inode's mtime unless --mkfs-time", 2 },
 	{ "mkfs-time", OPT_MKFS_TIME, NULL, 0, "apply -T to the build time only", 2 },
 	{ "all-time", OPT_ALL_TIME, NULL, 0, "apply -T to every inode too (default)", 2 },
 	{ "ignore-mtime", OPT_IGNORE_MTIME, NULL, 0, "give every inode the build time", 2 },
+	{ "preserve-mtime", OPT_PRESERVE_MTIME, NULL, 0, "keep every inode's own mtime (default)", 2 },
 	{ NULL, 0, NULL, 0, "Ownership:", 3 },
 	{ "all-root", OPT_ALL_ROOT, NULL, 0, "make every file owned by root (uid/gid 0)", 3 },
 	{ "force-uid", OPT_FORCE_UID, "UID", 0, "set every file's uid to UID", 3 },
@@ -58,6 +67,8 @@ struct parse_state {
 	struct mkfs_options *o;
 	const char *uuid;
 	bool have_T, mkfs_time_only, ignore_mtime;
+	const char *zarg;
+	int64_t pclustersize, max_extent;
 	int64_t T;
 	int nargs;
 };
@@ -84,6 +95,56 @@ static char *dup_or_die(const char *s)
 		exit(1);
 	}
 	return d;
+}
+
+/* -z, -C and --max-extent-bytes, checked once the block size is known. */
+static void resolve_compression(struct argp_state *state, struct parse_state *ps)
+{
+	struct erofs_build_opts *b = &ps->o->build;
+	const uint32_t blksz = 1u << b->blkszbits;
+	int64_t pcl = ps->pclustersize ? ps->pclustersize : blksz;
+
+	b->level = -1;
+	if (ps->zarg) {
+		char *name = dup_or_die(ps->zarg), *comma = strchr(name, ',');
+
+		if (comma)
+			*comma++ = '\0';
+		b->compressor = erofs_compressor_find(name);
+		if (!b->compressor)
+			argp_error(state, "unknown compressor '%s' (available: %s)",
+				   name, erofs_compressor_names());
+		if (comma) {
+			if (!b->compressor->max_level)
+				argp_error(state, "%s takes no compression level", name);
+			b->level = parse_int(state, "compression level", comma,
+					     b->compressor->min_level,
+					     b->compressor->max_level);
+		}
+		free(name);
+	}
+	if (pcl % blksz)
+		argp_error(state, "-C %lld is not a multiple of the block size %u",
+			   (long long)pcl, blksz);
+	b->zp.blkszbits = b->blkszbits;
+	b->zp.pclusterblks = pcl / blksz;
+	/* room for several pclusters' worth of input, within what indexes count */
+	b->zp.max_extent = ps->max_extent ? ps->max_extent :
+			   EROFS_MAX(pcl * 16, 1 << 20);
+	if (b->zp.max_extent > Z_EROFS_PCLUSTER_MAX_DSIZE)
+		b->zp.max_extent = Z_EROFS_PCLUSTER_MAX_DSIZE;
+}
+
+static void parse_extended(struct argp_state *state, struct mkfs_options *o,
+			   char *arg)
+{
+	for (char *save = NULL, *tok = strtok_r(arg, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "legacy-compress"))
+			o->build.zp.legacy = true;
+		else
+			argp_error(state, "unknown extended option '%s'", tok);
+	}
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -124,6 +185,22 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_IGNORE_MTIME:
 		ps->ignore_mtime = true;
+		break;
+	case OPT_PRESERVE_MTIME:
+		ps->ignore_mtime = false;
+		break;
+	case 'z':
+		ps->zarg = arg;
+		break;
+	case 'C':
+		ps->pclustersize = parse_int(state, "-C", arg, 1, Z_EROFS_PCLUSTER_MAX_SIZE);
+		break;
+	case OPT_MAX_EXTENT:
+		ps->max_extent = parse_int(state, "--max-extent-bytes", arg, 1,
+					   Z_EROFS_PCLUSTER_MAX_DSIZE);
+		break;
+	case 'E':
+		parse_extended(state, o, arg);
 		break;
 	case OPT_ALL_ROOT:
 		t->all_root = true;
@@ -200,6 +277,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (ps->nargs < 2)
 			argp_error(state, "DEST and SOURCE are required");
+		resolve_compression(state, ps);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -3,6 +3,7 @@
 #ifndef EROFS_BUILD_H
 #define EROFS_BUILD_H
 
+#include "erofs/compress.h"
 #include "erofs/io.h"
 #include "erofs/tree.h"
 
@@ -14,6 +15,10 @@ struct erofs_build_opts {
 	char label[16];		/* NUL-terminated */
 	bool progress;		/* a live progress line on stderr */
 	const char *image_name;	/* named in messages about writing the image */
+	/* compression: NULL compressor = none */
+	const struct erofs_compressor *compressor;
+	int level;		/* -1: the compressor's default */
+	struct z_erofs_params zp;
 };
 
 struct erofs_build_stats {

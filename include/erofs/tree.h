@@ -49,7 +49,10 @@ struct erofs_node {
 	erofs_off_t meta_off;	/* byte offset of the inode in the image */
 	uint32_t meta_size;	/* inode + inline tail / chunk map */
 	erofs_blk_t blkaddr;	/* first data block */
+	uint32_t zblocks;	/* compressed: blocks of all its pclusters */
 	uint32_t inline_size;	/* tail bytes stored after the inode */
+	uint8_t *body;		/* after the inode: compressed indexes or chunk map */
+	uint32_t body_len;
 	uint8_t datalayout;
 	uint8_t chunkbits;	/* chunk-based: chunk = block << chunkbits */
 	bool extended;

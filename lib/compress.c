@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "erofs_fs.h"
+#include "erofs/compress.h"
+
+/* The first NONHEAD delta shares bit 11 with the CBLKCNT flag. */
+#define Z_EROFS_D0_MAX		(Z_EROFS_LI_D0_CBLKCNT - 1)
+
+/* Where the compacted index area starts and how it splits. */
+struct z_erofs_compact_geo {
+	erofs_off_t ebase;
+	uint64_t init4;		/* leading 4-byte entries (to 32-byte alignment) */
+	uint64_t n2b;		/* 2-byte entries, a multiple of 16 */
+	uint64_t tail4;		/* trailing 4-byte entries */
+};
+
+static uint64_t lcluster_count(const struct z_erofs_params *p, uint64_t size)
+{
+	return EROFS_DIV_ROUND_UP(size, 1ull << p->blkszbits);
+}
+
+static void compact_geo(const struct z_erofs_params *p, erofs_off_t inode_end,
+			uint64_t totalidx, struct z_erofs_compact_geo *g)
+{
+	g->ebase = EROFS_ROUND_UP(inode_end, 8) + sizeof(struct z_erofs_map_header);
+	g->init4 = ((32 - g->ebase % 32) / 4) & 7;
+	g->n2b = 0;
+	/* 2-byte packs hold 16 lclusters of at most 12 bits each */
+	if (p->blkszbits <= 12 && g->init4 < totalidx)
+		g->n2b = (totalidx - g->init4) / 16 * 16;
+	g->tail4 = totalidx > g->init4 + g->n2b ? totalidx - g->init4 - g->n2b : 0;
+}
+
+uint32_t z_erofs_meta_size(const struct z_erofs_params *p,
+			   erofs_off_t inode_end, uint64_t size)
+{
+	const uint64_t totalidx = lcluster_count(p, size);
+	erofs_off_t hdr = EROFS_ROUND_UP(inode_end, 8);
+	struct z_erofs_compact_geo g;
+
+	if (p->legacy)
+		return hdr - inode_end + sizeof(struct z_erofs_map_header) + 8 +
+		       totalidx * sizeof(struct z_erofs_lcluster_index);
+	compact_geo(p, inode_end, totalidx, &g);
+	if (totalidx <= g.init4)
+		return g.ebase - inode_end + EROFS_ROUND_UP(totalidx, 2) * 4;
+	return g.ebase - inode_end + g.init4 * 4 + g.n2b * 2 +
+	       EROFS_ROUND_UP(g.tail4, 2) * 4;
+}
+
+static int add_extent(struct z_erofs_file *zf, const struct z_erofs_extent *e)
+{
+	if (zf->n == zf->cap) {
+		uint64_t cap = zf->cap ? zf->cap * 2 : 64;
+		struct z_erofs_extent *n = realloc(zf->ext, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		zf->ext = n;
+		zf->cap = cap;
+	}
+	zf->ext[zf->n++] = *e;
+	zf->cblocks += e->cblks;
+	return 0;
+}
+
+void z_erofs_file_free(struct z_erofs_file *zf)
+{
+	free(zf->ext);
+	memset(zf, 0, sizeof(*zf));
+}
+
+/* Keep at least @want bytes (or up to EOF) unconsumed in the input window. */
+static int fill_window(int fd, uint8_t *buf, size_t cap, size_t *head,
+		       size_t *tail, uint64_t *left, size_t want)
+{
+	if (*tail - *head >= want || !*left)
+		return 0;
+	memmove(buf, buf + *head, *tail - *head);
+	*tail -= *head;
+	*head = 0;
+	while (*tail < cap && *left) {
+		size_t n = EROFS_MIN((uint64_t)(cap - *tail), *left);
+		ssize_t got = read(fd, buf + *tail, n);
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!got)
+			return -ESTALE;	/* shorter than when it was scanned */
+		*tail += got;
+		*left -= got;
+	}
+	return 0;
+}
+
+int z_erofs_compress_file(struct erofs_compress *c,
+			  const struct z_erofs_params *p, int fd, uint64_t size,
+			  uint64_t startblk, z_erofs_write_fn write, void *ctx,
+			  struct z_erofs_file *zf)
+{
+	const uint32_t blksz = 1u << p->blkszbits;
+	const uint32_t pclsz = p->pclusterblks << p->blkszbits;
+	/* an extent spans fewer lclusters than a NONHEAD delta can count */
+	const uint32_t max_extent = EROFS_MIN(p->max_extent,
+					      (uint32_t)(Z_EROFS_D0_MAX - 1) << p->blkszbits);
+	const size_t cap = (size_t)max_extent * 2;
+	uint8_t *in = malloc(cap), *out = malloc(pclsz);
+	size_t head = 0, tail = 0;
+	uint64_t left = size, la = 0, blk = startblk;
+	char probe;
+	int err = 0;
+
+	memset(zf, 0, sizeof(*zf));
+	zf->big = p->pclusterblks > 1;
+	if (!in || !out) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (la < size) {
+		struct z_erofs_extent e = { .la = la };
+		unsigned int srclen;
+		int clen;
+
+		err = fill_window(fd, in, cap, &head, &tail, &left, max_extent);
+		if (err)
+			break;
+		srclen = EROFS_MIN(tail - head, (size_t)max_extent);
+		clen = c->alg->compress_destsize(c, in + head, &srclen, out, pclsz);
+		if (clen < 0) {
+			err = clen;
+			break;
+		}
+		e.cblks = EROFS_DIV_ROUND_UP((uint32_t)clen, blksz);
+		if (e.cblks < EROFS_DIV_ROUND_UP(srclen, blksz)) {
+			/* zero padding first: the stream ends at the pcluster end */
+			uint32_t plen = e.cblks << p->blkszbits;
+
+			memmove(out + plen - clen, out, clen);
+			memset(out, 0, plen - clen);
+			e.len = srclen;
+			err = write(ctx, blk, out, plen);
+		} else {
+			/* saves no block: one block stored as is */
+			e.plain = true;
+			e.cblks = 1;
+			e.len = EROFS_MIN(tail - head, (size_t)blksz);
+			memcpy(out, in + head, e.len);
+			memset(out + e.len, 0, blksz - e.len);
+			err = write(ctx, blk, out, blksz);
+		}
+		if (err)
+			break;
+		e.pblk = blk;
+		err = add_extent(zf, &e);
+		if (err)
+			break;
+		blk += e.cblks;
+		head += e.len;
+		la += e.len;
+	}
+	/* a file that grew since the scan would lose its new bytes silently */
+	if (!err && read(fd, &probe, 1) > 0)
+		err = -ESTALE;
+out:
+	free(in);
+	free(out);
+	if (err)
+		z_erofs_file_free(zf);
+	return err;
+}
+
+/* What one lcluster's index says, before it is packed. */
+struct z_erofs_lcl {
+	uint8_t type;
+	bool cblkcnt;		/* NONHEAD: d0 holds CBLKCNT | blocks */
+	uint16_t ofs;		/* HEAD: where the extent starts */
+	uint32_t d0, d1;	/* NONHEAD: back to head, on to next head */
+	uint64_t pblk;		/* HEAD */
+};
+
+static int build_lcls(const struct z_erofs_params *p,
+		      const struct z_erofs_file *zf, uint64_t size,
+		      uint64_t totalidx, struct z_erofs_lcl *l)
+{
+	const unsigned int bits = p->blkszbits;
+
+	for (uint64_t k = 0; k < zf->n; k++) {
+		const struct z_erofs_extent *e = &zf->ext[k];
+		uint64_t head = e->la >> bits;
+		uint64_t next = k + 1 < zf->n ? zf->ext[k + 1].la >> bits : totalidx;
+
+		if (head >= totalidx || next <= head || next > totalidx)
+			return -EFSCORRUPTED;	/* two starts in one lcluster */
+		l[head].type = e->plain ? Z_EROFS_LCLUSTER_TYPE_PLAIN
+					: Z_EROFS_LCLUSTER_TYPE_HEAD1;
+		l[head].ofs = e->la & ((1u << bits) - 1);
+		l[head].pblk = e->pblk;
+		for (uint64_t n = head + 1; n < next; n++) {
+			l[n].type = Z_EROFS_LCLUSTER_TYPE_NONHEAD;
+			l[n].d0 = n - head;
+			l[n].d1 = next - n;
+			if (l[n].d0 > Z_EROFS_D0_MAX)
+				return -EFSCORRUPTED;
+			if (zf->big && n == head + 1) {
+				l[n].cblkcnt = true;
+				l[n].d0 = Z_EROFS_LI_D0_CBLKCNT | e->cblks;
+			}
+		}
+	}
+	/*
+	 * Readers size an extent up to the end of the lcluster they look at,
+	 * and a plain extent may not seem longer than its one block.  So when
+	 * the last extent is plain and runs into the next lcluster, an empty
+	 * head at EOF ends it there.
+	 */
+	if (zf->n) {
+		const struct z_erofs_extent *e = &zf->ext[zf->n - 1];
+		uint64_t end = e->la + e->len;
+
+		if (e->plain && (end - 1) >> bits != e->la >> bits) {
+			struct z_erofs_lcl *t = &l[(end - 1) >> bits];
+
+			if (end != size)
+				return -EFSCORRUPTED;
+			*t = (struct z_erofs_lcl){ .type = Z_EROFS_LCLUSTER_TYPE_PLAIN,
+						   .ofs = end & ((1u << bits) - 1),
+						   .pblk = e->pblk + e->cblks };
+		}
+	}
+	return 0;
+}
+
+static void encode_full(const struct z_erofs_lcl *l, uint64_t totalidx,
+			uint8_t *out)
+{
+	struct z_erofs_lcluster_index *di = (void *)out;
+
+	for (uint64_t n = 0; n < totalidx; n++, di++) {
+		di->di_advise = erofs_cpu_to_le16(l[n].type);
+		if (l[n].type == Z_EROFS_LCLUSTER_TYPE_NONHEAD) {
+			di->di_u.delta[0] = erofs_cpu_to_le16(l[n].d0);
+			di->di_u.delta[1] = erofs_cpu_to_le16(EROFS_MIN(l[n].d1, 0xffffu));
+		} else {
+			di->di_clusterofs = erofs_cpu_to_le16(l[n].ofs);
+			di->di_u.blkaddr = erofs_cpu_to_le32((uint32_t)l[n].pblk);
+		}
+	}
+}
+
+static void put_bits(uint8_t *pack, unsigned int pos, unsigned int nbits,
+		     uint32_t v)
+{
+	for (unsigned int b = 0; b < nbits; b++, pos++)
+		if (v & (1u << b))
+			pack[pos / 8] |= 1 << (pos % 8);
+}
+
+static uint32_t get_bits(const uint8_t *pack, unsigned int pos,
+			 unsigned int nbits)
+{
+	uint32_t v = 0;
+
+	for (unsigned int b = 0; b < nbits; b++, pos++)
+		if (pack[pos / 8] & (1 << (pos % 8)))
+			v |= 1u << b;
+	return v;
+}
+
+/*
+ * Pack @vcnt lclusters into one compacted pack of @packsz bytes.  A HEAD's
+ * block address is not stored: readers count pclusters back from the
+ * pack's base address in its last 4 bytes, which is what we solve for.
+ */
+static void encode_pack(const struct z_erofs_params *p,
+			const struct z_erofs_lcl *l, unsigned int vcnt,
+			unsigned int packsz, uint32_t *base, uint8_t *pack)
+{
+	const unsigned int lobits = EROFS_MAX(p->blkszbits, 12u);
+	const unsigned int encodebits = (packsz - 4) * 8 / vcnt;
+	const bool big = p->pclusterblks > 1;
+	int first_head = -1;
+
+	for (unsigned int i = 0; i < vcnt; i++) {
+		uint32_t lo;
+
+		if (l[i].type != Z_EROFS_LCLUSTER_TYPE_NONHEAD) {
+			lo = l[i].ofs;
+			if (first_head < 0)
+				first_head = i;
+		} else if (l[i].cblkcnt) {
+			lo = l[i].d0;
+		} else if (i + 1 == vcnt) {
+			/* the last slot carries the lookahead distance */
+			lo = EROFS_MIN(l[i].d1, (uint32_t)Z_EROFS_D0_MAX);
+		} else {
+			lo = l[i].d0;
+		}
+		put_bits(pack, encodebits * i, encodebits,
+			 ((uint32_t)l[i].type << lobits) | lo);
+	}
+	if (first_head >= 0) {
+		uint32_t nblk = big ? 0 : 1;
+		int j = first_head;
+
+		/* count back exactly as a reader does */
+		while (j > 0) {
+			uint32_t v = get_bits(pack, encodebits * --j, encodebits);
+			uint32_t lo = v & ((1u << lobits) - 1);
+
+			if ((v >> lobits) == Z_EROFS_LCLUSTER_TYPE_NONHEAD) {
+				if (!big) {
+					j -= lo;
+				} else if (lo & Z_EROFS_LI_D0_CBLKCNT) {
+					--j;
+					nblk += lo & ~Z_EROFS_LI_D0_CBLKCNT;
+					continue;
+				} else {
+					j -= lo - 2;
+					continue;
+				}
+			}
+			if (j >= 0)
+				++nblk;
+		}
+		*base = (uint32_t)l[first_head].pblk - nblk;
+	}
+	memcpy(pack + packsz - 4, &(uint32_t){ erofs_cpu_to_le32(*base) }, 4);
+}
+
+static void encode_compact(const struct z_erofs_params *p,
+			   const struct z_erofs_lcl *l, uint64_t totalidx,
+			   const struct z_erofs_compact_geo *g, uint8_t *out)
+{
+	const uint64_t n4a = EROFS_MIN(g->init4, totalidx);
+	struct z_erofs_lcl pad[16] = { 0 };
+	uint32_t base = 0;
+	uint64_t n = 0;
+
+	/* Runs of (entries, bytes each): 4B, then 2B, then 4B again. */
+	const uint64_t runs[3][2] = {
+		{ EROFS_ROUND_UP(n4a, 2), 4 },
+		{ g->n2b, 2 },
+		{ EROFS_ROUND_UP(g->tail4, 2), 4 },
+	};
+
+	for (int r = 0; r < 3; r++) {
+		const unsigned int vcnt = runs[r][1] == 4 ? 2 : 16;
+		const unsigned int packsz = vcnt * runs[r][1];
+
+		for (uint64_t i = 0; i < runs[r][0]; i += vcnt) {
+			const struct z_erofs_lcl *src = l + n;
+
+			/* an odd count leaves the last 4-byte pack half empty */
+			if (n + vcnt > totalidx) {
+				memcpy(pad, l + n, (totalidx - n) * sizeof(*pad));
+				for (uint64_t k = totalidx - n; k < vcnt; k++)
+					pad[k] = (struct z_erofs_lcl){ .type = Z_EROFS_LCLUSTER_TYPE_NONHEAD,
+								       .d0 = 1, .d1 = 1 };
+				src = pad;
+			}
+			encode_pack(p, src, vcnt, packsz, &base, out);
+			out += packsz;
+			n += vcnt;
+		}
+	}
+}
+
+int z_erofs_encode_index(const struct z_erofs_params *p,
+			 const struct z_erofs_file *zf, erofs_off_t inode_end,
+			 uint64_t size, uint8_t alg, uint8_t *meta)
+{
+	const uint64_t totalidx = lcluster_count(p, size);
+	const erofs_off_t hdr_at = EROFS_ROUND_UP(inode_end, 8);
+	struct z_erofs_map_header *h = (void *)(meta + (hdr_at - inode_end));
+	struct z_erofs_lcl *l = calloc(totalidx, sizeof(*l));
+	uint16_t advise = 0;
+	int err;
+
+	if (!l)
+		return -ENOMEM;
+	err = build_lcls(p, zf, size, totalidx, l);
+	if (err)
+		goto out;
+	if (p->legacy) {
+		if (zf->big)
+			advise |= Z_EROFS_ADVISE_BIG_PCLUSTER_1;
+		encode_full(l, totalidx, (uint8_t *)(h + 1) + 8);
+	} else {
+		struct z_erofs_compact_geo g;
+
+		compact_geo(p, inode_end, totalidx, &g);
+		if (g.n2b)
+			advise |= Z_EROFS_ADVISE_COMPACTED_2B;
+		/* compacted indexes need both big pcluster flags or neither */
+		if (zf->big)
+			advise |= Z_EROFS_ADVISE_BIG_PCLUSTER_1 |
+				  Z_EROFS_ADVISE_BIG_PCLUSTER_2;
+		encode_compact(p, l, totalidx, &g, meta + (g.ebase - inode_end));
+	}
+	h->h_advise = erofs_cpu_to_le16(advise);
+	h->h_algorithmtype = alg;
+	h->h_clusterbits = 0;	/* lcluster == block */
+out:
+	free(l);
+	return err;
+}

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+/* LZ4 and LZ4HC in destination-size mode, both on-disk algorithm LZ4. */
+#include <lz4.h>
+#include <lz4hc.h>
+#include <stdlib.h>
+#include "erofs_fs.h"
+#include "erofs/compressor.h"
+
+static void lz4_exit(struct erofs_compress *c)
+{
+	free(c->priv);
+	c->priv = NULL;
+}
+
+static int lz4_compress_destsize(struct erofs_compress *c, const void *src,
+				 unsigned int *srclen, void *dst,
+				 unsigned int dstlen)
+{
+	int in = *srclen, out;
+
+	(void)c;	/* liblz4 keeps the fast compressor's state on its stack */
+	out = LZ4_compress_destSize(src, dst, &in, dstlen);
+	if (out <= 0)
+		return -EIO;
+	*srclen = in;
+	return out;
+}
+
+const struct erofs_compressor erofs_compressor_lz4 = {
+	.name = "lz4",
+	.alg = Z_EROFS_COMPRESSION_LZ4,
+	.compress_destsize = lz4_compress_destsize,
+};
+
+static int lz4hc_init(struct erofs_compress *c)
+{
+	c->priv = malloc(LZ4_sizeofStateHC());
+	return c->priv ? 0 : -ENOMEM;
+}
+
+static int lz4hc_compress_destsize(struct erofs_compress *c, const void *src,
+				   unsigned int *srclen, void *dst,
+				   unsigned int dstlen)
+{
+	int in = *srclen, out;
+
+	out = LZ4_compress_HC_destSize(c->priv, src, dst, &in, dstlen, c->level);
+	if (out <= 0)
+		return -EIO;
+	*srclen = in;
+	return out;
+}
+
+const struct erofs_compressor erofs_compressor_lz4hc = {
+	.name = "lz4hc",
+	.alg = Z_EROFS_COMPRESSION_LZ4,
+	.default_level = 9,
+	.min_level = 1,
+	.max_level = LZ4HC_CLEVEL_MAX,
+	.init = lz4hc_init,
+	.exit = lz4_exit,
+	.compress_destsize = lz4hc_compress_destsize,
+};
