@@ -62,11 +62,16 @@ static bool is_compressed(const struct erofs_node *n)
 	       n->datalayout == EROFS_INODE_COMPRESSED_COMPACT;
 }
 
-/* Files that could save a block by compression are tried. */
+/*
+ * Files that could save a block by compression are tried; with
+ * ztailpacking also smaller ones, whose pcluster may shrink their inline
+ * data.
+ */
 static bool compressible(const struct builder *b, const struct erofs_node *n)
 {
 	return b->opts->compressor && S_ISREG(n->mode) && !n->src.holes &&
-	       n->size > b->blksz;
+	       (n->size > b->blksz ||
+		(b->opts->zp.ztailpacking && n->size > 2 * EROFS_ISLOT_SIZE));
 }
 
 static uint64_t chunk_count(const struct erofs_node *n, unsigned int blkszbits)
@@ -226,32 +231,66 @@ static int write_pcluster(void *ctx, uint64_t blk, const void *buf, size_t len)
 	return write_data(b, blk_pos(b, blk), buf, len);
 }
 
+/* The compression parameters of one file: --compress-hints may differ. */
+static const struct z_erofs_params *file_params(const struct builder *b,
+						const struct erofs_node *n,
+						struct z_erofs_params *buf)
+{
+	const struct erofs_build_opts *o = b->opts;
+	const char *rel = n->src.path + EROFS_MIN(o->src_prefix, strlen(n->src.path));
+
+	for (unsigned int i = 0; i < o->nhints; i++) {
+		if (regexec(&o->hints[i].re, rel, 0, NULL, 0))
+			continue;
+		*buf = o->zp;
+		buf->pclusterblks = o->hints[i].pclusterblks;
+		return buf;
+	}
+	return &o->zp;
+}
+
 /*
  * Compress a file into pclusters.  Returns 1 when compression would not
  * save a block: the pclusters are dropped and the file is stored flat.
  */
 static int compress_regular(struct builder *b, struct erofs_node *n, int fd)
 {
-	const struct z_erofs_params *zp = &b->opts->zp;
+	struct z_erofs_params zpf;
+	const struct z_erofs_params *zp = file_params(b, n, &zpf);
 	const uint64_t start = b->bm.data_cursor;
+	/* slots are 32-byte aligned, so the index layout depends on isize only */
+	const uint32_t idx = z_erofs_meta_size(zp, inode_size(n), n->size);
+	uint32_t max_inline = 0, flat_meta;
+	uint64_t flat_blocks;
 	struct z_erofs_file zf;
+	bool keep;
 	int err;
 
-	err = z_erofs_compress_file(&b->zc, zp, fd, n->size, start,
+	if (inode_size(n) + idx < b->blksz)
+		max_inline = b->blksz - inode_size(n) - idx;
+	err = z_erofs_compress_file(&b->zc, zp, fd, n->size, start, max_inline,
 				    write_pcluster, b, &zf);
 	if (err)
 		return err;
-	if (zf.cblocks >= EROFS_DIV_ROUND_UP(n->size, b->blksz)) {
+	/* what the flat layout would cost, to keep only a real saving */
+	choose_flat(b, n);
+	flat_blocks = (n->size - n->inline_size + b->blksz - 1) / b->blksz;
+	flat_meta = n->inline_size;
+	keep = zf.cblocks < flat_blocks ||
+	       (zf.cblocks == flat_blocks && zf.idata_len &&
+		idx + zf.idata_len < flat_meta);
+	if (!keep) {
 		z_erofs_file_free(&zf);
 		b->done_bytes -= EROFS_MIN(b->done_bytes, n->size);
 		return 1;
 	}
 	erofs_bman_alloc_data(&b->bm, zf.cblocks);
 	n->zblocks = zf.cblocks;
+	n->inline_size = 0;
 	n->datalayout = zp->legacy ? EROFS_INODE_COMPRESSED_FULL
 				   : EROFS_INODE_COMPRESSED_COMPACT;
-	/* slots are 32-byte aligned, so the index layout depends on isize only */
-	n->body_len = z_erofs_meta_size(zp, inode_size(n), n->size);
+	n->body_len = idx + zf.idata_len;
+	n->body_inline = zf.idata_len;
 	n->body = calloc(1, n->body_len);
 	if (!n->body) {
 		err = -ENOMEM;
@@ -266,6 +305,8 @@ static int compress_regular(struct builder *b, struct erofs_node *n, int fd)
 							zf.ext[i].cblks);
 		if (zf.big)
 			b->feature_incompat |= EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER;
+		if (zf.idata_len)
+			b->feature_incompat |= EROFS_FEATURE_INCOMPAT_ZTAILPACKING;
 	}
 	z_erofs_file_free(&zf);
 	return err;
@@ -342,7 +383,7 @@ static void place(struct builder *b, struct erofs_node *n)
 
 	/* inline data may not cross a block boundary: keep it all together */
 	n->meta_off = erofs_bman_alloc_meta(&b->bm, size,
-					    n->inline_size ? size : isize);
+			n->inline_size || n->body_inline ? size : isize);
 	n->meta_size = size;
 	n->nid = (n->meta_off - blk_pos(b, b->bm.meta_blkaddr)) >> EROFS_ISLOT_BITS;
 	erofs_dbg("nid %llu: %u metadata bytes at %llu", (unsigned long long)n->nid,
@@ -571,9 +612,12 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 	int err;
 
 	/* big pclusters need the lz4 configuration record right after the sb */
-	if (opts->compressor && opts->zp.pclusterblks > 1)
-		for (uint64_t i = 0; i < tree->nnodes && !b.compr_cfgs; i++)
-			b.compr_cfgs = compressible(&b, tree->nodes[i]);
+	for (uint64_t i = 0; i < tree->nnodes && !b.compr_cfgs; i++) {
+		struct z_erofs_params zpf;
+
+		b.compr_cfgs = compressible(&b, tree->nodes[i]) &&
+			       file_params(&b, tree->nodes[i], &zpf)->pclusterblks > 1;
+	}
 	if (b.compr_cfgs)
 		reserved += sizeof(uint16_t) + sizeof(struct z_erofs_lz4_cfgs);
 	err = erofs_bman_init(&b.bm, io, opts->blkszbits, reserved);

@@ -69,6 +69,7 @@ static int add_extent(struct z_erofs_file *zf, const struct z_erofs_extent *e)
 void z_erofs_file_free(struct z_erofs_file *zf)
 {
 	free(zf->ext);
+	free(zf->idata);
 	memset(zf, 0, sizeof(*zf));
 }
 
@@ -98,9 +99,34 @@ static int fill_window(int fd, uint8_t *buf, size_t cap, size_t *head,
 	return 0;
 }
 
+/*
+ * Keep the last extent inline when its pcluster fits: compressed if that
+ * is smaller, else as is.  Returns 1 if kept, 0 if not, or -ENOMEM.
+ */
+static int keep_inline(struct z_erofs_file *zf, struct z_erofs_extent *e,
+		       const uint8_t *src, uint32_t srclen, const uint8_t *comp,
+		       int clen, uint32_t max_inline)
+{
+	bool raw = clen < 0 || (uint32_t)clen >= srclen;
+	uint32_t len = raw ? srclen : (uint32_t)clen;
+
+	if (len > max_inline || (raw && srclen > max_inline))
+		return 0;
+	zf->idata = malloc(len);
+	if (!zf->idata)
+		return -ENOMEM;
+	memcpy(zf->idata, raw ? src : comp, len);
+	zf->idata_len = len;
+	e->plain = raw;
+	e->len = srclen;
+	e->cblks = 0;
+	return 1;
+}
+
 int z_erofs_compress_file(struct erofs_compress *c,
 			  const struct z_erofs_params *p, int fd, uint64_t size,
-			  uint64_t startblk, z_erofs_write_fn write, void *ctx,
+			  uint64_t startblk, uint32_t max_inline,
+			  z_erofs_write_fn write, void *ctx,
 			  struct z_erofs_file *zf)
 {
 	const uint32_t blksz = 1u << p->blkszbits;
@@ -134,6 +160,22 @@ int z_erofs_compress_file(struct erofs_compress *c,
 		if (clen < 0) {
 			err = clen;
 			break;
+		}
+		/* the whole rest of the file in one pcluster: maybe inline */
+		if (p->ztailpacking && max_inline && la + srclen == size) {
+			int kept = keep_inline(zf, &e, in + head, srclen, out,
+					       clen, max_inline);
+
+			if (kept < 0) {
+				err = kept;
+				break;
+			}
+			if (kept) {
+				e.pblk = blk;
+				err = add_extent(zf, &e);
+				la += e.len;
+				break;
+			}
 		}
 		e.cblks = EROFS_DIV_ROUND_UP((uint32_t)clen, blksz);
 		if (e.cblks < EROFS_DIV_ROUND_UP(srclen, blksz)) {
@@ -401,6 +443,12 @@ int z_erofs_encode_index(const struct z_erofs_params *p,
 			advise |= Z_EROFS_ADVISE_BIG_PCLUSTER_1 |
 				  Z_EROFS_ADVISE_BIG_PCLUSTER_2;
 		encode_compact(p, l, totalidx, &g, meta + (g.ebase - inode_end));
+	}
+	if (zf->idata_len) {
+		advise |= Z_EROFS_ADVISE_INLINE_PCLUSTER;
+		h->h_idata_size = erofs_cpu_to_le16(zf->idata_len);
+		memcpy(meta + z_erofs_meta_size(p, inode_end, size), zf->idata,
+		       zf->idata_len);
 	}
 	h->h_advise = erofs_cpu_to_le16(advise);
 	h->h_algorithmtype = alg;

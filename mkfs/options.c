@@ -11,6 +11,7 @@
 #include "erofs_fs.h"
 #include "erofs/compressor.h"
 #include "erofs/print.h"
+#include "hints.h"
 #include "options.h"
 
 const char *argp_program_version = "mkfs.erofs (" PACKAGE_NAME ") " PACKAGE_VERSION;
@@ -29,6 +30,7 @@ enum {
 	OPT_QUIET,
 	OPT_MAX_EXTENT,
 	OPT_PRESERVE_MTIME,
+	OPT_COMPRESS_HINTS,
 };
 
 static const struct argp_option mkfs_argp_options[] = {
@@ -39,8 +41,9 @@ static const struct argp_option mkfs_argp_options[] = {
 	{ NULL, 0, NULL, 0, "Compression:", 1 },
 	{ NULL, 'z', "ALG[,LEVEL]", 0, "compress file data with lz4 or lz4hc (levels 1-12, default 9)", 1 },
 	{ NULL, 'C', "SIZE", 0, "largest physical cluster in bytes: a multiple of the block size up to 1 MiB (default: one block)", 1 },
-	{ NULL, 'E', "OPTS", 0, "extended options, comma-separated: legacy-compress (full cluster indexes)", 1 },
+	{ NULL, 'E', "OPTS", 0, "extended options, comma-separated: legacy-compress (full cluster indexes), ztailpacking (last pcluster inline)", 1 },
 	{ "max-extent-bytes", OPT_MAX_EXTENT, "N", 0, "largest decompressed extent in bytes", 1 },
+	{ "compress-hints", OPT_COMPRESS_HINTS, "FILE", 0, "per-path pcluster sizes: lines 'SIZE [ALG] REGEX'", 1 },
 	{ NULL, 0, NULL, 0, "Timestamps:", 2 },
 	{ NULL, 'T', "SECONDS", 0, "build time; also every inode's mtime unless --mkfs-time", 2 },
 	{ "mkfs-time", OPT_MKFS_TIME, NULL, 0, "apply -T to the build time only", 2 },
@@ -68,6 +71,7 @@ struct parse_state {
 	const char *uuid;
 	bool have_T, mkfs_time_only, ignore_mtime;
 	const char *zarg;
+	const char *hints;
 	int64_t pclustersize, max_extent;
 	int64_t T;
 	int nargs;
@@ -142,6 +146,8 @@ static void parse_extended(struct argp_state *state, struct mkfs_options *o,
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "legacy-compress"))
 			o->build.zp.legacy = true;
+		else if (!strcmp(tok, "ztailpacking"))
+			o->build.zp.ztailpacking = true;
 		else
 			argp_error(state, "unknown extended option '%s'", tok);
 	}
@@ -201,6 +207,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'E':
 		parse_extended(state, o, arg);
+		break;
+	case OPT_COMPRESS_HINTS:
+		ps->hints = arg;
 		break;
 	case OPT_ALL_ROOT:
 		t->all_root = true;
@@ -352,11 +361,15 @@ void mkfs_parse_options(int argc, char **argv, struct mkfs_options *o)
 	}
 	o->tree.blkszbits = o->build.blkszbits;
 	o->build.image_name = o->dest;
+	o->build.src_prefix = strlen(o->src) + 1;
 	resolve_time(&ps);
+	if (ps.hints && mkfs_load_hints(o, ps.hints))
+		exit(1);
 }
 
 void mkfs_free_options(struct mkfs_options *o)
 {
+	mkfs_free_hints(o);
 	for (unsigned int i = 0; i < o->tree.nexclude_paths; i++)
 		free(o->tree.exclude_paths[i]);
 	free(o->tree.exclude_paths);

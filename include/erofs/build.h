@@ -7,6 +7,14 @@
 #include "erofs/io.h"
 #include "erofs/tree.h"
 
+#include <regex.h>
+
+/* A --compress-hints rule: files whose path matches get this pcluster. */
+struct erofs_pcluster_hint {
+	regex_t re;
+	uint32_t pclusterblks;
+};
+
 struct erofs_build_opts {
 	unsigned int blkszbits;
 	int64_t build_time;
@@ -19,6 +27,9 @@ struct erofs_build_opts {
 	const struct erofs_compressor *compressor;
 	int level;		/* -1: the compressor's default */
 	struct z_erofs_params zp;
+	struct erofs_pcluster_hint *hints;	/* first match wins */
+	unsigned int nhints;
+	size_t src_prefix;	/* strip this many bytes off source paths */
 };
 
 struct erofs_build_stats {

@@ -14,6 +14,7 @@ struct z_erofs_params {
 	unsigned int pclusterblks;	/* largest pcluster, in blocks */
 	uint32_t max_extent;		/* largest decompressed extent, bytes */
 	bool legacy;			/* full indexes instead of compacted */
+	bool ztailpacking;		/* last pcluster inline after the indexes */
 };
 
 struct z_erofs_extent {
@@ -29,6 +30,8 @@ struct z_erofs_file {
 	uint64_t n, cap;
 	uint64_t cblocks;	/* blocks of every pcluster together */
 	bool big;		/* uses the big pcluster index encoding */
+	uint8_t *idata;		/* ztailpacking: the last pcluster, inline */
+	uint32_t idata_len;
 };
 
 /* Writes @len bytes at block @blk of the image: 0 or -errno. */
@@ -41,19 +44,22 @@ uint32_t z_erofs_meta_size(const struct z_erofs_params *p,
 
 /*
  * Compress @size bytes read from @fd, writing pclusters from @startblk on
- * through @write.  Returns 0, -ESTALE if the file's size changed, or the
- * -errno of a failed read or write.  @zf describes the result; the caller
- * decides whether it saved enough to keep.
+ * through @write.  With ztailpacking, a last extent whose pcluster fits in
+ * @max_inline bytes is kept in zf->idata instead.  Returns 0, -ESTALE if
+ * the file's size changed, or the -errno of a failed read or write.  @zf
+ * describes the result; the caller decides whether it saved enough.
  */
 int z_erofs_compress_file(struct erofs_compress *c,
 			  const struct z_erofs_params *p, int fd, uint64_t size,
-			  uint64_t startblk, z_erofs_write_fn write, void *ctx,
+			  uint64_t startblk, uint32_t max_inline,
+			  z_erofs_write_fn write, void *ctx,
 			  struct z_erofs_file *zf);
 void z_erofs_file_free(struct z_erofs_file *zf);
 
 /*
  * Encode the map header and indexes of @zf into @meta, which holds
- * z_erofs_meta_size() zeroed bytes placed right at @inode_end.
+ * z_erofs_meta_size() zeroed bytes placed right at @inode_end, followed
+ * by room for the inline pcluster, if any.
  */
 int z_erofs_encode_index(const struct z_erofs_params *p,
 			 const struct z_erofs_file *zf, erofs_off_t inode_end,

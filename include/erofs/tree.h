@@ -53,6 +53,7 @@ struct erofs_node {
 	uint32_t inline_size;	/* tail bytes stored after the inode */
 	uint8_t *body;		/* after the inode: compressed indexes or chunk map */
 	uint32_t body_len;
+	bool body_inline;	/* body ends with inline data: keep it in one block */
 	uint8_t datalayout;
 	uint8_t chunkbits;	/* chunk-based: chunk = block << chunkbits */
 	bool extended;
