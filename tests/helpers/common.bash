@@ -1,0 +1,216 @@
+# SPDX-License-Identifier: MIT
+# Shared helpers for the bats suites.  Load with:  load helpers/common
+#
+# Environment:
+#   top_builddir   absolute build directory (default: the source tree)
+#   TREECMP        path of the treecmp helper (default: built by make check,
+#                  else compiled on the fly into the bats run directory)
+
+: "${top_builddir:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
+export top_builddir
+
+MKFS="$top_builddir/mkfs/mkfs.erofs"
+FSCK="$top_builddir/fsck/fsck.erofs"
+DUMP="$top_builddir/dump/dump.erofs"
+# Debian's erofs-utils 1.5, the reference peers
+DEB_MKFS=/usr/bin/mkfs.erofs
+DEB_FSCK=/usr/bin/fsck.erofs
+DEB_DUMP=/usr/bin/dump.erofs
+GENTREE="$BATS_TEST_DIRNAME/helpers/gentree.sh"
+
+# Reproducibility knobs from the caller's environment must not leak in.
+unset SOURCE_DATE_EPOCH EROFS_FAULT
+export LC_ALL=C
+
+# bats 1.8 has no fail(); keep the message on the test's output.
+fail() {
+	printf '%s\n' "$*" >&2
+	return 1
+}
+
+# treecmp: prefer the one built by `make check`, else build a private copy.
+if [ -z "${TREECMP:-}" ]; then
+	if [ -x "$top_builddir/tests/helpers/treecmp" ]; then
+		TREECMP="$top_builddir/tests/helpers/treecmp"
+	else
+		TREECMP="$BATS_RUN_TMPDIR/treecmp"
+		if [ ! -x "$TREECMP" ]; then
+			${CC:-cc} -std=gnu11 -O2 -Wall -o "$TREECMP.$$" \
+				"$BATS_TEST_DIRNAME/helpers/treecmp.c" &&
+				mv "$TREECMP.$$" "$TREECMP"
+		fi
+	fi
+fi
+export TREECMP
+
+is_root() {
+	[ "$(id -u)" = 0 ]
+}
+
+require_root() {
+	is_root || skip "needs root ${1:-for this test}"
+}
+
+# Loop-mounting EROFS needs root, loop devices and kernel support.
+require_erofs_mount() {
+	require_root "for loop mount"
+	[ -e /dev/loop-control ] || skip "needs loop devices (no /dev/loop-control)"
+	if ! grep -qw erofs /proc/filesystems; then
+		modprobe erofs 2>/dev/null || true
+		grep -qw erofs /proc/filesystems ||
+			skip "kernel has no erofs support"
+	fi
+}
+
+require_mkfs() {
+	[ -x "$MKFS" ] || fail "our mkfs.erofs is not built: $MKFS"
+}
+
+require_cmd() {
+	command -v "$1" >/dev/null 2>&1 || skip "needs $1"
+}
+
+# A directory anybody can traverse (BATS_TEST_TMPDIR is private to root),
+# for tests that run programs as nobody.  Removed by common_teardown.
+world_dir() {
+	local d
+	d=$(mktemp -d "${TMPDIR:-/tmp}/erofs-test.XXXXXX")
+	chmod 0755 "$d"
+	printf '%s\n' "$d" >>"$BATS_TEST_TMPDIR/.world_dirs"
+	printf '%s\n' "$d"
+}
+
+# Run a command as nobody:nogroup without supplementary groups.
+as_nobody() {
+	if command -v setpriv >/dev/null 2>&1; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
+	else
+		runuser -u nobody -- "$@"
+	fi
+}
+
+# gentree DIR [OPTIONS]: run the generator, failing loudly.
+gentree() {
+	local dir=$1
+	shift
+	"$GENTREE" "$@" "$dir" || fail "gentree.sh $* $dir failed"
+}
+
+# Mounts are recorded per test (or per file when called from setup_file)
+# and undone by common_teardown / common_teardown_file.
+_mount_list() {
+	if [ -n "${BATS_TEST_TMPDIR:-}" ] && [ -z "${_IN_SETUP_FILE:-}" ]; then
+		printf '%s' "$BATS_TEST_TMPDIR/.mounts"
+	else
+		printf '%s' "$BATS_FILE_TMPDIR/.mounts"
+	fi
+}
+
+# mount_image IMG DIR: read-only loop mount, with diagnostics on failure.
+mount_image() {
+	local img=$1 dir=$2 err
+	mkdir -p "$dir"
+	if ! err=$(mount -t erofs -o loop,ro "$img" "$dir" 2>&1); then
+		printf 'mount -t erofs -o loop %s %s failed: %s\n' "$img" "$dir" "$err" >&2
+		printf -- '--- dmesg | tail ---\n' >&2
+		dmesg 2>/dev/null | tail -n 15 >&2
+		return 1
+	fi
+	printf '%s\n' "$dir" >>"$(_mount_list)"
+}
+
+umount_image() {
+	local dir=$1
+	umount "$dir" 2>/dev/null || umount -l "$dir"
+}
+
+_umount_recorded() {
+	local list=$1 d
+	[ -f "$list" ] || return 0
+	# newest first
+	tac "$list" | while IFS= read -r d; do
+		if mountpoint -q "$d"; then
+			umount "$d" 2>/dev/null || umount -l "$d" || true
+		fi
+	done
+	rm -f "$list"
+}
+
+common_teardown() {
+	local d
+	_umount_recorded "$BATS_TEST_TMPDIR/.mounts"
+	if [ -f "$BATS_TEST_TMPDIR/.world_dirs" ]; then
+		while IFS= read -r d; do
+			case $d in */erofs-test.*) rm -rf -- "$d" ;; esac
+		done <"$BATS_TEST_TMPDIR/.world_dirs"
+		rm -f "$BATS_TEST_TMPDIR/.world_dirs"
+	fi
+}
+
+common_teardown_file() {
+	_umount_recorded "$BATS_FILE_TMPDIR/.mounts"
+}
+
+# Default hooks; a suite that needs more defines its own and calls these.
+teardown() {
+	common_teardown
+}
+
+teardown_file() {
+	common_teardown_file
+}
+
+# treecmp_ok [OPTIONS] A B: compare, show the differences on failure.
+treecmp_ok() {
+	local out rc=0
+	out=$("$TREECMP" "$@" 2>&1) || rc=$?
+	if [ $rc != 0 ]; then
+		printf 'treecmp %s: exit %d\n' "$*" $rc >&2
+		printf '%s\n' "$out" | head -n 40 >&2
+		return 1
+	fi
+}
+
+# dir_listing DIR: names in DIR (one per line, escaped), for "nothing was
+# left behind" checks.
+dir_listing() {
+	find "$1" -mindepth 1 -maxdepth 1 -printf '%P\n' | LC_ALL=C sort
+}
+
+# mkfs_must_fail DEST [MKFS ARGS...]: run our mkfs expecting failure and
+# check the failure contract: non-zero exit, exactly one stderr line
+# starting with "mkfs.erofs: ", and nothing new beside DEST (no image, no
+# temporary file).  DEST's previous content, if any, must be unchanged.
+# Sets $mkfs_err to the stderr line for further checks.
+mkfs_must_fail() {
+	local dest=$1 destdir before after rc=0 sum_before= sum_after=
+	shift
+	destdir=$(dirname -- "$dest")
+	before=$(dir_listing "$destdir")
+	[ -e "$dest" ] && sum_before=$(sha256sum <"$dest")
+	"$MKFS" "$@" >"$BATS_TEST_TMPDIR/mkfs.out" 2>"$BATS_TEST_TMPDIR/mkfs.err" || rc=$?
+	mkfs_err=$(cat "$BATS_TEST_TMPDIR/mkfs.err")
+	after=$(dir_listing "$destdir")
+	[ -e "$dest" ] && sum_after=$(sha256sum <"$dest")
+	echo "mkfs $* -> exit $rc"
+	echo "stderr: $mkfs_err"
+	[ $rc != 0 ] || fail "mkfs.erofs succeeded but should have failed"
+	[ $rc -lt 128 ] || fail "mkfs.erofs died from signal $((rc - 128))"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/mkfs.err")" = 1 ] ||
+		fail "expected exactly one line on stderr"
+	case $mkfs_err in
+	"mkfs.erofs: "*) ;;
+	*) fail "stderr does not start with 'mkfs.erofs: '" ;;
+	esac
+	[ "$before" = "$after" ] || {
+		echo "directory of DEST before: [$before]"
+		echo "directory of DEST after:  [$after]"
+		fail "the failed build left something beside DEST"
+	}
+	[ "$sum_before" = "$sum_after" ] || fail "DEST was modified by a failed build"
+}
+
+# stat_field FORMAT PATH
+stat_field() {
+	stat -c "$1" -- "$2"
+}
