@@ -22,6 +22,7 @@
 #include "erofs/crc32c.h"
 #include "erofs/dir_write.h"
 #include "erofs/print.h"
+#include "erofs/workpool.h"
 
 #define EROFS_COPY_BUF	(1u << 20)
 
@@ -32,7 +33,9 @@ struct builder {
 	uint32_t blksz;
 	uint32_t feature_incompat;
 	uint8_t *copybuf;
-	struct erofs_compress zc;
+	struct erofs_workpool pool;
+	struct erofs_compress *zcs;	/* one per worker */
+	unsigned int nworkers;
 	bool compr_cfgs;	/* lz4 configuration record follows the sb */
 	uint32_t max_pclusterblks;
 	bool reported;		/* an error message naming its path was printed */
@@ -222,15 +225,6 @@ static int copy_blocks(struct builder *b, struct erofs_node *n, int fd)
 	return err;
 }
 
-static int write_pcluster(void *ctx, uint64_t blk, const void *buf, size_t len)
-{
-	struct builder *b = ctx;
-
-	b->done_bytes += len;
-	progress(b, false);
-	return write_data(b, blk_pos(b, blk), buf, len);
-}
-
 /* The compression parameters of one file: --compress-hints may differ. */
 static const struct z_erofs_params *file_params(const struct builder *b,
 						const struct erofs_node *n,
@@ -249,69 +243,6 @@ static const struct z_erofs_params *file_params(const struct builder *b,
 	return &o->zp;
 }
 
-/*
- * Compress a file into pclusters.  Returns 1 when compression would not
- * save a block: the pclusters are dropped and the file is stored flat.
- */
-static int compress_regular(struct builder *b, struct erofs_node *n, int fd)
-{
-	struct z_erofs_params zpf;
-	const struct z_erofs_params *zp = file_params(b, n, &zpf);
-	const uint64_t start = b->bm.data_cursor;
-	/* slots are 32-byte aligned, so the index layout depends on isize only */
-	const uint32_t idx = z_erofs_meta_size(zp, inode_size(n), n->size);
-	uint32_t max_inline = 0, flat_meta;
-	uint64_t flat_blocks;
-	struct z_erofs_file zf;
-	bool keep;
-	int err;
-
-	if (inode_size(n) + idx < b->blksz)
-		max_inline = b->blksz - inode_size(n) - idx;
-	err = z_erofs_compress_file(&b->zc, zp, fd, n->size, start, max_inline,
-				    write_pcluster, b, &zf);
-	if (err)
-		return err;
-	/* what the flat layout would cost, to keep only a real saving */
-	choose_flat(b, n);
-	flat_blocks = (n->size - n->inline_size + b->blksz - 1) / b->blksz;
-	flat_meta = n->inline_size;
-	keep = zf.cblocks < flat_blocks ||
-	       (zf.cblocks == flat_blocks && zf.idata_len &&
-		idx + zf.idata_len < flat_meta);
-	if (!keep) {
-		z_erofs_file_free(&zf);
-		b->done_bytes -= EROFS_MIN(b->done_bytes, n->size);
-		return 1;
-	}
-	erofs_bman_alloc_data(&b->bm, zf.cblocks);
-	n->zblocks = zf.cblocks;
-	n->inline_size = 0;
-	n->datalayout = zp->legacy ? EROFS_INODE_COMPRESSED_FULL
-				   : EROFS_INODE_COMPRESSED_COMPACT;
-	n->body_len = idx + zf.idata_len;
-	n->body_inline = zf.idata_len;
-	n->body = calloc(1, n->body_len);
-	if (!n->body) {
-		err = -ENOMEM;
-	} else {
-		err = z_erofs_encode_index(zp, &zf, inode_size(n), n->size,
-					   b->zc.alg->alg, n->body);
-	}
-	if (!err) {
-		b->feature_incompat |= EROFS_FEATURE_INCOMPAT_ZERO_PADDING;
-		for (uint64_t i = 0; i < zf.n; i++)
-			b->max_pclusterblks = EROFS_MAX(b->max_pclusterblks,
-							zf.ext[i].cblks);
-		if (zf.big)
-			b->feature_incompat |= EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER;
-		if (zf.idata_len)
-			b->feature_incompat |= EROFS_FEATURE_INCOMPAT_ZTAILPACKING;
-	}
-	z_erofs_file_free(&zf);
-	return err;
-}
-
 /* Report an error reading @path (the image's own errors are reported later). */
 static int source_error(struct builder *b, const char *path, int err)
 {
@@ -327,10 +258,12 @@ static int source_error(struct builder *b, const char *path, int err)
 	return err;
 }
 
-static int data_regular(struct builder *b, struct erofs_node *n)
+/* Regular files stored without compression: flat or chunk by chunk. */
+static int data_regular(struct builder *b, struct erofs_node *n, int fd)
 {
 	const char *path = n->src.path;
-	int fd, err = 0;
+	bool own = fd < 0;
+	int err;
 
 	if (n->src.holes) {
 		n->datalayout = EROFS_INODE_CHUNK_BASED;
@@ -338,24 +271,214 @@ static int data_regular(struct builder *b, struct erofs_node *n)
 	} else {
 		choose_flat(b, n);
 		/* a file wholly inline is read when its inode is written */
-		if (n->inline_size == n->size && !compressible(b, n))
+		if (n->inline_size == n->size)
 			return 0;
 	}
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return source_error(b, path, -errno);
-	if (n->datalayout == EROFS_INODE_CHUNK_BASED) {
-		err = copy_chunks(b, n, fd);
-	} else {
-		if (compressible(b, n))
-			err = compress_regular(b, n, fd);
-		if (err == 1 || (!err && !is_compressed(n))) {
-			choose_flat(b, n);
-			err = copy_blocks(b, n, fd);
-		}
+	if (own) {
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return source_error(b, path, -errno);
 	}
-	close(fd);
+	if (n->datalayout == EROFS_INODE_CHUNK_BASED)
+		err = copy_chunks(b, n, fd);
+	else
+		err = copy_blocks(b, n, fd);
+	if (own)
+		close(fd);
 	return err ? source_error(b, path, err) : 0;
+}
+
+/* A file on its way through compression, one segment job at a time. */
+struct zfile {
+	struct erofs_node *node;
+	int fd;
+	struct z_erofs_params zp;
+	uint32_t idx;		/* index bytes after the inode */
+	uint32_t max_inline;
+	uint64_t start;		/* first data block */
+	struct z_erofs_file zf;
+};
+
+struct data_job {
+	struct erofs_job job;
+	struct erofs_node *node;	/* pass-1 work done in order, no worker */
+	struct zfile *zfile;		/* or a segment of this file */
+	uint64_t off;
+	uint32_t len;
+	bool last;
+	struct z_erofs_segment seg;
+};
+
+/* Worker side: read one segment and compress it. */
+static void run_segment(struct erofs_job *job, void *wctx)
+{
+	struct data_job *dj = (struct data_job *)job;
+	struct zfile *zfl = dj->zfile;
+	uint8_t *in = malloc(dj->len ? dj->len : 1);
+	uint32_t got = 0;
+	char probe;
+	int err = 0;
+
+	if (!in) {
+		dj->seg.err = -ENOMEM;
+		return;
+	}
+	while (got < dj->len && !err) {
+		ssize_t n = pread(zfl->fd, in + got, dj->len - got, dj->off + got);
+
+		if (n < 0 && errno != EINTR)
+			err = -errno;
+		else if (n == 0)
+			err = -ESTALE;	/* shorter than when it was scanned */
+		else if (n > 0)
+			got += n;
+	}
+	/* a file that grew since the scan would lose its new bytes silently */
+	if (!err && dj->last && pread(zfl->fd, &probe, 1, dj->off + dj->len) > 0)
+		err = -ESTALE;
+	if (!err)
+		z_erofs_compress_segment(wctx, &zfl->zp, in, dj->len, dj->off,
+					 dj->last, zfl->max_inline, &dj->seg);
+	else
+		dj->seg.err = err;
+	free(in);
+}
+
+/*
+ * All segments are in: keep the compressed layout only when it saves a
+ * block (or inline bytes at an equal block count), else store it flat.
+ */
+static int finish_zfile(struct builder *b, struct zfile *zfl)
+{
+	struct erofs_node *n = zfl->node;
+	struct z_erofs_file *zf = &zfl->zf;
+	uint64_t flat_blocks;
+	bool keep;
+	int err = 0;
+
+	choose_flat(b, n);
+	flat_blocks = EROFS_DIV_ROUND_UP(n->size - n->inline_size, b->blksz);
+	keep = zf->cblocks < flat_blocks ||
+	       (zf->cblocks == flat_blocks && zf->idata_len &&
+		zfl->idx + zf->idata_len < n->inline_size);
+	if (!keep) {
+		b->bm.data_cursor = zfl->start;
+		return data_regular(b, n, zfl->fd);
+	}
+	n->zblocks = zf->cblocks;
+	n->inline_size = 0;
+	n->datalayout = zfl->zp.legacy ? EROFS_INODE_COMPRESSED_FULL
+				       : EROFS_INODE_COMPRESSED_COMPACT;
+	n->body_len = zfl->idx + zf->idata_len;
+	n->body_inline = zf->idata_len;
+	n->body = calloc(1, n->body_len);
+	if (!n->body)
+		return -ENOMEM;
+	err = z_erofs_encode_index(&zfl->zp, zf, inode_size(n), n->size,
+				   b->opts->compressor->alg, n->body);
+	if (err)
+		return err;
+	b->feature_incompat |= EROFS_FEATURE_INCOMPAT_ZERO_PADDING;
+	for (uint64_t i = 0; i < zf->n; i++)
+		b->max_pclusterblks = EROFS_MAX(b->max_pclusterblks,
+						zf->ext[i].cblks);
+	if (zf->big)
+		b->feature_incompat |= EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER;
+	if (zf->idata_len)
+		b->feature_incompat |= EROFS_FEATURE_INCOMPAT_ZTAILPACKING;
+	return 0;
+}
+
+static int data_other(struct builder *b, struct erofs_node *n);
+
+/* Writer side: take finished jobs in queue order and put them in the image. */
+static int consume(struct builder *b, struct data_job *dj, int err)
+{
+	struct zfile *zfl = dj->zfile;
+
+	if (!err && dj->node)
+		err = S_ISREG(dj->node->mode) ? data_regular(b, dj->node, -1)
+					      : data_other(b, dj->node);
+	if (!err && zfl) {
+		struct erofs_node *n = zfl->node;
+		uint64_t blk = b->bm.data_cursor;
+
+		err = dj->seg.err;
+		if (!err && !dj->off) {
+			zfl->start = blk;
+			zfl->zf.big = zfl->zp.pclusterblks > 1;
+		}
+		if (!err && dj->seg.blocks)
+			err = write_data(b, blk_pos(b, blk), dj->seg.data,
+					 dj->seg.blocks << b->opts->blkszbits);
+		if (!err) {
+			erofs_bman_alloc_data(&b->bm, dj->seg.blocks);
+			err = z_erofs_file_append(&zfl->zf, &dj->seg, blk);
+			b->done_bytes += dj->len;
+			progress(b, false);
+		}
+		if (!err && dj->last)
+			err = finish_zfile(b, zfl);
+		if (err)
+			err = source_error(b, n->src.path, err);
+	}
+	if (zfl && dj->last) {
+		close(zfl->fd);
+		z_erofs_file_free(&zfl->zf);
+		free(zfl);
+	}
+	z_erofs_segment_free(&dj->seg);
+	free(dj);
+	return err;
+}
+
+static int submit(struct builder *b, struct data_job *dj, int err)
+{
+	while (erofs_workpool_full(&b->pool))
+		err = consume(b, (struct data_job *)erofs_workpool_pop(&b->pool), err);
+	erofs_workpool_push(&b->pool, &dj->job);
+	return err;
+}
+
+/* Queue a compressible file as segments for the workers. */
+static int submit_zfile(struct builder *b, struct erofs_node *n, int err)
+{
+	struct zfile *zfl = calloc(1, sizeof(*zfl));
+	uint64_t off = 0;
+
+	if (!zfl)
+		return -ENOMEM;
+	zfl->node = n;
+	zfl->zp = *file_params(b, n, &zfl->zp);
+	/* slots are 32-byte aligned, so the index layout depends on isize only */
+	zfl->idx = z_erofs_meta_size(&zfl->zp, inode_size(n), n->size);
+	if (inode_size(n) + zfl->idx < b->blksz)
+		zfl->max_inline = b->blksz - inode_size(n) - zfl->idx;
+	zfl->fd = open(n->src.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (zfl->fd < 0) {
+		err = source_error(b, n->src.path, -errno);
+		free(zfl);
+		return err;
+	}
+	do {
+		struct data_job *dj = calloc(1, sizeof(*dj));
+
+		if (!dj) {
+			if (!off) {
+				close(zfl->fd);
+				free(zfl);
+			}
+			return -ENOMEM;	/* else the queued jobs still own zfl */
+		}
+		dj->job.run = run_segment;
+		dj->zfile = zfl;
+		dj->off = off;
+		dj->len = EROFS_MIN(n->size - off, (uint64_t)Z_EROFS_SEGMENT_SIZE);
+		off += dj->len;
+		dj->last = off == n->size;
+		err = submit(b, dj, err);
+	} while (off < n->size);
+	return err;
 }
 
 /* Directories and symlinks: decide the layout, reserve or fill blocks. */
@@ -561,17 +684,32 @@ static int build(struct builder *b)
 		if (S_ISDIR(n->mode)) {
 			struct erofs_dir_entry *ents = erofs_dir_entries(n);
 
-			if (!ents)
-				return -ENOMEM;
+			if (!ents) {
+				err = -ENOMEM;
+				break;
+			}
 			n->size = erofs_dir_size(ents, n->nchildren + 2,
 						 b->opts->blkszbits);
 			free(ents);
 		}
 		n->extended = needs_extended(n, b->opts);
-		err = S_ISREG(n->mode) ? data_regular(b, n) : data_other(b, n);
+		if (compressible(b, n)) {
+			err = submit_zfile(b, n, err);
+		} else {
+			struct data_job *dj = calloc(1, sizeof(*dj));
+
+			if (!dj) {
+				err = -ENOMEM;
+				break;
+			}
+			dj->node = n;
+			err = submit(b, dj, err);
+		}
 		b->done_nodes++;
-		progress(b, false);
 	}
+	/* drain: every queued job is taken back, in order, even after an error */
+	for (struct erofs_job *job; (job = erofs_workpool_pop(&b->pool));)
+		err = consume(b, (struct data_job *)job, err);
 	if (err)
 		return err;
 
@@ -609,6 +747,7 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 	struct builder b = { .opts = opts, .tree = tree,
 			     .blksz = 1u << opts->blkszbits };
 	erofs_off_t reserved = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE;
+	bool started = false;
 	int err;
 
 	/* big pclusters need the lz4 configuration record right after the sb */
@@ -624,15 +763,28 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 	if (err)
 		return err;
 	b.copybuf = malloc(EROFS_COPY_BUF);
-	if (!b.copybuf)
+	b.nworkers = opts->workers ? opts->workers : 1;
+	b.zcs = calloc(b.nworkers, sizeof(*b.zcs));
+	if (!b.copybuf || !b.zcs)
 		err = -ENOMEM;
-	if (!err && opts->compressor) {
-		err = erofs_compress_init(&b.zc, opts->compressor, opts->level);
+	for (unsigned int i = 0; !err && opts->compressor && i < b.nworkers; i++) {
+		err = erofs_compress_init(&b.zcs[i], opts->compressor, opts->level);
 		if (err) {
 			erofs_err("cannot set up %s: %s", opts->compressor->name,
 				  strerror(-err));
 			b.reported = true;
 		}
+	}
+	if (!err) {
+		void *wctx[b.nworkers];
+
+		for (unsigned int i = 0; i < b.nworkers; i++)
+			wctx[i] = &b.zcs[i];
+		/* a few jobs per worker keep them busy while the writer waits */
+		err = erofs_workpool_start(&b.pool, b.nworkers, 2 * b.nworkers + 2,
+					   wctx);
+		if (!err)
+			started = true;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b.start);
 	b.last = b.start;
@@ -649,8 +801,12 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 		stats->meta_blocks = stats->blocks - b.bm.meta_blkaddr;
 		stats->data_bytes = b.done_bytes;
 	}
+	if (started)
+		erofs_workpool_stop(&b.pool);
+	for (unsigned int i = 0; b.zcs && i < b.nworkers; i++)
+		erofs_compress_exit(&b.zcs[i]);
+	free(b.zcs);
 	free(b.copybuf);
-	erofs_compress_exit(&b.zc);
 	erofs_bman_exit(&b.bm);
 	return err;
 }

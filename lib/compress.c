@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "erofs_fs.h"
 #include "erofs/compress.h"
 
@@ -50,22 +49,6 @@ uint32_t z_erofs_meta_size(const struct z_erofs_params *p,
 	       EROFS_ROUND_UP(g.tail4, 2) * 4;
 }
 
-static int add_extent(struct z_erofs_file *zf, const struct z_erofs_extent *e)
-{
-	if (zf->n == zf->cap) {
-		uint64_t cap = zf->cap ? zf->cap * 2 : 64;
-		struct z_erofs_extent *n = realloc(zf->ext, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		zf->ext = n;
-		zf->cap = cap;
-	}
-	zf->ext[zf->n++] = *e;
-	zf->cblocks += e->cblks;
-	return 0;
-}
-
 void z_erofs_file_free(struct z_erofs_file *zf)
 {
 	free(zf->ext);
@@ -73,97 +56,89 @@ void z_erofs_file_free(struct z_erofs_file *zf)
 	memset(zf, 0, sizeof(*zf));
 }
 
-/* Keep at least @want bytes (or up to EOF) unconsumed in the input window. */
-static int fill_window(int fd, uint8_t *buf, size_t cap, size_t *head,
-		       size_t *tail, uint64_t *left, size_t want)
-{
-	if (*tail - *head >= want || !*left)
-		return 0;
-	memmove(buf, buf + *head, *tail - *head);
-	*tail -= *head;
-	*head = 0;
-	while (*tail < cap && *left) {
-		size_t n = EROFS_MIN((uint64_t)(cap - *tail), *left);
-		ssize_t got = read(fd, buf + *tail, n);
-
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (!got)
-			return -ESTALE;	/* shorter than when it was scanned */
-		*tail += got;
-		*left -= got;
-	}
-	return 0;
-}
-
 /*
  * Keep the last extent inline when its pcluster fits: compressed if that
  * is smaller, else as is.  Returns 1 if kept, 0 if not, or -ENOMEM.
  */
-static int keep_inline(struct z_erofs_file *zf, struct z_erofs_extent *e,
+static int keep_inline(struct z_erofs_segment *seg, struct z_erofs_extent *e,
 		       const uint8_t *src, uint32_t srclen, const uint8_t *comp,
 		       int clen, uint32_t max_inline)
 {
 	bool raw = clen < 0 || (uint32_t)clen >= srclen;
 	uint32_t len = raw ? srclen : (uint32_t)clen;
 
-	if (len > max_inline || (raw && srclen > max_inline))
+	if (len > max_inline)
 		return 0;
-	zf->idata = malloc(len);
-	if (!zf->idata)
+	seg->idata = malloc(len);
+	if (!seg->idata)
 		return -ENOMEM;
-	memcpy(zf->idata, raw ? src : comp, len);
-	zf->idata_len = len;
+	memcpy(seg->idata, raw ? src : comp, len);
+	seg->idata_len = len;
 	e->plain = raw;
 	e->len = srclen;
 	e->cblks = 0;
 	return 1;
 }
 
-int z_erofs_compress_file(struct erofs_compress *c,
-			  const struct z_erofs_params *p, int fd, uint64_t size,
-			  uint64_t startblk, uint32_t max_inline,
-			  z_erofs_write_fn write, void *ctx,
-			  struct z_erofs_file *zf)
+static int seg_add_extent(struct z_erofs_segment *seg,
+			  const struct z_erofs_extent *e)
+{
+	if (seg->n == seg->cap) {
+		uint32_t cap = seg->cap ? seg->cap * 2 : 16;
+		struct z_erofs_extent *n = realloc(seg->ext, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		seg->ext = n;
+		seg->cap = cap;
+	}
+	seg->ext[seg->n++] = *e;
+	return 0;
+}
+
+void z_erofs_segment_free(struct z_erofs_segment *seg)
+{
+	free(seg->ext);
+	free(seg->data);
+	free(seg->idata);
+	memset(seg, 0, sizeof(*seg));
+}
+
+int z_erofs_compress_segment(struct erofs_compress *c,
+			     const struct z_erofs_params *p, const uint8_t *in,
+			     uint32_t len, uint64_t la, bool last,
+			     uint32_t max_inline, struct z_erofs_segment *seg)
 {
 	const uint32_t blksz = 1u << p->blkszbits;
 	const uint32_t pclsz = p->pclusterblks << p->blkszbits;
 	/* an extent spans fewer lclusters than a NONHEAD delta can count */
 	const uint32_t max_extent = EROFS_MIN(p->max_extent,
 					      (uint32_t)(Z_EROFS_D0_MAX - 1) << p->blkszbits);
-	const size_t cap = (size_t)max_extent * 2;
-	uint8_t *in = malloc(cap), *out = malloc(pclsz);
-	size_t head = 0, tail = 0;
-	uint64_t left = size, la = 0, blk = startblk;
-	char probe;
+	/* pclusters never take more blocks than the input, plus one partial */
+	const size_t cap = ((size_t)EROFS_DIV_ROUND_UP(len, blksz) + 1) * blksz + pclsz;
+	uint8_t *out = malloc(pclsz);
+	uint32_t pos = 0;
 	int err = 0;
 
-	memset(zf, 0, sizeof(*zf));
-	zf->big = p->pclusterblks > 1;
-	if (!in || !out) {
+	memset(seg, 0, sizeof(*seg));
+	seg->la = la;
+	seg->data = malloc(cap);
+	if (!out || !seg->data) {
 		err = -ENOMEM;
 		goto out;
 	}
-	while (la < size) {
-		struct z_erofs_extent e = { .la = la };
-		unsigned int srclen;
-		int clen;
+	while (pos < len) {
+		struct z_erofs_extent e = { .la = la + pos };
+		unsigned int srclen = EROFS_MIN(len - pos, max_extent);
+		int clen = c->alg->compress_destsize(c, in + pos, &srclen, out, pclsz);
 
-		err = fill_window(fd, in, cap, &head, &tail, &left, max_extent);
-		if (err)
-			break;
-		srclen = EROFS_MIN(tail - head, (size_t)max_extent);
-		clen = c->alg->compress_destsize(c, in + head, &srclen, out, pclsz);
 		if (clen < 0) {
 			err = clen;
 			break;
 		}
 		/* the whole rest of the file in one pcluster: maybe inline */
-		if (p->ztailpacking && max_inline && la + srclen == size) {
-			int kept = keep_inline(zf, &e, in + head, srclen, out,
+		if (last && p->ztailpacking && max_inline && pos + srclen == len) {
+			int kept = keep_inline(seg, &e, in + pos, srclen, out,
 					       clen, max_inline);
 
 			if (kept < 0) {
@@ -171,49 +146,70 @@ int z_erofs_compress_file(struct erofs_compress *c,
 				break;
 			}
 			if (kept) {
-				e.pblk = blk;
-				err = add_extent(zf, &e);
-				la += e.len;
+				e.pblk = seg->blocks;
+				err = seg_add_extent(seg, &e);
 				break;
 			}
 		}
 		e.cblks = EROFS_DIV_ROUND_UP((uint32_t)clen, blksz);
 		if (e.cblks < EROFS_DIV_ROUND_UP(srclen, blksz)) {
 			/* zero padding first: the stream ends at the pcluster end */
+			uint8_t *dst = seg->data + ((size_t)seg->blocks << p->blkszbits);
 			uint32_t plen = e.cblks << p->blkszbits;
 
-			memmove(out + plen - clen, out, clen);
-			memset(out, 0, plen - clen);
+			memset(dst, 0, plen - clen);
+			memcpy(dst + plen - clen, out, clen);
 			e.len = srclen;
-			err = write(ctx, blk, out, plen);
 		} else {
 			/* saves no block: one block stored as is */
+			uint8_t *dst = seg->data + ((size_t)seg->blocks << p->blkszbits);
+
 			e.plain = true;
 			e.cblks = 1;
-			e.len = EROFS_MIN(tail - head, (size_t)blksz);
-			memcpy(out, in + head, e.len);
-			memset(out + e.len, 0, blksz - e.len);
-			err = write(ctx, blk, out, blksz);
+			e.len = EROFS_MIN(len - pos, blksz);
+			memcpy(dst, in + pos, e.len);
+			memset(dst + e.len, 0, blksz - e.len);
 		}
+		e.pblk = seg->blocks;
+		err = seg_add_extent(seg, &e);
 		if (err)
 			break;
-		e.pblk = blk;
-		err = add_extent(zf, &e);
-		if (err)
-			break;
-		blk += e.cblks;
-		head += e.len;
-		la += e.len;
+		seg->blocks += e.cblks;
+		pos += e.len;
 	}
-	/* a file that grew since the scan would lose its new bytes silently */
-	if (!err && read(fd, &probe, 1) > 0)
-		err = -ESTALE;
 out:
-	free(in);
 	free(out);
-	if (err)
-		z_erofs_file_free(zf);
+	seg->err = err;
 	return err;
+}
+
+int z_erofs_file_append(struct z_erofs_file *zf,
+			const struct z_erofs_segment *seg, uint64_t startblk)
+{
+	for (uint32_t i = 0; i < seg->n; i++) {
+		struct z_erofs_extent e = seg->ext[i];
+
+		e.pblk += startblk;
+		if (zf->n == zf->cap) {
+			uint64_t cap = zf->cap ? zf->cap * 2 : 64;
+			struct z_erofs_extent *n = realloc(zf->ext, cap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			zf->ext = n;
+			zf->cap = cap;
+		}
+		zf->ext[zf->n++] = e;
+		zf->cblocks += e.cblks;
+	}
+	if (seg->idata_len) {
+		zf->idata = malloc(seg->idata_len);
+		if (!zf->idata)
+			return -ENOMEM;
+		memcpy(zf->idata, seg->idata, seg->idata_len);
+		zf->idata_len = seg->idata_len;
+	}
+	return 0;
 }
 
 /* What one lcluster's index says, before it is packed. */

@@ -1,16 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* LZ4 and LZ4HC in destination-size mode, both on-disk algorithm LZ4. */
 #include <lz4.h>
+/* LZ4_resetStreamHC_fast: liblz4 exports it, but declares it only here */
+#define LZ4_HC_STATIC_LINKING_ONLY
 #include <lz4hc.h>
 #include <stdlib.h>
 #include "erofs_fs.h"
 #include "erofs/compressor.h"
-
-static void lz4_exit(struct erofs_compress *c)
-{
-	free(c->priv);
-	c->priv = NULL;
-}
 
 static int lz4_compress_destsize(struct erofs_compress *c, const void *src,
 				 unsigned int *srclen, void *dst,
@@ -34,8 +30,14 @@ const struct erofs_compressor erofs_compressor_lz4 = {
 
 static int lz4hc_init(struct erofs_compress *c)
 {
-	c->priv = malloc(LZ4_sizeofStateHC());
+	c->priv = LZ4_createStreamHC();
 	return c->priv ? 0 : -ENOMEM;
+}
+
+static void lz4hc_exit(struct erofs_compress *c)
+{
+	LZ4_freeStreamHC(c->priv);
+	c->priv = NULL;
 }
 
 static int lz4hc_compress_destsize(struct erofs_compress *c, const void *src,
@@ -44,7 +46,13 @@ static int lz4hc_compress_destsize(struct erofs_compress *c, const void *src,
 {
 	int in = *srclen, out;
 
-	out = LZ4_compress_HC_destSize(c->priv, src, dst, &in, dstlen, c->level);
+	/*
+	 * A fast reset instead of the full 256 KiB clear that each one-shot
+	 * call does: earlier input is out of the match window either way, so
+	 * every pcluster compresses exactly as if alone.
+	 */
+	LZ4_resetStreamHC_fast(c->priv, c->level);
+	out = LZ4_compress_HC_continue_destSize(c->priv, src, dst, &in, dstlen);
 	if (out <= 0)
 		return -EIO;
 	*srclen = in;
@@ -58,6 +66,6 @@ const struct erofs_compressor erofs_compressor_lz4hc = {
 	.min_level = 1,
 	.max_level = LZ4HC_CLEVEL_MAX,
 	.init = lz4hc_init,
-	.exit = lz4_exit,
+	.exit = lz4hc_exit,
 	.compress_destsize = lz4hc_compress_destsize,
 };

@@ -31,6 +31,7 @@ enum {
 	OPT_MAX_EXTENT,
 	OPT_PRESERVE_MTIME,
 	OPT_COMPRESS_HINTS,
+	OPT_WORKERS,
 };
 
 static const struct argp_option mkfs_argp_options[] = {
@@ -44,6 +45,7 @@ static const struct argp_option mkfs_argp_options[] = {
 	{ NULL, 'E', "OPTS", 0, "extended options, comma-separated: legacy-compress (full cluster indexes), ztailpacking (last pcluster inline)", 1 },
 	{ "max-extent-bytes", OPT_MAX_EXTENT, "N", 0, "largest decompressed extent in bytes", 1 },
 	{ "compress-hints", OPT_COMPRESS_HINTS, "FILE", 0, "per-path pcluster sizes: lines 'SIZE [ALG] REGEX'", 1 },
+	{ "workers", OPT_WORKERS, "N", 0, "compression threads (default: online CPUs); the image is the same for every N", 1 },
 	{ NULL, 0, NULL, 0, "Timestamps:", 2 },
 	{ NULL, 'T', "SECONDS", 0, "build time; also every inode's mtime unless --mkfs-time", 2 },
 	{ "mkfs-time", OPT_MKFS_TIME, NULL, 0, "apply -T to the build time only", 2 },
@@ -211,6 +213,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_COMPRESS_HINTS:
 		ps->hints = arg;
 		break;
+	case OPT_WORKERS:
+		o->build.workers = parse_int(state, "--workers", arg, 1, 1024);
+		break;
 	case OPT_ALL_ROOT:
 		t->all_root = true;
 		break;
@@ -361,6 +366,11 @@ void mkfs_parse_options(int argc, char **argv, struct mkfs_options *o)
 	}
 	o->tree.blkszbits = o->build.blkszbits;
 	o->build.image_name = o->dest;
+	if (!o->build.workers) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		o->build.workers = n > 0 ? (n > 64 ? 64 : n) : 1;
+	}
 	o->build.src_prefix = strlen(o->src) + 1;
 	resolve_time(&ps);
 	if (ps.hints && mkfs_load_hints(o, ps.hints))

@@ -30,6 +30,7 @@ struct erofs_build_opts {
 	struct erofs_pcluster_hint *hints;	/* first match wins */
 	unsigned int nhints;
 	size_t src_prefix;	/* strip this many bytes off source paths */
+	unsigned int workers;	/* compression threads (0: one) */
 };
 
 struct erofs_build_stats {

@@ -34,26 +34,42 @@ struct z_erofs_file {
 	uint32_t idata_len;
 };
 
-/* Writes @len bytes at block @blk of the image: 0 or -errno. */
-typedef int (*z_erofs_write_fn)(void *ctx, uint64_t blk, const void *buf,
-				size_t len);
+/*
+ * One segment of a file compressed on its own: files are cut into
+ * segments of Z_EROFS_SEGMENT_SIZE bytes (a multiple of every block size)
+ * whatever the number of workers, so the image never depends on it.
+ */
+#define Z_EROFS_SEGMENT_SIZE	(4u << 20)
+
+struct z_erofs_segment {
+	uint64_t la;		/* where the segment starts in the file */
+	uint8_t *data;		/* its pclusters, back to back */
+	uint64_t blocks;	/* ... in blocks */
+	struct z_erofs_extent *ext;	/* pblk relative to data */
+	uint32_t n, cap;
+	uint8_t *idata;		/* last segment, ztailpacking: inline pcluster */
+	uint32_t idata_len;
+	int err;
+};
 
 /* Bytes of map header and indexes after an inode ending at @inode_end. */
 uint32_t z_erofs_meta_size(const struct z_erofs_params *p,
 			   erofs_off_t inode_end, uint64_t size);
 
 /*
- * Compress @size bytes read from @fd, writing pclusters from @startblk on
- * through @write.  With ztailpacking, a last extent whose pcluster fits in
- * @max_inline bytes is kept in zf->idata instead.  Returns 0, -ESTALE if
- * the file's size changed, or the -errno of a failed read or write.  @zf
- * describes the result; the caller decides whether it saved enough.
+ * Compress @len bytes at @in, logical offset @la, into @seg.  For the
+ * file's @last segment with ztailpacking, a final pcluster that fits in
+ * @max_inline bytes is kept as seg->idata.  Returns 0 or -errno (also in
+ * seg->err).
  */
-int z_erofs_compress_file(struct erofs_compress *c,
-			  const struct z_erofs_params *p, int fd, uint64_t size,
-			  uint64_t startblk, uint32_t max_inline,
-			  z_erofs_write_fn write, void *ctx,
-			  struct z_erofs_file *zf);
+int z_erofs_compress_segment(struct erofs_compress *c,
+			     const struct z_erofs_params *p, const uint8_t *in,
+			     uint32_t len, uint64_t la, bool last,
+			     uint32_t max_inline, struct z_erofs_segment *seg);
+void z_erofs_segment_free(struct z_erofs_segment *seg);
+/* Add @seg's extents to @zf, its pclusters written from @startblk on. */
+int z_erofs_file_append(struct z_erofs_file *zf,
+			const struct z_erofs_segment *seg, uint64_t startblk);
 void z_erofs_file_free(struct z_erofs_file *zf);
 
 /*
