@@ -1,6 +1,71 @@
 // SPDX-License-Identifier: MIT
+/* dump.erofs: open the image, find the inode asked for, run each job. */
 #include <stdio.h>
-int main(void)
+#include <string.h>
+#include "erofs/namei.h"
+#include "erofs/print.h"
+#include "dump.h"
+
+int main(int argc, char **argv)
 {
-	return 1;
+	struct dump_options opts;
+	struct erofs_sb_info sbi;
+	struct erofs_inode vi;
+	struct erofs_io io;
+	erofs_nid_t nid;
+	int err;
+
+	erofs_progname = "dump.erofs";
+	dump_parse_options(argc, argv, &opts);
+
+	err = erofs_io_open_ro(&io, opts.image, opts.offset);
+	if (err) {
+		erofs_err("%s: cannot open: %s", opts.image, strerror(-err));
+		return 1;
+	}
+	err = erofs_sb_read(&sbi, &io, opts.no_sbcrc ? EROFS_SB_SKIP_CRC : 0);
+	if (err) {
+		erofs_err("%s: superblock rejected", opts.image);
+		goto out_close;
+	}
+	if (opts.show_sb) {
+		err = dump_superblock(&sbi);
+		if (err)
+			goto out_close;
+	}
+	if (opts.show_inode || opts.ls || opts.cat || opts.extents) {
+		nid = sbi.root_nid;
+		if (opts.has_nid) {
+			nid = opts.nid;
+		} else if (opts.path) {
+			err = erofs_namei(&sbi, opts.path, &nid);
+			if (err) {
+				erofs_err("%s: cannot look up: %s", opts.path,
+					  strerror(-err));
+				goto out_close;
+			}
+		}
+		err = erofs_read_inode(&sbi, nid, &vi);
+		if (err)
+			goto out_close;
+		if (opts.show_inode)
+			err = dump_inode_info(&vi, opts.path);
+		else if (opts.ls)
+			err = dump_ls(&vi);
+		else if (opts.cat)
+			err = dump_cat(&vi);
+		else
+			err = dump_extents(&vi);
+		if (err)
+			goto out_close;
+	}
+	if (opts.stats)
+		err = dump_stats(&sbi);
+out_close:
+	erofs_io_close(&io);
+	if (fflush(stdout) && !err) {
+		erofs_err("stdout: %s", strerror(errno));
+		err = -EIO;
+	}
+	return err ? 1 : 0;
 }

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+/* -s: the superblock as the library decoded it, every feature by name. */
+#include <stdio.h>
+#include <time.h>
+#include "erofs_fs.h"
+#include "dump.h"
+
+void dump_format_time(char *buf, size_t len, uint64_t sec, uint32_t nsec)
+{
+	time_t t = (time_t)sec;
+	struct tm tm;
+	size_t n;
+
+	if ((uint64_t)t != sec || !gmtime_r(&t, &tm)) {
+		snprintf(buf, len, "%llu.%09u", (unsigned long long)sec, nsec);
+		return;
+	}
+	n = strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09u UTC", nsec);
+}
+
+static void dump_feature(const char *name, bool incompat, void *arg)
+{
+	(void)incompat;
+	(void)arg;
+	printf(" %s", name);
+}
+
+int dump_superblock(struct erofs_sb_info *sbi)
+{
+	char when[64];
+	int i;
+
+	dump_format_time(when, sizeof(when), sbi->epoch, sbi->fixed_nsec);
+	printf("Magic:                  0x%08X\n", EROFS_SUPER_MAGIC_V1);
+	printf("Block size:             %u\n", sbi->blksz);
+	printf("Blocks:                 %u\n", sbi->blocks);
+	printf("Inode count:            %llu\n", (unsigned long long)sbi->inos);
+	printf("Root nid:               %llu\n",
+	       (unsigned long long)sbi->root_nid);
+	printf("Meta start block:       %u\n", sbi->meta_blkaddr);
+	printf("Xattr start block:      %u\n", sbi->xattr_blkaddr);
+	printf("Build time:             %s (%llu)\n", when,
+	       (unsigned long long)sbi->epoch);
+	printf("UUID:                   ");
+	for (i = 0; i < 16; i++)
+		printf("%02x%s", sbi->uuid[i],
+		       (i == 3 || i == 5 || i == 7 || i == 9) ? "-" : "");
+	printf("\n");
+	printf("Label:                  %s\n", sbi->volume_name);
+	printf("Checksum:               0x%08x (%s)\n", sbi->checksum,
+	       !(sbi->feature_compat & EROFS_FEATURE_COMPAT_SB_CHKSUM) ?
+	       "not used" : sbi->checksum_verified ? "verified" : "not verified");
+	printf("Features:              ");
+	erofs_sb_for_each_feature(sbi, dump_feature, NULL);
+	printf("\n");
+	return 0;
+}

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The walk: every inode reachable from the start nid is read once through
+ * the library, and what only a whole-tree view can see is checked here --
+ * entry order and names, '.' and '..', entry types against modes, link
+ * counts, cycles.  Extraction rides on the same walk so that nothing is
+ * written for an entry fsck has not just checked.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "erofs_fs.h"
+#include "erofs/dir.h"
+#include "erofs/print.h"
+#include "fsck.h"
+
+/* A path deeper than this cannot be named within PATH_MAX ("a/" each). */
+#define FSCK_MAX_DEPTH	(PATH_MAX / 2)
+
+static const char *fsck_path_str(struct fsck_ctx *ctx)
+{
+	return ctx->path.len ? ctx->path.buf : "/";
+}
+
+void fsck_corrupt(struct fsck_ctx *ctx, erofs_nid_t nid, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	erofs_err("%s: nid %llu: %s", fsck_path_str(ctx),
+		  (unsigned long long)nid, msg);
+	ctx->corrupt++;
+}
+
+int fsck_path_push(struct fsck_path *p, const char *name, size_t len)
+{
+	if (p->len + len + 2 > p->cap) {
+		size_t ncap = (p->len + len + 2) * 2;
+		char *n = realloc(p->buf, ncap);
+
+		if (!n)
+			return -ENOMEM;
+		p->buf = n;
+		p->cap = ncap;
+	}
+	p->buf[p->len++] = '/';
+	memcpy(p->buf + p->len, name, len);
+	p->len += len;
+	p->buf[p->len] = '\0';
+	return 0;
+}
+
+static void fsck_path_pop(struct fsck_path *p, size_t oldlen)
+{
+	p->len = oldlen;
+	if (p->buf)
+		p->buf[oldlen] = '\0';
+}
+
+/* One child entry, copied out of its directory block for the recursion. */
+struct fsck_child {
+	erofs_nid_t nid;
+	unsigned int ftype;
+	unsigned int namelen;
+	char name[EROFS_NAME_LEN + 1];
+};
+
+struct fsck_dir_scan {
+	struct fsck_ctx *ctx;
+	struct erofs_inode *dir;
+	erofs_nid_t parent;		/* (erofs_nid_t)-1: not known */
+	struct fsck_child *kids;
+	size_t nkids, cap;
+	char prev[EROFS_NAME_LEN];
+	unsigned int prevlen;
+	bool have_prev, seen_dot, seen_dotdot;
+	int err;			/* -ENOMEM */
+};
+
+static int fsck_scan_entry(const struct erofs_dir_entry *de, void *arg)
+{
+	struct fsck_dir_scan *s = arg;
+	struct fsck_ctx *ctx = s->ctx;
+	erofs_nid_t self = s->dir->nid;
+	bool bad = false;
+
+	if (memchr(de->name, '/', de->namelen)) {
+		fsck_corrupt(ctx, self, "entry name \"%.*s\" contains '/' (offset %llu)",
+			     (int)de->namelen, de->name,
+			     (unsigned long long)de->name_pos);
+		bad = true;
+	}
+	if (memchr(de->name, '\0', de->namelen)) {
+		fsck_corrupt(ctx, self, "entry name contains a NUL byte (offset %llu)",
+			     (unsigned long long)de->name_pos);
+		bad = true;
+	}
+	if (s->have_prev &&
+	    erofs_dir_name_cmp(s->prev, s->prevlen, de->name, de->namelen) >= 0)
+		fsck_corrupt(ctx, self, "entry \"%.*s\" out of order after \"%.*s\" (offset %llu)",
+			     (int)de->namelen, de->name, (int)s->prevlen,
+			     s->prev, (unsigned long long)de->pos);
+	memcpy(s->prev, de->name, de->namelen);
+	s->prevlen = de->namelen;
+	s->have_prev = true;
+	if (de->file_type == EROFS_FT_UNKNOWN || de->file_type >= EROFS_FT_MAX) {
+		fsck_corrupt(ctx, self, "entry \"%.*s\" has bad file type %u (offset %llu)",
+			     (int)de->namelen, de->name, de->file_type,
+			     (unsigned long long)de->pos);
+		bad = true;
+	}
+
+	if (de->namelen == 1 && de->name[0] == '.') {
+		if (s->seen_dot)
+			return 0;	/* already reported as out of order */
+		s->seen_dot = true;
+		if (de->nid != self || de->file_type != EROFS_FT_DIR)
+			fsck_corrupt(ctx, self, "\".\" points to nid %llu type %u, not to itself (offset %llu)",
+				     (unsigned long long)de->nid,
+				     de->file_type, (unsigned long long)de->pos);
+		return 0;
+	}
+	if (de->namelen == 2 && !memcmp(de->name, "..", 2)) {
+		if (s->seen_dotdot)
+			return 0;
+		s->seen_dotdot = true;
+		if (de->file_type != EROFS_FT_DIR ||
+		    (s->parent != (erofs_nid_t)-1 && de->nid != s->parent))
+			fsck_corrupt(ctx, self, "\"..\" points to nid %llu type %u, parent is nid %llu (offset %llu)",
+				     (unsigned long long)de->nid,
+				     de->file_type,
+				     (unsigned long long)s->parent,
+				     (unsigned long long)de->pos);
+		return 0;
+	}
+	if (bad)
+		return 0;	/* never descend into, or extract, a bad name */
+
+	if (s->nkids == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 16;
+		struct fsck_child *n = realloc(s->kids, ncap * sizeof(*n));
+
+		if (!n) {
+			s->err = -ENOMEM;
+			return -ENOMEM;
+		}
+		s->kids = n;
+		s->cap = ncap;
+	}
+	s->kids[s->nkids].nid = de->nid;
+	s->kids[s->nkids].ftype = de->file_type;
+	s->kids[s->nkids].namelen = de->namelen;
+	memcpy(s->kids[s->nkids].name, de->name, de->namelen);
+	s->kids[s->nkids].name[de->namelen] = '\0';
+	s->nkids++;
+	return 0;
+}
+
+static void fsck_count_error(struct fsck_ctx *ctx, int err)
+{
+	if (err == -EOPNOTSUPP)
+		ctx->unsupported++;
+	else if (err == -EFSCORRUPTED || err == -EBADMSG)
+		ctx->corrupt++;
+	else
+		ctx->op_errors++;
+}
+
+static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
+		      erofs_nid_t parent, unsigned int depth, int dirfd,
+		      const char *name, bool *isdir);
+
+/* Check directory @dir (already read) and everything under it. */
+static void fsck_check_dir(struct fsck_ctx *ctx, struct erofs_inode *dir,
+			   erofs_nid_t parent, unsigned int depth, int fd)
+{
+	struct fsck_dir_scan s = { .ctx = ctx, .dir = dir, .parent = parent };
+	unsigned long subdirs = 0;
+	size_t i;
+	int err;
+
+	if (!dir->size) {
+		fsck_corrupt(ctx, dir->nid, "empty directory: no \".\" or \"..\" (inode at offset %llu)",
+			     (unsigned long long)dir->iloc);
+		return;
+	}
+	err = erofs_iterate_dir(dir, fsck_scan_entry, &s);
+	if (err) {
+		/* the library reported where; count, then check what we have */
+		fsck_count_error(ctx, err);
+		if (s.err)
+			goto out_free;
+	} else {
+		ctx->bytes += dir->size;
+		if (!s.seen_dot)
+			fsck_corrupt(ctx, dir->nid, "no \".\" entry");
+		if (!s.seen_dotdot)
+			fsck_corrupt(ctx, dir->nid, "no \"..\" entry");
+	}
+
+	for (i = 0; i < s.nkids; i++) {
+		size_t oldlen = ctx->path.len;
+		bool kid_isdir = false;
+
+		if (fsck_path_push(&ctx->path, s.kids[i].name, s.kids[i].namelen)) {
+			ctx->op_errors++;
+			break;
+		}
+		fsck_visit(ctx, s.kids[i].nid, s.kids[i].ftype, dir->nid,
+			   depth + 1, fd, s.kids[i].name, &kid_isdir);
+		fsck_path_pop(&ctx->path, oldlen);
+		subdirs += kid_isdir;
+	}
+	/* a directory is linked from its parent, its own ".", each child ".." */
+	if (!err && dir->nlink != 2 + subdirs)
+		fsck_corrupt(ctx, dir->nid, "directory nlink %u, expected %lu (2 + %lu subdirectories)",
+			     dir->nlink, 2 + subdirs, subdirs);
+out_free:
+	free(s.kids);
+}
+
+static void fsck_check_symlink(struct fsck_ctx *ctx, struct erofs_inode *vi,
+			       char *target, bool *ok)
+{
+	ssize_t n = erofs_read_symlink(vi, target, EROFS_SYMLINK_MAX + 1);
+
+	*ok = n >= 0;
+	if (n < 0)
+		fsck_count_error(ctx, n);
+	else
+		ctx->bytes += n;
+}
+
+/*
+ * Visit inode @nid reached through entry @name (of type @ftype, -1 for the
+ * start) in directory @parent; @dirfd is where to extract it (-1: don't).
+ */
+static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
+		      erofs_nid_t parent, unsigned int depth, int dirfd,
+		      const char *name, bool *isdir)
+{
+	struct fsck_inode_rec *rec;
+	struct erofs_inode vi;
+	bool fresh, ok = true;
+	int err, newfd = -1;
+
+	rec = fsck_itable_get(&ctx->itable, nid, &fresh);
+	if (!rec) {
+		ctx->op_errors++;
+		return -ENOMEM;
+	}
+	rec->links_found++;
+	if (!fresh) {
+		*isdir = rec->isdir;
+		if (rec->bad)
+			return 0;
+		if (rec->isdir) {
+			fsck_corrupt(ctx, nid, "directory reached a second time: directory cycle or hardlinked directory");
+			*isdir = false;
+			return 0;
+		}
+		if (ftype >= 0 && (unsigned int)ftype != rec->ftype)
+			fsck_corrupt(ctx, nid, "entry type %d but inode type %u",
+				     ftype, rec->ftype);
+		if (dirfd >= 0)
+			fsck_extract_link(ctx, dirfd, name, rec);
+		return 0;
+	}
+
+	err = erofs_read_inode(ctx->sbi, nid, &vi);
+	if (err) {
+		rec->bad = true;
+		fsck_count_error(ctx, err);
+		erofs_err("%s: nid %llu: inode unreadable, skipped",
+			  ctx->path.len ? ctx->path.buf : "/",
+			  (unsigned long long)nid);
+		return 0;
+	}
+	rec->nlink = vi.nlink;
+	rec->isdir = S_ISDIR(vi.mode);
+	rec->ftype = erofs_mode_to_ftype(vi.mode);
+	*isdir = rec->isdir;
+	ctx->inodes++;
+	if (ftype >= 0 && (unsigned int)ftype != rec->ftype)
+		fsck_corrupt(ctx, nid, "entry type %d but inode mode 0%o (type %u)",
+			     ftype, (unsigned int)vi.mode, rec->ftype);
+	rec = NULL;	/* the recursion below may move the table */
+
+	if (erofs_inode_is_compressed(&vi)) {
+		erofs_warn("%s: nid %llu: compressed data is not supported yet, not checked",
+			   fsck_path_str(ctx), (unsigned long long)nid);
+		ctx->unsupported++;
+		if (S_ISDIR(vi.mode)) {
+			ctx->dirs++;
+			return 0;
+		}
+		ctx->files += S_ISREG(vi.mode);
+		return 0;
+	}
+
+	switch (vi.mode & S_IFMT) {
+	case S_IFDIR:
+		ctx->dirs++;
+		if (depth > FSCK_MAX_DEPTH) {
+			fsck_corrupt(ctx, nid, "directory nested %u deep: impossible depth",
+				     depth);
+			return 0;
+		}
+		/* the start directory is DIR itself, anything else is created */
+		if (dirfd >= 0 && !depth)
+			newfd = fsck_extract_dup_root(ctx);
+		else if (dirfd >= 0 &&
+			 fsck_extract_entry(ctx, dirfd, name, &vi, &newfd))
+			newfd = -1;
+		fsck_check_dir(ctx, &vi, parent, depth, newfd);
+		if (newfd >= 0)
+			fsck_extract_finish_dir(ctx, newfd, &vi);
+		return 0;
+	case S_IFREG:
+		ctx->files++;
+		if (dirfd < 0) {
+			err = fsck_copy_data(ctx, &vi, -1);
+			if (err)
+				fsck_count_error(ctx, err);
+			return 0;
+		}
+		break;
+	case S_IFLNK: {
+		char target[EROFS_SYMLINK_MAX + 1];
+
+		ctx->others++;
+		fsck_check_symlink(ctx, &vi, target, &ok);
+		if (!ok)
+			return 0;
+		break;
+	}
+	default:
+		ctx->others++;
+		break;
+	}
+	if (dirfd >= 0)
+		fsck_extract_entry(ctx, dirfd, name, &vi, &newfd);
+	return 0;
+}
+
+int fsck_check_tree(struct fsck_ctx *ctx, erofs_nid_t nid, erofs_nid_t parent,
+		    const char *name)
+{
+	struct fsck_itable_iter it = { 0 };
+	struct fsck_inode_rec *rec;
+	bool isdir;
+
+	fsck_visit(ctx, nid, -1, parent, 0, ctx->extract_root_fd, name, &isdir);
+
+	if (!ctx->whole_tree)
+		return 0;
+	/* link counts and the inode total only add up over the whole tree */
+	while ((rec = fsck_itable_next(&ctx->itable, &it))) {
+		if (rec->bad || rec->isdir)
+			continue;
+		if (rec->links_found != rec->nlink) {
+			erofs_err("nid %llu: nlink %u but %u links found",
+				  (unsigned long long)rec->nid, rec->nlink,
+				  rec->links_found);
+			ctx->corrupt++;
+		}
+	}
+	/* unreadable inodes already made the count meaningless */
+	if (ctx->inodes != ctx->sbi->inos && !ctx->corrupt) {
+		erofs_err("superblock: inode count %llu but %llu inodes reachable from the root",
+			  (unsigned long long)ctx->sbi->inos, ctx->inodes);
+		ctx->corrupt++;
+	}
+	return 0;
+}

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/*
+ * --extract=DIR: recreate the checked tree under DIR.  Everything is made
+ * relative to directory fds we opened ourselves with O_NOFOLLOW, and names
+ * are re-checked here, so neither a hostile image nor a symlink already in
+ * DIR can make us write outside it.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "erofs_fs.h"
+#include "erofs/print.h"
+#include "fsck.h"
+
+const char *fsck_extract_relpath(struct fsck_ctx *ctx)
+{
+	const char *p = ctx->path.buf ? ctx->path.buf + ctx->root_path_len : "";
+
+	while (*p == '/')
+		p++;
+	return *p ? p : ".";
+}
+
+static int fsck_extract_fail(struct fsck_ctx *ctx, const char *what, int err)
+{
+	erofs_err("extract: %s: %s: %s", fsck_extract_relpath(ctx), what,
+		  strerror(err));
+	ctx->op_errors++;
+	return -err;
+}
+
+static bool fsck_dir_is_empty(int fd)
+{
+	int dupfd = dup(fd);
+	struct dirent *d;
+	bool empty = true;
+	DIR *dir;
+
+	if (dupfd < 0)
+		return false;
+	dir = fdopendir(dupfd);
+	if (!dir) {
+		close(dupfd);
+		return false;
+	}
+	while ((d = readdir(dir))) {
+		if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..")) {
+			empty = false;
+			break;
+		}
+	}
+	closedir(dir);
+	return empty;
+}
+
+int fsck_extract_open_root(struct fsck_ctx *ctx)
+{
+	const char *dir = ctx->opts->extract_dir;
+	int fd;
+
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		erofs_err("extract: %s: cannot create: %s", dir, strerror(errno));
+		return -errno;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		erofs_err("extract: %s: cannot open directory: %s", dir,
+			  strerror(errno));
+		return -errno;
+	}
+	if (!ctx->opts->overwrite && !fsck_dir_is_empty(fd)) {
+		erofs_err("extract: %s: directory not empty (use --overwrite)",
+			  dir);
+		close(fd);
+		return -EEXIST;
+	}
+	ctx->extract_root_fd = fd;
+	return 0;
+}
+
+void fsck_extract_close_root(struct fsck_ctx *ctx)
+{
+	if (ctx->extract_root_fd >= 0)
+		close(ctx->extract_root_fd);
+	ctx->extract_root_fd = -1;
+}
+
+int fsck_extract_dup_root(struct fsck_ctx *ctx)
+{
+	int fd = fcntl(ctx->extract_root_fd, F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0)
+		fsck_extract_fail(ctx, "dup", errno);
+	return fd;
+}
+
+/* A name that could leave the directory it is created in. */
+static bool fsck_unsafe_name(const char *name)
+{
+	return !*name || strchr(name, '/') || !strcmp(name, ".") ||
+	       !strcmp(name, "..");
+}
+
+/*
+ * With --overwrite, clear the way for @name: an existing directory may be
+ * reused by a directory, anything else non-directory is unlinked (never
+ * followed: a symlink is removed, not its target).
+ */
+static int fsck_make_room(struct fsck_ctx *ctx, int dirfd, const char *name,
+			  bool want_dir)
+{
+	struct stat st;
+
+	if (!ctx->opts->overwrite)
+		return 0;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		if (errno == ENOENT)
+			return 0;
+		return fsck_extract_fail(ctx, "stat", errno);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (want_dir)
+			return 0;
+		return fsck_extract_fail(ctx, "exists as a directory", EEXIST);
+	}
+	if (unlinkat(dirfd, name, 0))
+		return fsck_extract_fail(ctx, "cannot remove the old entry",
+					 errno);
+	return 0;
+}
+
+/* Owner (when we may), mode, then times: chown would clear setuid bits. */
+static int fsck_apply_meta(struct fsck_ctx *ctx, int fd, int dirfd,
+			   const char *name, struct erofs_inode *vi)
+{
+	struct timespec ts[2] = {
+		{ .tv_sec = vi->mtime, .tv_nsec = vi->mtime_nsec },
+		{ .tv_sec = vi->mtime, .tv_nsec = vi->mtime_nsec },
+	};
+	bool link = S_ISLNK(vi->mode);
+
+	if (geteuid() == 0) {
+		int r = fd >= 0 ? fchown(fd, vi->uid, vi->gid) :
+			fchownat(dirfd, name, vi->uid, vi->gid,
+				 AT_SYMLINK_NOFOLLOW);
+
+		if (r)
+			return fsck_extract_fail(ctx, "chown", errno);
+	}
+	if (!link) {
+		int r = fd >= 0 ? fchmod(fd, vi->mode & 07777) :
+			fchmodat(dirfd, name, vi->mode & 07777, 0);
+
+		if (r)
+			return fsck_extract_fail(ctx, "chmod", errno);
+	}
+	if (fd >= 0 ? futimens(fd, ts) :
+	    utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW))
+		return fsck_extract_fail(ctx, "set times", errno);
+	return 0;
+}
+
+static int fsck_extract_file(struct fsck_ctx *ctx, int dirfd,
+			     const char *name, struct erofs_inode *vi)
+{
+	int fd, err;
+
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fsck_extract_fail(ctx, "create", errno);
+	err = fsck_copy_data(ctx, vi, fd);
+	if (err) {
+		/* read errors were reported by the library, write errors above */
+		if (err == -EIO)
+			ctx->op_errors++;
+		else if (err == -EOPNOTSUPP)
+			ctx->unsupported++;
+		else if (err == -EFSCORRUPTED)
+			ctx->corrupt++;
+		else
+			ctx->op_errors++;
+		close(fd);
+		return err;
+	}
+	err = fsck_apply_meta(ctx, fd, dirfd, name, vi);
+	if (close(fd) && !err)
+		err = fsck_extract_fail(ctx, "close", errno);
+	return err;
+}
+
+/* Remember where the first copy of a multiply-linked inode went. */
+static void fsck_remember_first(struct fsck_ctx *ctx, struct erofs_inode *vi)
+{
+	struct fsck_inode_rec *rec;
+	bool fresh;
+
+	if (vi->nlink < 2)
+		return;
+	rec = fsck_itable_get(&ctx->itable, vi->nid, &fresh);
+	if (rec && !rec->extract_path)
+		rec->extract_path = strdup(fsck_extract_relpath(ctx));
+}
+
+int fsck_extract_entry(struct fsck_ctx *ctx, int dirfd, const char *name,
+		       struct erofs_inode *vi, int *newfd)
+{
+	char target[EROFS_SYMLINK_MAX + 1];
+	int err, fd;
+
+	*newfd = -1;
+	if (fsck_unsafe_name(name)) {
+		erofs_err("extract: refusing unsafe name \"%s\"", name);
+		ctx->corrupt++;
+		return -EINVAL;
+	}
+	err = fsck_make_room(ctx, dirfd, name, S_ISDIR(vi->mode));
+	if (err)
+		return err;
+
+	switch (vi->mode & S_IFMT) {
+	case S_IFDIR:
+		/* an existing directory is reused only under --overwrite */
+		if (mkdirat(dirfd, name, 0700) &&
+		    (errno != EEXIST || !ctx->opts->overwrite))
+			return fsck_extract_fail(ctx, "mkdir", errno);
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC);
+		if (fd < 0)
+			return fsck_extract_fail(ctx, "open directory", errno);
+		*newfd = fd;
+		return 0;
+	case S_IFREG:
+		err = fsck_extract_file(ctx, dirfd, name, vi);
+		break;
+	case S_IFLNK:
+		if (erofs_read_symlink(vi, target, sizeof(target)) < 0)
+			return -EFSCORRUPTED;	/* checked and counted before */
+		if (symlinkat(target, dirfd, name))
+			return fsck_extract_fail(ctx, "symlink", errno);
+		err = fsck_apply_meta(ctx, -1, dirfd, name, vi);
+		break;
+	case S_IFCHR:
+	case S_IFBLK:
+		if (geteuid() != 0) {
+			erofs_info("extract: %s: device node skipped (needs root)",
+				   fsck_extract_relpath(ctx));
+			return 0;
+		}
+		/* fall through */
+	case S_IFIFO:
+		if (mknodat(dirfd, name, (vi->mode & S_IFMT) | 0600, vi->rdev))
+			return fsck_extract_fail(ctx, "mknod", errno);
+		err = fsck_apply_meta(ctx, -1, dirfd, name, vi);
+		break;
+	case S_IFSOCK:
+		erofs_info("extract: %s: socket skipped", fsck_extract_relpath(ctx));
+		return 0;
+	default:
+		return -EINVAL;
+	}
+	if (!err)
+		fsck_remember_first(ctx, vi);
+	return err;
+}
+
+int fsck_extract_link(struct fsck_ctx *ctx, int dirfd, const char *name,
+		      struct fsck_inode_rec *rec)
+{
+	int err;
+
+	if (fsck_unsafe_name(name)) {
+		erofs_err("extract: refusing unsafe name \"%s\"", name);
+		ctx->corrupt++;
+		return -EINVAL;
+	}
+	if (!rec->extract_path)
+		return 0;	/* first copy skipped (socket, device) or failed */
+	err = fsck_make_room(ctx, dirfd, name, false);
+	if (err)
+		return err;
+	/* flags 0: link the entry itself, even when it is a symlink */
+	if (linkat(ctx->extract_root_fd, rec->extract_path, dirfd, name, 0))
+		return fsck_extract_fail(ctx, "hardlink", errno);
+	return 0;
+}
+
+int fsck_extract_finish_dir(struct fsck_ctx *ctx, int fd,
+			    struct erofs_inode *vi)
+{
+	int err = fsck_apply_meta(ctx, fd, -1, NULL, vi);
+
+	close(fd);
+	return err;
+}

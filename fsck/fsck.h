@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/* fsck.erofs: options, walk state and the pieces main() strings together. */
+#ifndef FSCK_H
+#define FSCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "erofs/inode.h"
+
+/* Exit status, documented in fsck.erofs(1). */
+enum {
+	FSCK_EXIT_OK = 0,		/* image sound */
+	FSCK_EXIT_CORRUPT = 1,		/* corruption found */
+	FSCK_EXIT_ERROR = 2,		/* operational error: usage, I/O, extract */
+	FSCK_EXIT_UNSUPPORTED = 3,	/* sound so far, but parts not checkable */
+};
+
+struct fsck_options {
+	const char *image;
+	erofs_off_t offset;
+	bool no_sbcrc;
+	bool print_ratio;
+	bool check_data;		/* always on; --extract without DIR */
+	const char *extract_dir;	/* NULL: check only */
+	bool overwrite;
+	bool xattrs;
+	bool has_nid;
+	erofs_nid_t nid;
+	const char *path;
+};
+
+/* Parse argv into @opts; exits with FSCK_EXIT_ERROR on bad usage. */
+void fsck_parse_options(int argc, char **argv, struct fsck_options *opts);
+
+/* What one nid looked like when first met, for nlink and hardlinks. */
+struct fsck_inode_rec {
+	bool used;			/* slot taken */
+	erofs_nid_t nid;
+	uint32_t links_found;
+	uint32_t nlink;
+	bool isdir;
+	unsigned int ftype;		/* EROFS_FT_* from the inode mode */
+	bool bad;			/* inode unreadable: do not count it */
+	char *extract_path;		/* relative path of the first copy */
+};
+
+/* An open-addressing table of every nid met during the walk. */
+struct fsck_itable {
+	struct fsck_inode_rec *slots;
+	size_t cap, count;
+};
+
+struct fsck_itable_iter {
+	size_t i;
+};
+
+/* Return the record of @nid, adding a zeroed one if new (*@fresh set). */
+struct fsck_inode_rec *fsck_itable_get(struct fsck_itable *t, erofs_nid_t nid,
+				       bool *fresh);
+struct fsck_inode_rec *fsck_itable_next(struct fsck_itable *t,
+					struct fsck_itable_iter *it);
+void fsck_itable_free(struct fsck_itable *t);
+
+/* A growing path buffer ("/a/b") for messages and extraction. */
+struct fsck_path {
+	char *buf;
+	size_t len, cap;
+};
+
+/* Append "/NAME" (@len bytes) to @p: 0 or -ENOMEM. */
+int fsck_path_push(struct fsck_path *p, const char *name, size_t len);
+
+struct fsck_ctx {
+	struct fsck_options *opts;
+	struct erofs_sb_info *sbi;
+	struct fsck_itable itable;
+	struct fsck_path path;
+	size_t root_path_len;		/* length of the subtree root's path */
+	bool whole_tree;
+	int extract_root_fd;		/* -1 when not extracting */
+	/* findings */
+	unsigned long corrupt;
+	unsigned long unsupported;
+	unsigned long op_errors;
+	/* summary */
+	unsigned long long inodes, dirs, files, others, bytes;
+	unsigned long long logical, physical;	/* for -p */
+	bool xattr_note_done;
+};
+
+/*
+ * Walk and check the tree under @nid (the root or a subtree whose parent is
+ * @parent, (erofs_nid_t)-1 if unknown); @name is what a non-directory start
+ * inode is extracted as.
+ */
+int fsck_check_tree(struct fsck_ctx *ctx, erofs_nid_t nid, erofs_nid_t parent,
+		    const char *name);
+
+/* Report a corruption found by fsck itself: "PATH: nid N: ...". */
+void fsck_corrupt(struct fsck_ctx *ctx, erofs_nid_t nid, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* --extract=DIR: prepare DIR (absent, empty, or --overwrite); 0 or -errno. */
+int fsck_extract_open_root(struct fsck_ctx *ctx);
+void fsck_extract_close_root(struct fsck_ctx *ctx);
+
+/*
+ * Create entry @name of inode @vi in directory @dirfd.  For a directory,
+ * *@newfd receives its fd (to fill, then finish with
+ * fsck_extract_finish_dir()).  0, or -errno after reporting.
+ */
+int fsck_extract_entry(struct fsck_ctx *ctx, int dirfd, const char *name,
+		       struct erofs_inode *vi, int *newfd);
+/* Make @name in @dirfd another link to the first copy of @rec. */
+int fsck_extract_link(struct fsck_ctx *ctx, int dirfd, const char *name,
+		      struct fsck_inode_rec *rec);
+/* An fd of DIR itself, for the start directory; -1 after reporting. */
+int fsck_extract_dup_root(struct fsck_ctx *ctx);
+/* Current entry's path relative to DIR. */
+const char *fsck_extract_relpath(struct fsck_ctx *ctx);
+/* Apply owner, mode and times to directory @fd of @vi, then close it. */
+int fsck_extract_finish_dir(struct fsck_ctx *ctx, int fd,
+			    struct erofs_inode *vi);
+
+/*
+ * Read every byte of regular file @vi; with @outfd >= 0 also write it there,
+ * leaving holes and zero runs unwritten.  0, -EFSCORRUPTED-like from the
+ * library, or -errno from writing (reported, and counted as op errors).
+ */
+int fsck_copy_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd);
+
+#endif

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* Read path, inodes: decode one on-disk inode (compact or extended) by nid. */
+#ifndef EROFS_INODE_H
+#define EROFS_INODE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "erofs_fs.h"
+#include "erofs/sb.h"
+
+/* One inode, host-endian, with where its pieces sit in the image. */
+struct erofs_inode {
+	struct erofs_sb_info *sbi;
+	erofs_nid_t nid;
+	erofs_off_t iloc;		/* byte offset of the inode in the image */
+	uint16_t i_format;
+	bool extended;			/* 64-byte inode */
+	unsigned int datalayout;	/* EROFS_INODE_FLAT_PLAIN ... */
+	unsigned int inode_isize;	/* 32 or 64 */
+	unsigned int xattr_isize;	/* inline xattr body, 0 if none */
+	unsigned int xattr_icount;
+	mode_t mode;
+	uint32_t uid, gid;
+	uint32_t nlink;
+	uint64_t size;
+	uint64_t mtime;
+	uint32_t mtime_nsec;
+	uint32_t ino;			/* i_ino, for 32-bit stat() only */
+	dev_t rdev;			/* character and block devices */
+	uint32_t raw_rdev;		/* as stored (new_encode_dev form) */
+	erofs_blk_t raw_blkaddr;	/* FLAT_PLAIN / FLAT_INLINE start block */
+	uint16_t chunkformat;		/* CHUNK_BASED */
+	unsigned int chunkbits;		/* log2 chunk size in bytes */
+};
+
+/*
+ * Read inode @nid into @vi: 0, -EFSCORRUPTED (out of the image, bad format
+ * or mode), -EOPNOTSUPP (a layout this reader does not know), or -errno.
+ */
+int erofs_read_inode(struct erofs_sb_info *sbi, erofs_nid_t nid,
+		     struct erofs_inode *vi);
+
+/* Byte offset of the inode slot of @nid (no range check). */
+static inline erofs_off_t erofs_nid_pos(const struct erofs_sb_info *sbi,
+					erofs_nid_t nid)
+{
+	return erofs_blk_pos(sbi, sbi->meta_blkaddr) + (nid << EROFS_ISLOT_BITS);
+}
+
+/* Where the inline data or chunk map starts: right after inode + xattrs. */
+static inline erofs_off_t erofs_inode_idata_pos(const struct erofs_inode *vi)
+{
+	return vi->iloc + vi->inode_isize + vi->xattr_isize;
+}
+
+static inline bool erofs_inode_is_compressed(const struct erofs_inode *vi)
+{
+	return vi->datalayout == EROFS_INODE_COMPRESSED_FULL ||
+	       vi->datalayout == EROFS_INODE_COMPRESSED_COMPACT;
+}
+
+/* EROFS_FT_* matching the type bits of @mode (EROFS_FT_UNKNOWN if none). */
+unsigned int erofs_mode_to_ftype(mode_t mode);
+
+/* Short name of a data layout ("flat-plain", ...), "unknown" otherwise. */
+const char *erofs_layout_name(unsigned int datalayout);
+
+/*
+ * Read the target of symlink @vi into @buf (@bufsz >= EROFS_SYMLINK_MAX + 1)
+ * as a NUL-terminated string: length, or -EFSCORRUPTED (empty, too long,
+ * an embedded NUL), or -errno.
+ */
+ssize_t erofs_read_symlink(struct erofs_inode *vi, char *buf, size_t bufsz);
+
+#endif

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+/*
+ * File data: every uncompressed layout answers the same question through
+ * erofs_map_blocks() -- where does the extent holding byte X live -- and
+ * erofs_pread() is nothing but a loop over that answer.
+ */
+#include <string.h>
+#include "erofs_fs.h"
+#include "erofs/data.h"
+#include "erofs/print.h"
+
+/* Chunk map entries read per I/O when merging runs of chunks. */
+#define EROFS_CHUNK_BATCH	512
+
+static int erofs_map_corrupt(struct erofs_inode *vi, erofs_off_t pos,
+			     const char *why, unsigned long long what)
+{
+	erofs_err("nid %llu: %s %llu (offset %llu)",
+		  (unsigned long long)vi->nid, why, what,
+		  (unsigned long long)pos);
+	return -EFSCORRUPTED;
+}
+
+static int erofs_map_flat(struct erofs_inode *vi, struct erofs_map_blocks *map)
+{
+	struct erofs_sb_info *sbi = vi->sbi;
+	erofs_off_t tail = vi->size, blkoff;
+
+	/* FLAT_INLINE: the last (partial or not) block is kept in the inode */
+	if (vi->datalayout == EROFS_INODE_FLAT_INLINE)
+		tail = (EROFS_DIV_ROUND_UP(vi->size, sbi->blksz) - 1) <<
+		       sbi->blkszbits;
+
+	map->m_flags = EROFS_MAP_MAPPED;
+	if (map->m_la < tail) {
+		/* the block range was checked against the image at iget */
+		map->m_la = 0;
+		map->m_llen = tail;
+		map->m_pa = erofs_blk_pos(sbi, vi->raw_blkaddr);
+		map->m_plen = tail;
+		return 0;
+	}
+	map->m_la = tail;
+	map->m_llen = vi->size - tail;
+	map->m_pa = erofs_inode_idata_pos(vi);
+	map->m_plen = map->m_llen;
+	map->m_flags |= EROFS_MAP_META;
+	blkoff = map->m_pa & (sbi->blksz - 1);
+	if (blkoff + map->m_plen > sbi->blksz)
+		return erofs_map_corrupt(vi, map->m_pa,
+			"inline tail crosses a block boundary: tail bytes",
+			map->m_plen);
+	if (map->m_pa + map->m_plen > erofs_sb_image_bytes(sbi))
+		return erofs_map_corrupt(vi, map->m_pa,
+			"inline tail runs past the end of the image: tail bytes",
+			map->m_plen);
+	return 0;
+}
+
+/* Decode chunk entry @i of a batch: block address or EROFS_NULL_ADDR. */
+static int erofs_chunk_entry(struct erofs_inode *vi, const uint8_t *batch,
+			     unsigned int i, erofs_off_t pos, erofs_blk_t *blk)
+{
+	struct erofs_inode_chunk_index idx;
+	uint32_t v;
+
+	if (!(vi->chunkformat & EROFS_CHUNK_FORMAT_INDEXES)) {
+		memcpy(&v, batch + i * sizeof(v), sizeof(v));
+		*blk = erofs_le32(v);
+		return 0;
+	}
+	memcpy(&idx, batch + i * sizeof(idx), sizeof(idx));
+	*blk = erofs_le32(idx.startblk_lo);
+	/* only one device is ever opened: any other id points nowhere */
+	if (*blk != EROFS_NULL_ADDR && erofs_le16(idx.device_id))
+		return erofs_map_corrupt(vi, pos + i * sizeof(idx),
+					 "chunk on unknown device",
+					 erofs_le16(idx.device_id));
+	return 0;
+}
+
+static int erofs_map_chunk(struct erofs_inode *vi, struct erofs_map_blocks *map)
+{
+	struct erofs_sb_info *sbi = vi->sbi;
+	unsigned int unit = (vi->chunkformat & EROFS_CHUNK_FORMAT_INDEXES) ?
+			    sizeof(struct erofs_inode_chunk_index) :
+			    sizeof(uint32_t);
+	uint64_t chunksz = 1ull << vi->chunkbits;
+	uint64_t chunkblks = chunksz >> sbi->blkszbits;
+	uint64_t nr = map->m_la >> vi->chunkbits;
+	uint64_t nchunks = EROFS_DIV_ROUND_UP(vi->size, chunksz);
+	uint8_t batch[EROFS_CHUNK_BATCH * sizeof(struct erofs_inode_chunk_index)];
+	erofs_off_t table = EROFS_ROUND_UP(erofs_inode_idata_pos(vi), unit);
+	erofs_blk_t first = 0, blk;
+	uint64_t n = 0, end;
+	int err;
+
+	/* merge a run of holes, or of physically contiguous chunks */
+	end = nr;
+	while (end < nchunks) {
+		unsigned int cnt = EROFS_MIN(nchunks - end, EROFS_CHUNK_BATCH), i;
+		erofs_off_t pos = table + end * unit;
+
+		/* the table was checked to fit in the image at iget */
+		err = erofs_io_read(sbi->io, batch, (size_t)cnt * unit, pos);
+		if (err)
+			return err;
+		for (i = 0; i < cnt; i++, n++) {
+			err = erofs_chunk_entry(vi, batch, i, pos, &blk);
+			if (err)
+				return err;
+			if (!n) {
+				first = blk;
+				continue;
+			}
+			if (first == EROFS_NULL_ADDR ? blk != EROFS_NULL_ADDR :
+			    blk != first + n * chunkblks)
+				goto out_run;
+		}
+		end += cnt;
+	}
+out_run:
+	map->m_la = nr << vi->chunkbits;
+	map->m_llen = EROFS_MIN(n * chunksz, vi->size - map->m_la);
+	if (first == EROFS_NULL_ADDR) {
+		map->m_pa = 0;
+		map->m_plen = 0;
+		map->m_flags = 0;
+		return 0;
+	}
+	map->m_pa = erofs_blk_pos(sbi, first);
+	map->m_plen = map->m_llen;
+	map->m_flags = EROFS_MAP_MAPPED;
+	if (first >= sbi->blocks ||
+	    EROFS_DIV_ROUND_UP(map->m_plen, sbi->blksz) > sbi->blocks - first)
+		return erofs_map_corrupt(vi, table + nr * unit,
+			"chunk data runs past the end of the image: start block",
+			first);
+	return 0;
+}
+
+int erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map)
+{
+	if (map->m_la >= vi->size)
+		return -EINVAL;
+	switch (vi->datalayout) {
+	case EROFS_INODE_FLAT_PLAIN:
+	case EROFS_INODE_FLAT_INLINE:
+		return erofs_map_flat(vi, map);
+	case EROFS_INODE_CHUNK_BASED:
+		return erofs_map_chunk(vi, map);
+	}
+	erofs_err("nid %llu: %s data is not supported yet (inode at offset %llu)",
+		  (unsigned long long)vi->nid, erofs_layout_name(vi->datalayout),
+		  (unsigned long long)vi->iloc);
+	return -EOPNOTSUPP;
+}
+
+int erofs_pread(struct erofs_inode *vi, void *buf, size_t len, erofs_off_t pos)
+{
+	char *p = buf;
+	int err;
+
+	if (pos > vi->size || len > vi->size - pos)
+		return -EINVAL;
+	while (len) {
+		struct erofs_map_blocks map = { .m_la = pos };
+		erofs_off_t skip;
+		size_t n;
+
+		err = erofs_map_blocks(vi, &map);
+		if (err)
+			return err;
+		skip = pos - map.m_la;
+		n = EROFS_MIN((erofs_off_t)len, map.m_llen - skip);
+		if (map.m_flags & EROFS_MAP_MAPPED) {
+			err = erofs_io_read(vi->sbi->io, p, n, map.m_pa + skip);
+			if (err) {
+				erofs_err("nid %llu: cannot read %zu bytes at offset %llu: %s",
+					  (unsigned long long)vi->nid, n,
+					  (unsigned long long)(map.m_pa + skip),
+					  strerror(-err));
+				return err;
+			}
+		} else {
+			memset(p, 0, n);
+		}
+		p += n;
+		pos += n;
+		len -= n;
+	}
+	return 0;
+}

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Superblock: the only place that trusts nothing and derives everything the
+ * rest of the read path range-checks against (block size, image bytes).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "erofs_fs.h"
+#include "erofs/crc32c.h"
+#include "erofs/print.h"
+#include "erofs/sb.h"
+
+struct erofs_feature_name {
+	bool incompat;
+	uint32_t bit;
+	const char *name;
+};
+
+/* Some bits carry two names (the compression and non-compression meaning). */
+static const struct erofs_feature_name erofs_feature_names[] = {
+	{ false, EROFS_FEATURE_COMPAT_SB_CHKSUM, "sb_csum" },
+	{ false, EROFS_FEATURE_COMPAT_MTIME, "mtime" },
+	{ false, EROFS_FEATURE_COMPAT_XATTR_FILTER, "xattr_filter" },
+	{ false, EROFS_FEATURE_COMPAT_SHARED_EA_IN_METABOX, "shared_ea_in_metabox" },
+	{ false, EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX, "plain_xattr_pfx" },
+	{ true, EROFS_FEATURE_INCOMPAT_ZERO_PADDING, "0padding" },
+	{ true, EROFS_FEATURE_INCOMPAT_COMPR_CFGS, "compr_cfgs" },
+	{ true, EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER, "big_pcluster" },
+	{ true, EROFS_FEATURE_INCOMPAT_CHUNKED_FILE, "chunked_file" },
+	{ true, EROFS_FEATURE_INCOMPAT_DEVICE_TABLE, "device_table" },
+	{ true, EROFS_FEATURE_INCOMPAT_COMPR_HEAD2, "compr_head2" },
+	{ true, EROFS_FEATURE_INCOMPAT_ZTAILPACKING, "ztailpacking" },
+	{ true, EROFS_FEATURE_INCOMPAT_FRAGMENTS, "fragments" },
+	{ true, EROFS_FEATURE_INCOMPAT_DEDUPE, "dedupe" },
+	{ true, EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES, "xattr_prefixes" },
+	{ true, EROFS_FEATURE_INCOMPAT_48BIT, "48bit" },
+	{ true, EROFS_FEATURE_INCOMPAT_METABOX, "metabox" },
+};
+
+/*
+ * Incompatible features this reader cannot honour: they move where inodes
+ * or blocks live, so reading on would return wrong bytes, not just less.
+ */
+#define EROFS_INCOMPAT_REFUSED	(EROFS_FEATURE_INCOMPAT_48BIT | \
+				 EROFS_FEATURE_INCOMPAT_METABOX)
+
+/* Features that only matter for compressed inodes (handled per inode). */
+#define EROFS_INCOMPAT_COMPRESSION (EROFS_FEATURE_INCOMPAT_ZERO_PADDING | \
+				    EROFS_FEATURE_INCOMPAT_COMPR_CFGS | \
+				    EROFS_FEATURE_INCOMPAT_COMPR_HEAD2 | \
+				    EROFS_FEATURE_INCOMPAT_ZTAILPACKING | \
+				    EROFS_FEATURE_INCOMPAT_FRAGMENTS)
+
+void erofs_sb_for_each_feature(const struct erofs_sb_info *sbi,
+			       void (*fn)(const char *name, bool incompat,
+					  void *arg),
+			       void *arg)
+{
+	uint32_t known[2] = { 0, 0 };
+	uint32_t set[2] = { sbi->feature_compat, sbi->feature_incompat };
+	char buf[48];
+	size_t i;
+	int k;
+
+	for (i = 0; i < EROFS_ARRAY_SIZE(erofs_feature_names); i++) {
+		const struct erofs_feature_name *f = &erofs_feature_names[i];
+
+		known[f->incompat] |= f->bit;
+		if (set[f->incompat] & f->bit)
+			fn(f->name, f->incompat, arg);
+	}
+	for (k = 0; k < 2; k++) {
+		uint32_t unknown = set[k] & ~known[k];
+
+		while (unknown) {
+			uint32_t bit = unknown & -unknown;
+
+			snprintf(buf, sizeof(buf), "unknown-%s-0x%x",
+				 k ? "incompat" : "compat", bit);
+			fn(buf, k, arg);
+			unknown &= ~bit;
+		}
+	}
+}
+
+bool erofs_sb_has_compression(const struct erofs_sb_info *sbi)
+{
+	return sbi->feature_incompat & EROFS_INCOMPAT_COMPRESSION;
+}
+
+static void erofs_refuse_feature(const char *name, bool incompat, void *arg)
+{
+	uint32_t *refused = arg;
+	size_t i;
+
+	if (!incompat)
+		return;
+	for (i = 0; i < EROFS_ARRAY_SIZE(erofs_feature_names); i++) {
+		const struct erofs_feature_name *f = &erofs_feature_names[i];
+
+		if (f->incompat && !strcmp(f->name, name)) {
+			if (!(f->bit & EROFS_INCOMPAT_REFUSED))
+				return;
+			break;
+		}
+	}
+	erofs_err("superblock: unsupported incompatible feature %s", name);
+	*refused = 1;
+}
+
+/*
+ * The checksum covers the superblock block from offset 1024 to its end
+ * (blksz - 1024 bytes), or blksz bytes from 1024 when a block is not
+ * larger than the boot area, with the checksum field read as zero.
+ */
+static int erofs_sb_check_crc(struct erofs_sb_info *sbi)
+{
+	size_t len = sbi->blksz > EROFS_SUPER_OFFSET ?
+		     sbi->blksz - EROFS_SUPER_OFFSET : sbi->blksz;
+	uint32_t crc;
+	uint8_t *buf;
+	int err;
+
+	buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	err = erofs_io_read(sbi->io, buf, len, EROFS_SUPER_OFFSET);
+	if (err) {
+		erofs_err("superblock: cannot read the checksummed area (%zu bytes at offset %u): %s",
+			  len, EROFS_SUPER_OFFSET, strerror(-err));
+		goto out_free;
+	}
+	memset(buf + offsetof(struct erofs_super_block, checksum), 0,
+	       sizeof(uint32_t));
+	crc = erofs_crc32c(~0u, buf, len);
+	if (crc != sbi->checksum) {
+		erofs_err("superblock: bad checksum 0x%08x, computed 0x%08x (offset %zu)",
+			  sbi->checksum, crc,
+			  EROFS_SUPER_OFFSET + offsetof(struct erofs_super_block,
+							checksum));
+		err = -EBADMSG;
+		goto out_free;
+	}
+	sbi->checksum_verified = true;
+out_free:
+	free(buf);
+	return err;
+}
+
+int erofs_sb_read(struct erofs_sb_info *sbi, struct erofs_io *io,
+		  unsigned int flags)
+{
+	struct erofs_super_block dsb;
+	erofs_off_t image_bytes;
+	uint32_t magic, refused = 0;
+	int err;
+
+	memset(sbi, 0, sizeof(*sbi));
+	sbi->io = io;
+	err = erofs_io_read(io, &dsb, sizeof(dsb), EROFS_SUPER_OFFSET);
+	if (err) {
+		erofs_err("superblock: cannot read %zu bytes at offset %u (image is %llu bytes): %s",
+			  sizeof(dsb), EROFS_SUPER_OFFSET,
+			  (unsigned long long)io->size, strerror(-err));
+		return err == -EIO ? -EFSCORRUPTED : err;
+	}
+	magic = erofs_le32(dsb.magic);
+	if (magic != EROFS_SUPER_MAGIC_V1) {
+		erofs_err("superblock: bad magic 0x%08x at offset %u (not an EROFS image)",
+			  magic, EROFS_SUPER_OFFSET);
+		return -EFSCORRUPTED;
+	}
+	if (dsb.blkszbits < EROFS_MIN_BLKSZBITS ||
+	    dsb.blkszbits > EROFS_MAX_BLKSZBITS) {
+		erofs_err("superblock: block size 2^%u out of range 512..4096 (offset %zu)",
+			  dsb.blkszbits, EROFS_SUPER_OFFSET +
+			  offsetof(struct erofs_super_block, blkszbits));
+		return -EFSCORRUPTED;
+	}
+	sbi->blkszbits = dsb.blkszbits;
+	sbi->blksz = 1u << dsb.blkszbits;
+	sbi->checksum = erofs_le32(dsb.checksum);
+	sbi->feature_compat = erofs_le32(dsb.feature_compat);
+	sbi->feature_incompat = erofs_le32(dsb.feature_incompat);
+
+	/* Check the checksum before believing any other figure. */
+	if ((sbi->feature_compat & EROFS_FEATURE_COMPAT_SB_CHKSUM) &&
+	    !(flags & EROFS_SB_SKIP_CRC)) {
+		err = erofs_sb_check_crc(sbi);
+		if (err)
+			return err == -EIO ? -EFSCORRUPTED : err;
+	}
+
+	erofs_sb_for_each_feature(sbi, erofs_refuse_feature, &refused);
+	if (refused)
+		return -EOPNOTSUPP;
+
+	sbi->sb_size = EROFS_SB_BASE_SIZE + EROFS_SB_EXTSLOT_SIZE * dsb.sb_extslots;
+	if (sbi->sb_size > (sbi->blksz > EROFS_SUPER_OFFSET ?
+			    sbi->blksz - EROFS_SUPER_OFFSET : sbi->blksz)) {
+		erofs_err("superblock: %u extension slots do not fit in a %u-byte block (offset %zu)",
+			  dsb.sb_extslots, sbi->blksz, EROFS_SUPER_OFFSET +
+			  offsetof(struct erofs_super_block, sb_extslots));
+		return -EFSCORRUPTED;
+	}
+	if (dsb.dirblkbits) {
+		erofs_err("superblock: directory block bits %u unsupported (offset %zu)",
+			  dsb.dirblkbits, EROFS_SUPER_OFFSET +
+			  offsetof(struct erofs_super_block, dirblkbits));
+		return -EOPNOTSUPP;
+	}
+
+	sbi->blocks = erofs_le32(dsb.blocks_lo);
+	image_bytes = erofs_sb_image_bytes(sbi);
+	if (image_bytes > io->size) {
+		erofs_err("superblock: image truncated: %u blocks (%llu bytes) claimed, %llu bytes present",
+			  sbi->blocks, (unsigned long long)image_bytes,
+			  (unsigned long long)io->size);
+		return -EFSCORRUPTED;
+	}
+	if (image_bytes < EROFS_SUPER_OFFSET + sbi->sb_size) {
+		erofs_err("superblock: %u blocks cannot even hold the superblock",
+			  sbi->blocks);
+		return -EFSCORRUPTED;
+	}
+	sbi->meta_blkaddr = erofs_le32(dsb.meta_blkaddr);
+	if (sbi->meta_blkaddr >= sbi->blocks) {
+		erofs_err("superblock: metadata start block %u beyond the %u-block image (offset %zu)",
+			  sbi->meta_blkaddr, sbi->blocks, EROFS_SUPER_OFFSET +
+			  offsetof(struct erofs_super_block, meta_blkaddr));
+		return -EFSCORRUPTED;
+	}
+	sbi->xattr_blkaddr = erofs_le32(dsb.xattr_blkaddr);
+	if (sbi->xattr_blkaddr > sbi->blocks) {
+		erofs_err("superblock: shared xattr start block %u beyond the %u-block image (offset %zu)",
+			  sbi->xattr_blkaddr, sbi->blocks, EROFS_SUPER_OFFSET +
+			  offsetof(struct erofs_super_block, xattr_blkaddr));
+		return -EFSCORRUPTED;
+	}
+	sbi->root_nid = erofs_le16(dsb.rootnid_2b);
+	if (erofs_blk_pos(sbi, sbi->meta_blkaddr) +
+	    (sbi->root_nid << EROFS_ISLOT_BITS) + EROFS_ISLOT_SIZE > image_bytes) {
+		erofs_err("superblock: root nid %llu lies past the end of the image (offset %zu)",
+			  (unsigned long long)sbi->root_nid, EROFS_SUPER_OFFSET +
+			  offsetof(struct erofs_super_block, rootnid_2b));
+		return -EFSCORRUPTED;
+	}
+	if (!memchr(dsb.volume_name, '\0', sizeof(dsb.volume_name))) {
+		erofs_err("superblock: volume name not NUL-terminated (offset %zu)",
+			  EROFS_SUPER_OFFSET +
+			  offsetof(struct erofs_super_block, volume_name));
+		return -EFSCORRUPTED;
+	}
+	memcpy(sbi->volume_name, dsb.volume_name, sizeof(dsb.volume_name));
+	sbi->volume_name[sizeof(dsb.volume_name)] = '\0';
+	memcpy(sbi->uuid, dsb.uuid, sizeof(sbi->uuid));
+	sbi->inos = erofs_le64(dsb.inos);
+	sbi->epoch = erofs_le64(dsb.epoch);
+	sbi->fixed_nsec = erofs_le32(dsb.fixed_nsec);
+	if (sbi->fixed_nsec >= 1000000000u) {
+		erofs_err("superblock: build time nanoseconds %u out of range (offset %zu)",
+			  sbi->fixed_nsec, EROFS_SUPER_OFFSET +
+			  offsetof(struct erofs_super_block, fixed_nsec));
+		return -EFSCORRUPTED;
+	}
+	sbi->xattr_prefix_count = dsb.xattr_prefix_count;
+	sbi->packed_nid = erofs_le64(dsb.packed_nid);
+
+	/* Extra devices hold chunk data we cannot reach from one image file. */
+	if (sbi->feature_incompat & EROFS_FEATURE_INCOMPAT_DEVICE_TABLE) {
+		sbi->extra_devices = erofs_le16(dsb.extra_devices);
+		if (sbi->extra_devices) {
+			erofs_err("superblock: %u extra devices: multi-device images are not supported",
+				  sbi->extra_devices);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
