@@ -119,10 +119,10 @@ int main(int argc, char **argv)
 		printf("compression ratio: %.2f\n", ctx.physical ?
 		       (double)ctx.logical / ctx.physical : 1.0);
 	if (ctx.corrupt)
-		printf("%s: %lu problems found: image is corrupted\n",
+		printf("%s: image is corrupted: problems found: %lu\n",
 		       opts.image, ctx.corrupt);
 	else if (ctx.unsupported)
-		printf("%s: %lu inodes not checkable by this version\n",
+		printf("%s: not fully checked: inodes this version cannot check: %lu\n",
 		       opts.image, ctx.unsupported);
 	else if (!ctx.op_errors)
 		printf("%s: clean\n", opts.image);

@@ -140,7 +140,7 @@ static const struct argp fsck_argp = {
 	       "2 operational error (bad usage, cannot open or read, "
 	       "extraction failed); 3 no corruption found but parts of the "
 	       "image use features this fsck cannot check yet (compressed "
-	       "data).",
+	       "data).  When several apply, 2 wins over 1, and 1 over 3.",
 };
 
 void fsck_parse_options(int argc, char **argv, struct fsck_options *opts)
