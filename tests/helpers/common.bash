@@ -22,6 +22,8 @@ GENTREE="$BATS_TEST_DIRNAME/helpers/gentree.sh"
 unset SOURCE_DATE_EPOCH EROFS_FAULT
 export LC_ALL=C
 
+bats_require_minimum_version 1.5.0
+
 # bats 1.8 has no fail(); keep the message on the test's output.
 fail() {
 	printf '%s\n' "$*" >&2
@@ -165,7 +167,9 @@ treecmp_ok() {
 	local out rc=0
 	out=$("$TREECMP" "$@" 2>&1) || rc=$?
 	if [ $rc != 0 ]; then
-		printf 'treecmp %s: exit %d\n' "$*" $rc >&2
+		local args="$*"
+		[ ${#args} -le 300 ] || args="${args:0:300}..."
+		printf 'treecmp %s: exit %d\n' "$args" $rc >&2
 		printf '%s\n' "$out" | head -n 40 >&2
 		return 1
 	fi
@@ -184,19 +188,20 @@ dir_listing() {
 # Sets $mkfs_err to the stderr line for further checks.
 mkfs_must_fail() {
 	local dest=$1 destdir before after rc=0 sum_before= sum_after=
+	local _LOG=$BATS_FILE_TMPDIR/mkfs-log.$BATS_TEST_NUMBER
 	shift
 	destdir=$(dirname -- "$dest")
 	before=$(dir_listing "$destdir")
-	[ -e "$dest" ] && sum_before=$(sha256sum <"$dest")
-	"$MKFS" "$@" >"$BATS_TEST_TMPDIR/mkfs.out" 2>"$BATS_TEST_TMPDIR/mkfs.err" || rc=$?
-	mkfs_err=$(cat "$BATS_TEST_TMPDIR/mkfs.err")
+	[ -f "$dest" ] && sum_before=$(sha256sum <"$dest")
+	"$MKFS" "$@" >"$_LOG.out" 2>"$_LOG.err" || rc=$?
+	mkfs_err=$(cat "$_LOG.err")
 	after=$(dir_listing "$destdir")
-	[ -e "$dest" ] && sum_after=$(sha256sum <"$dest")
+	[ -f "$dest" ] && sum_after=$(sha256sum <"$dest")
 	echo "mkfs $* -> exit $rc"
 	echo "stderr: $mkfs_err"
 	[ $rc != 0 ] || fail "mkfs.erofs succeeded but should have failed"
 	[ $rc -lt 128 ] || fail "mkfs.erofs died from signal $((rc - 128))"
-	[ "$(wc -l <"$BATS_TEST_TMPDIR/mkfs.err")" = 1 ] ||
+	[ "$(wc -l <"$_LOG.err")" = 1 ] ||
 		fail "expected exactly one line on stderr"
 	case $mkfs_err in
 	"mkfs.erofs: "*) ;;
@@ -208,6 +213,34 @@ mkfs_must_fail() {
 		fail "the failed build left something beside DEST"
 	}
 	[ "$sum_before" = "$sum_after" ] || fail "DEST was modified by a failed build"
+}
+
+# mkfs_must_fail_usage DEST [MKFS ARGS...]: like mkfs_must_fail, for
+# command-line errors: the first stderr line starts with "mkfs.erofs: "
+# (the program name, not its path) and one "Try ..." hint may follow.
+mkfs_must_fail_usage() {
+	local dest=$1 destdir before after rc=0 first nl
+	local _LOG=$BATS_FILE_TMPDIR/mkfs-log.$BATS_TEST_NUMBER
+	shift
+	destdir=$(dirname -- "$dest")
+	before=$(dir_listing "$destdir")
+	"$MKFS" "$@" >"$_LOG.out" 2>"$_LOG.err" || rc=$?
+	mkfs_err=$(cat "$_LOG.err")
+	after=$(dir_listing "$destdir")
+	echo "mkfs $* -> exit $rc"
+	echo "stderr: $mkfs_err"
+	[ $rc != 0 ] || fail "mkfs.erofs succeeded but should have failed"
+	[ $rc -lt 128 ] || fail "mkfs.erofs died from signal $((rc - 128))"
+	first=$(head -n 1 "$_LOG.err")
+	nl=$(wc -l <"$_LOG.err")
+	case $first in
+	"mkfs.erofs: "*) ;;
+	*) fail "first stderr line does not start with 'mkfs.erofs: '" ;;
+	esac
+	[ "$nl" = 1 ] || { [ "$nl" = 2 ] && [[ $(tail -n 1 "$_LOG.err") == Try* ]]; } ||
+		fail "expected one error line (plus at most a 'Try ...' hint)"
+	[ ! -s "$_LOG.out" ] || fail "usage error wrote to stdout"
+	[ "$before" = "$after" ] || fail "the failed run left something beside DEST"
 }
 
 # stat_field FORMAT PATH

@@ -1,0 +1,216 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# Failure contract of mkfs.erofs: non-zero exit, one stderr line
+# "mkfs.erofs: PATH: reason", nothing at DEST and no temporary file beside
+# it; an existing DEST is left untouched.  DEST inside SOURCE.
+
+load helpers/common
+
+setup_file() {
+	export SRC="$BATS_FILE_TMPDIR/src"
+	gentree "$SRC" --small
+	# enough data that an image needs several writes and > 256 KiB
+	head -c 600000 /dev/urandom >"$SRC/files/big_random"
+}
+
+setup() {
+	require_mkfs
+	OUT=$BATS_TEST_TMPDIR/out
+	mkdir -p "$OUT"
+	IMG=$OUT/img
+}
+
+@test "errors: nonexistent SOURCE" {
+	mkfs_must_fail "$IMG" "$IMG" "$BATS_TEST_TMPDIR/no/such/dir"
+	[[ $mkfs_err == *"$BATS_TEST_TMPDIR/no/such/dir"* ]]
+	[ -z "$(ls -A "$OUT")" ]
+}
+
+@test "errors: SOURCE is a regular file" {
+	mkfs_must_fail "$IMG" "$IMG" "$SRC/files/hello"
+	[[ $mkfs_err == *"$SRC/files/hello"* ]]
+	[ -z "$(ls -A "$OUT")" ]
+}
+
+@test "errors: DEST directory does not exist" {
+	mkfs_must_fail "$OUT/img" "$BATS_TEST_TMPDIR/nodir/img" "$SRC"
+	[[ $mkfs_err == *"$BATS_TEST_TMPDIR/nodir/img"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/nodir" ]
+}
+
+@test "errors: DEST is an existing directory, left as it was" {
+	mkdir "$IMG"
+	echo keep >"$IMG/inside"
+	mkfs_must_fail "$IMG" "$IMG" "$SRC"
+	[[ $mkfs_err == *"$IMG"* ]]
+	[ "$(ls -A "$IMG")" = inside ] && [ "$(cat "$IMG/inside")" = keep ]
+}
+
+@test "errors: a bad option leaves nothing" {
+	mkfs_must_fail_usage "$IMG" --no-such-option "$IMG" "$SRC"
+	[ -z "$(ls -A "$OUT")" ]
+}
+
+@test "errors: an unreadable file (unprivileged build)" {
+	require_root "to switch to an unprivileged user"
+	w=$(world_dir)
+	mkdir "$w/t" "$w/out"
+	cp -a "$SRC/." "$w/t/"
+	echo secret >"$w/t/files/secret"
+	chmod 000 "$w/t/files/secret"
+	chown -R 65534:65534 "$w/t" "$w/out"
+	run as_nobody "$MKFS" "$w/out/img" "$w/t"
+	echo "exit $status: $output"
+	[ "$status" != 0 ] && [ "$status" -lt 128 ]
+	[ "${#lines[@]}" = 1 ]
+	[[ $output == "mkfs.erofs: "*"files/secret: "* ]]
+	[[ $output == *"Permission denied"* ]]
+	[ -z "$(ls -A "$w/out")" ]
+}
+
+@test "errors: an unreadable directory (unprivileged build)" {
+	require_root "to switch to an unprivileged user"
+	w=$(world_dir)
+	mkdir "$w/t" "$w/out"
+	cp -a "$SRC/." "$w/t/"
+	mkdir "$w/t/locked"
+	echo x >"$w/t/locked/x"
+	chown -R 65534:65534 "$w/t" "$w/out"
+	chmod 000 "$w/t/locked"
+	run as_nobody "$MKFS" "$w/out/img" "$w/t"
+	echo "exit $status: $output"
+	[ "$status" != 0 ] && [ "$status" -lt 128 ]
+	[ "${#lines[@]}" = 1 ]
+	[[ $output == "mkfs.erofs: "*"locked"* ]]
+	[ -z "$(ls -A "$w/out")" ]
+}
+
+@test "errors: DEST directory not writable (unprivileged build)" {
+	require_root "to switch to an unprivileged user"
+	w=$(world_dir)
+	mkdir "$w/ro" "$w/t"
+	cp -a "$SRC/." "$w/t/"
+	chown -R 65534:65534 "$w/t"
+	run as_nobody "$MKFS" "$w/ro/img" "$w/t"
+	echo "exit $status: $output"
+	[ "$status" != 0 ]
+	[ "${#lines[@]}" = 1 ]
+	[[ $output == "mkfs.erofs: $w/ro/"* ]]
+	[ -z "$(ls -A "$w/ro")" ]
+}
+
+@test "errors: full disk (256 KiB tmpfs)" {
+	require_root "to mount a tmpfs"
+	mkdir "$BATS_TEST_TMPDIR/small"
+	mount -t tmpfs -o size=256k tmpfs "$BATS_TEST_TMPDIR/small"
+	printf '%s\n' "$BATS_TEST_TMPDIR/small" >>"$BATS_TEST_TMPDIR/.mounts"
+	mkfs_must_fail "$BATS_TEST_TMPDIR/small/img" "$BATS_TEST_TMPDIR/small/img" "$SRC"
+	[[ $mkfs_err == "mkfs.erofs: $BATS_TEST_TMPDIR/small/img"*": No space left on device" ]]
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/small")" ]
+	[ "$(df --output=used -B1 "$BATS_TEST_TMPDIR/small" | tail -n 1 | tr -d ' ')" -lt 65536 ]
+}
+
+@test "errors: full disk keeps an existing DEST intact" {
+	require_root "to mount a tmpfs"
+	mkdir "$BATS_TEST_TMPDIR/small"
+	mount -t tmpfs -o size=256k tmpfs "$BATS_TEST_TMPDIR/small"
+	printf '%s\n' "$BATS_TEST_TMPDIR/small" >>"$BATS_TEST_TMPDIR/.mounts"
+	echo "previous image" >"$BATS_TEST_TMPDIR/small/img"
+	mkfs_must_fail "$BATS_TEST_TMPDIR/small/img" "$BATS_TEST_TMPDIR/small/img" "$SRC"
+	[ "$(cat "$BATS_TEST_TMPDIR/small/img")" = "previous image" ]
+}
+
+# fault SPEC REASON: injected failure of the image I/O
+fault() {
+	EROFS_FAULT=$1 mkfs_must_fail "$IMG" "$IMG" "$SRC"
+	[[ $mkfs_err == "mkfs.erofs: $IMG"*": $2" ]] || fail "expected '$2' for $1"
+	[ -z "$(ls -A "$OUT")" ]
+}
+
+@test "errors: EROFS_FAULT write:1:ENOSPC" {
+	fault write:1:ENOSPC "No space left on device"
+}
+
+@test "errors: EROFS_FAULT write:3:ENOSPC (in the middle of the image)" {
+	fault write:3:ENOSPC "No space left on device"
+}
+
+@test "errors: EROFS_FAULT write:2:EIO" {
+	fault write:2:EIO "Input/output error"
+}
+
+@test "errors: EROFS_FAULT write:1:short" {
+	EROFS_FAULT=write:1:short mkfs_must_fail "$IMG" "$IMG" "$SRC"
+	[[ $mkfs_err == "mkfs.erofs: $IMG"* ]]
+	[ -z "$(ls -A "$OUT")" ]
+}
+
+@test "errors: EROFS_FAULT sync:1:EIO" {
+	fault sync:1:EIO "Input/output error"
+}
+
+@test "errors: every write position fails cleanly" {
+	# count the writes of a good build by failing later and later
+	for n in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+		rc=0
+		EROFS_FAULT=write:$n:EIO "$MKFS" --quiet "$IMG" "$SRC" 2>"$BATS_FILE_TMPDIR/err" || rc=$?
+		if [ $rc = 0 ]; then
+			[ $n -gt 1 ] || fail "write:1:EIO did not fail"
+			rm -f "$IMG"
+			break
+		fi
+		[ $rc -lt 128 ] || fail "write:$n: died from signal"
+		[ -z "$(ls -A "$OUT")" ] || fail "write:$n left $(ls -A "$OUT")"
+		grep -q "^mkfs.erofs: $IMG.*: Input/output error$" "$BATS_FILE_TMPDIR/err" || fail "write:$n: $(cat "$BATS_FILE_TMPDIR/err")"
+	done
+}
+
+@test "errors: fault injection keeps an existing DEST intact" {
+	"$MKFS" --quiet -T 1 -U clear "$IMG" "$SRC"
+	sum=$(sha256sum <"$IMG")
+	for f in write:1:ENOSPC write:2:EIO write:1:short sync:1:EIO; do
+		EROFS_FAULT=$f mkfs_must_fail "$IMG" "$IMG" "$SRC"
+		[ "$(sha256sum <"$IMG")" = "$sum" ]
+		[ "$(ls -A "$OUT")" = img ]
+	done
+}
+
+@test "errors: a fault past the last write does not fail (injection is real)" {
+	EROFS_FAULT=write:100000:EIO run "$MKFS" --quiet "$IMG" "$SRC"
+	[ "$status" = 0 ]
+	[ -s "$IMG" ]
+}
+
+@test "errors: a successful build replaces an existing DEST" {
+	echo old >"$IMG"
+	run "$MKFS" --quiet "$IMG" "$SRC"
+	[ "$status" = 0 ]
+	[ "$(blkid -o value -s TYPE "$IMG")" = erofs ]
+	[ "$(ls -A "$OUT")" = img ]
+}
+
+@test "errors: DEST inside SOURCE is not packed into itself" {
+	require_erofs_mount
+	t=$BATS_TEST_TMPDIR/t
+	cp -a "$SRC" "$t"
+	run "$MKFS" --quiet "$t/self.img" "$t"
+	echo "$output"
+	[ "$status" = 0 ]
+	mount_image "$t/self.img" "$BATS_TEST_TMPDIR/mnt"
+	[ ! -e "$BATS_TEST_TMPDIR/mnt/self.img" ]
+	# nor a temporary file, nor anything else new
+	treecmp_ok --no-dir-mtime --skip self.img "$t" "$BATS_TEST_TMPDIR/mnt"
+	umount_image "$BATS_TEST_TMPDIR/mnt"
+	# again, now that DEST exists in SOURCE before the build, and deeper
+	run "$MKFS" --quiet "$t/self.img" "$t"
+	[ "$status" = 0 ]
+	mount_image "$t/self.img" "$BATS_TEST_TMPDIR/mnt"
+	[ ! -e "$BATS_TEST_TMPDIR/mnt/self.img" ]
+	treecmp_ok --no-dir-mtime --skip self.img "$t" "$BATS_TEST_TMPDIR/mnt"
+	umount_image "$BATS_TEST_TMPDIR/mnt"
+	run "$MKFS" --quiet "$t/sub/inner/deep.img" "$t"
+	[ "$status" = 0 ]
+	mount_image "$t/sub/inner/deep.img" "$BATS_TEST_TMPDIR/mnt"
+	[ ! -e "$BATS_TEST_TMPDIR/mnt/sub/inner/deep.img" ]
+	[ -f "$BATS_TEST_TMPDIR/mnt/sub/inner/x" ]
+}
