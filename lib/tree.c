@@ -306,13 +306,15 @@ static struct erofs_node *lookup_entry(struct scan *s, const char *path,
 	if (!node)
 		return NULL;
 	hl = malloc(sizeof(*hl));
+	if (hl) {
+		*hl = key;
+		hl->node = node;
+	}
 	if (!hl || !tsearch(hl, &s->hardlinks, hardlink_cmp)) {
 		free(hl);
 		*errp = -ENOMEM;
 		return NULL;
 	}
-	*hl = key;
-	hl->node = node;
 	return node;
 }
 
