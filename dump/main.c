@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* dump.erofs: open the image, find the inode asked for, run each job. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "erofs/namei.h"
@@ -16,6 +17,8 @@ int main(int argc, char **argv)
 	int err;
 
 	erofs_progname = "dump.erofs";
+	/* argp names the program in its messages: not the path it ran from */
+	program_invocation_name = (char *)erofs_progname;
 	dump_parse_options(argc, argv, &opts);
 
 	err = erofs_io_open_ro(&io, opts.image, opts.offset);
@@ -62,6 +65,7 @@ int main(int argc, char **argv)
 	if (opts.stats)
 		err = dump_stats(&sbi);
 out_close:
+	erofs_sb_release(&sbi);
 	erofs_io_close(&io);
 	if (fflush(stdout) && !err) {
 		erofs_err("stdout: %s", strerror(errno));

@@ -149,16 +149,15 @@ static int dump_visit(struct dump_stats *st, erofs_nid_t nid,
 	st->types[erofs_mode_to_ftype(vi.mode)]++;
 	if (S_ISREG(vi.mode)) {
 		st->sizes[dump_size_bucket(vi.size)]++;
-		if (erofs_inode_is_compressed(&vi)) {
+		if (erofs_inode_is_compressed(&vi))
 			st->compressed++;
-		} else {
+		else
 			st->uncompressed++;
-			err = dump_ondisk_bytes(&vi, &ondisk);
-			if (err)
-				return err;
-			st->logical += vi.size;
-			st->ondisk += ondisk;
-		}
+		err = dump_ondisk_bytes(&vi, &ondisk);
+		if (err)
+			return err;
+		st->logical += vi.size;
+		st->ondisk += ondisk;
 	}
 	if (!S_ISDIR(vi.mode))
 		return 0;

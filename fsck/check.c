@@ -293,18 +293,6 @@ static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
 			     ftype, (unsigned int)vi.mode, rec->ftype);
 	rec = NULL;	/* the recursion below may move the table */
 
-	if (erofs_inode_is_compressed(&vi)) {
-		erofs_warn("%s: nid %llu: compressed data is not supported yet, not checked",
-			   fsck_path_str(ctx), (unsigned long long)nid);
-		ctx->unsupported++;
-		if (S_ISDIR(vi.mode)) {
-			ctx->dirs++;
-			return 0;
-		}
-		ctx->files += S_ISREG(vi.mode);
-		return 0;
-	}
-
 	switch (vi.mode & S_IFMT) {
 	case S_IFDIR:
 		ctx->dirs++;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "erofs/data.h"
 #include "erofs/print.h"
+#include "erofs/zdata.h"
 #include "fsck.h"
 
 #define FSCK_COPY_BUF	(128 * 1024)
@@ -60,6 +61,7 @@ static int fsck_write_sparse(int fd, const char *buf, size_t len,
 
 int fsck_copy_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd)
 {
+	const uint8_t *decoded;
 	erofs_off_t pos = 0;
 	char *buf;
 	int err = 0;
@@ -80,12 +82,25 @@ int fsck_copy_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd)
 			continue;
 		}
 		ctx->logical += end - pos;
-		ctx->physical += end - pos;	/* uncompressed: 1:1 */
+		ctx->physical += (map.m_flags & EROFS_MAP_ENCODED) ?
+				 map.m_plen : end - pos;
+		/* a compressed extent is decoded once, then copied from the cache */
+		decoded = NULL;
+		if ((map.m_flags & EROFS_MAP_ENCODED) &&
+		    map.m_algorithmformat != Z_EROFS_COMPRESSION_SHIFTED) {
+			decoded = z_erofs_claim(vi, &map, &err);
+			if (!decoded)
+				goto out_free;
+		}
 		while (pos < end) {
 			size_t n = EROFS_MIN(end - pos, (erofs_off_t)FSCK_COPY_BUF);
+			const char *src = buf;
 
-			err = erofs_io_read(ctx->sbi->io, buf, n,
-					    map.m_pa + (pos - map.m_la));
+			if (decoded)
+				src = (const char *)decoded + (pos - map.m_la);
+			else
+				err = erofs_io_read(ctx->sbi->io, buf, n,
+						    map.m_pa + (pos - map.m_la));
 			if (err) {
 				erofs_err("%s: nid %llu: cannot read %zu bytes at offset %llu: %s",
 					  ctx->path.len ? ctx->path.buf : "/",
@@ -96,7 +111,7 @@ int fsck_copy_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd)
 			}
 			ctx->bytes += n;
 			if (outfd >= 0) {
-				err = fsck_write_sparse(outfd, buf, n, pos);
+				err = fsck_write_sparse(outfd, src, n, pos);
 				if (err) {
 					erofs_err("%s: cannot write: %s",
 						  fsck_extract_relpath(ctx),

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* fsck.erofs: open, read the superblock, walk, report, pick an exit code. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,8 @@ int main(int argc, char **argv)
 	int err;
 
 	erofs_progname = "fsck.erofs";
+	/* argp names the program in its messages: not the path it ran from */
+	program_invocation_name = (char *)erofs_progname;
 	fsck_parse_options(argc, argv, &opts);
 
 	err = erofs_io_open_ro(&io, opts.image, opts.offset);
@@ -96,12 +99,14 @@ int main(int argc, char **argv)
 	ctx.sbi = &sbi;
 	err = fsck_find_start(&ctx, &nid, &parent, &name);
 	if (err) {
+		erofs_sb_release(&sbi);
 		erofs_io_close(&io);
 		return err == -ENOENT || err == -ENOTDIR ? FSCK_EXIT_ERROR :
 		       fsck_open_status(err);
 	}
 	if (opts.extract_dir) {
 		if (fsck_extract_open_root(&ctx)) {
+			erofs_sb_release(&sbi);
 			erofs_io_close(&io);
 			return FSCK_EXIT_ERROR;
 		}
@@ -128,6 +133,7 @@ int main(int argc, char **argv)
 		printf("%s: clean\n", opts.image);
 	fsck_itable_free(&ctx.itable);
 	free(ctx.path.buf);
+	erofs_sb_release(&sbi);
 	erofs_io_close(&io);
 	return fsck_exit_code(&ctx);
 }

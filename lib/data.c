@@ -149,6 +149,9 @@ int erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map)
 		return erofs_map_flat(vi, map);
 	case EROFS_INODE_CHUNK_BASED:
 		return erofs_map_chunk(vi, map);
+	case EROFS_INODE_COMPRESSED_FULL:
+	case EROFS_INODE_COMPRESSED_COMPACT:
+		return z_erofs_map_blocks(vi, map);
 	}
 	erofs_err("nid %llu: %s data is not supported yet (inode at offset %llu)",
 		  (unsigned long long)vi->nid, erofs_layout_name(vi->datalayout),
@@ -163,6 +166,8 @@ int erofs_pread(struct erofs_inode *vi, void *buf, size_t len, erofs_off_t pos)
 
 	if (pos > vi->size || len > vi->size - pos)
 		return -EINVAL;
+	if (erofs_inode_is_compressed(vi))
+		return z_erofs_pread(vi, buf, len, pos);
 	while (len) {
 		struct erofs_map_blocks map = { .m_la = pos };
 		erofs_off_t skip;

@@ -10,6 +10,7 @@
 #include "erofs/crc32c.h"
 #include "erofs/print.h"
 #include "erofs/sb.h"
+#include "erofs/zdata.h"
 
 struct erofs_feature_name {
 	bool incompat;
@@ -148,6 +149,68 @@ out_free:
 	return err;
 }
 
+/*
+ * With COMPR_CFGS, one length-prefixed record per algorithm in the
+ * available bitmap follows the superblock, each on a 4-byte boundary.
+ * Only LZ4's (the largest pcluster it may meet) matters to this reader.
+ */
+static int erofs_sb_read_compr_cfgs(struct erofs_sb_info *sbi, uint16_t algs)
+{
+	erofs_off_t pos = EROFS_SUPER_OFFSET + sbi->sb_size;
+	const erofs_off_t end = erofs_sb_image_bytes(sbi);
+
+	sbi->available_compr_algs = algs;
+	if (algs & ~((1u << Z_EROFS_COMPRESSION_MAX) - 1)) {
+		erofs_err("superblock: unknown compression algorithms 0x%x (offset %zu)",
+			  algs, EROFS_SUPER_OFFSET +
+			  offsetof(struct erofs_super_block, u1));
+		return -EOPNOTSUPP;
+	}
+	for (unsigned int alg = 0; alg < Z_EROFS_COMPRESSION_MAX; alg++) {
+		uint8_t rec[64] = { 0 };
+		uint16_t len;
+		int err;
+
+		if (!(algs & (1u << alg)))
+			continue;
+		pos = EROFS_ROUND_UP(pos, 4);
+		if (pos + sizeof(len) > end)
+			goto corrupt;
+		err = erofs_io_read(sbi->io, &len, sizeof(len), pos);
+		if (err)
+			return err;
+		len = erofs_le16(len);
+		pos += sizeof(len);
+		if (!len || len > sizeof(rec) || pos + len > end)
+			goto corrupt;
+		err = erofs_io_read(sbi->io, rec, len, pos);
+		if (err)
+			return err;
+		if (alg == Z_EROFS_COMPRESSION_LZ4) {
+			struct z_erofs_lz4_cfgs cfg;
+
+			if (len < sizeof(cfg))
+				goto corrupt;
+			memcpy(&cfg, rec, sizeof(cfg));
+			sbi->lz4_max_pclusterblks = erofs_le16(cfg.max_pclusterblks);
+			if (!sbi->lz4_max_pclusterblks ||
+			    ((erofs_off_t)sbi->lz4_max_pclusterblks << sbi->blkszbits) >
+			    Z_EROFS_PCLUSTER_MAX_SIZE) {
+				erofs_err("superblock: lz4 pcluster of %u blocks out of range (offset %llu)",
+					  sbi->lz4_max_pclusterblks,
+					  (unsigned long long)pos);
+				return -EFSCORRUPTED;
+			}
+		}
+		pos += len;
+	}
+	return 0;
+corrupt:
+	erofs_err("superblock: bad compression configuration record at offset %llu",
+		  (unsigned long long)pos);
+	return -EFSCORRUPTED;
+}
+
 int erofs_sb_read(struct erofs_sb_info *sbi, struct erofs_io *io,
 		  unsigned int flags)
 {
@@ -267,6 +330,14 @@ int erofs_sb_read(struct erofs_sb_info *sbi, struct erofs_io *io,
 	sbi->xattr_prefix_count = dsb.xattr_prefix_count;
 	sbi->packed_nid = erofs_le64(dsb.packed_nid);
 
+	sbi->available_compr_algs = 1u << Z_EROFS_COMPRESSION_LZ4;
+	sbi->lz4_max_pclusterblks = 1;
+	if (sbi->feature_incompat & EROFS_FEATURE_INCOMPAT_COMPR_CFGS) {
+		err = erofs_sb_read_compr_cfgs(sbi, erofs_le16(dsb.u1));
+		if (err)
+			return err == -EIO ? -EFSCORRUPTED : err;
+	}
+
 	/* Extra devices hold chunk data we cannot reach from one image file. */
 	if (sbi->feature_incompat & EROFS_FEATURE_INCOMPAT_DEVICE_TABLE) {
 		sbi->extra_devices = erofs_le16(dsb.extra_devices);
@@ -277,4 +348,9 @@ int erofs_sb_read(struct erofs_sb_info *sbi, struct erofs_io *io,
 		}
 	}
 	return 0;
+}
+
+void erofs_sb_release(struct erofs_sb_info *sbi)
+{
+	z_erofs_pcache_free(sbi);
 }

@@ -389,7 +389,7 @@ static int scan_dir(struct scan *s, struct erofs_node *dir, const char *path,
 		n++;
 	}
 	closedir(d);
-	if (!err)
+	if (!err && n)
 		qsort(ents, n, sizeof(*ents), dentry_cmp);
 
 	/* Resolve entries in name order so inode numbering is stable. */

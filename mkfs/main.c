@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* mkfs.erofs: scan SOURCE, build the image beside DEST, rename on success. */
+#include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
@@ -156,6 +157,8 @@ int main(int argc, char **argv)
 	int err;
 
 	erofs_progname = "mkfs.erofs";
+	/* argp names the program in its messages: not the path it ran from */
+	program_invocation_name = (char *)erofs_progname;
 	mkfs_parse_options(argc, argv, &o);
 	mkfs_trap_signals();
 	err = mkfs_run(&o);

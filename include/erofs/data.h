@@ -10,6 +10,11 @@
 
 #define EROFS_MAP_MAPPED	0x1	/* bytes live at m_pa; else a hole */
 #define EROFS_MAP_META		0x2	/* inline tail inside the metadata area */
+#define EROFS_MAP_ENCODED	0x4	/* m_pa..m_plen is a pcluster to decode */
+#define EROFS_MAP_PARTIAL_REF	0x8	/* the extent is a prefix of its pcluster */
+
+/* Decoding of an encoded extent: an on-disk algorithm id, or these. */
+#define Z_EROFS_COMPRESSION_SHIFTED	Z_EROFS_COMPRESSION_MAX	/* stored as is */
 
 struct erofs_map_blocks {
 	erofs_off_t m_la;	/* in: wanted offset; out: extent start */
@@ -17,12 +22,15 @@ struct erofs_map_blocks {
 	erofs_off_t m_pa;	/* out: physical start (if MAPPED) */
 	erofs_off_t m_plen;	/* out: physical length (== m_llen when flat) */
 	unsigned int m_flags;	/* out: EROFS_MAP_* */
+	unsigned int m_algorithmformat;	/* out, ENCODED: Z_EROFS_COMPRESSION_* */
 };
 
 /*
  * Map the extent of @vi containing @map->m_la (< i_size): 0 with the extent
  * filled in, -EFSCORRUPTED when the layout points outside the image or
- * breaks a layout rule, -EOPNOTSUPP for compressed data, or -errno.
+ * breaks a layout rule, -EOPNOTSUPP for a layout this reader lacks, or
+ * -errno.  A compressed extent comes back whole (m_la..m_llen decodes from
+ * m_pa..m_plen), ENCODED and with its exact decompressed length.
  * The physical range of a mapped extent always lies inside the image.
  */
 int erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map);
@@ -32,5 +40,15 @@ int erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map);
  * The range must be inside i_size (else -EINVAL).  0 or -errno.
  */
 int erofs_pread(struct erofs_inode *vi, void *buf, size_t len, erofs_off_t pos);
+
+/* Decode a compressed inode's map header (once): 0 or -errno. */
+int z_erofs_init_inode(struct erofs_inode *vi);
+
+/* The compressed half of erofs_map_blocks() (zmap.c). */
+int z_erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map);
+
+/* The compressed half of erofs_pread() (zdata.c). */
+int z_erofs_pread(struct erofs_inode *vi, void *buf, size_t len,
+		  erofs_off_t pos);
 
 #endif

@@ -31,6 +31,15 @@ struct erofs_inode {
 	erofs_blk_t raw_blkaddr;	/* FLAT_PLAIN / FLAT_INLINE start block */
 	uint16_t chunkformat;		/* CHUNK_BASED */
 	unsigned int chunkbits;		/* log2 chunk size in bytes */
+
+	/* compressed inodes: the map header, decoded on first use by zmap.c */
+	bool z_inited;
+	uint16_t z_advise;
+	uint8_t z_algorithmtype[2];	/* HEAD1, HEAD2 */
+	unsigned int z_lclusterbits;
+	uint64_t z_tailextent_headlcn;	/* ztailpacking: lcluster of the tail head */
+	erofs_off_t z_idataoff;		/* ... and where its inline pcluster sits */
+	uint16_t z_idata_size;
 };
 
 /*

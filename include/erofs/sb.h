@@ -35,6 +35,9 @@ struct erofs_sb_info {
 	uint16_t extra_devices;
 	uint8_t xattr_prefix_count;
 	erofs_nid_t packed_nid;
+	uint16_t available_compr_algs;	/* with COMPR_CFGS, else LZ4 only */
+	struct z_erofs_pcache *zcache;	/* decoded pclusters (zdata.c) */
+	unsigned int lz4_max_pclusterblks;	/* largest LZ4 pcluster, blocks */
 };
 
 /*
@@ -45,6 +48,9 @@ struct erofs_sb_info {
  */
 int erofs_sb_read(struct erofs_sb_info *sbi, struct erofs_io *io,
 		  unsigned int flags);
+
+/* Free what reading the image allocated (caches); the io stays open. */
+void erofs_sb_release(struct erofs_sb_info *sbi);
 
 /* Bytes the image really covers: blocks * blksz (checked against the file). */
 static inline erofs_off_t erofs_sb_image_bytes(const struct erofs_sb_info *sbi)

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* Compressed data on the read path: the pcluster cache and its counters. */
+#ifndef EROFS_ZDATA_H
+#define EROFS_ZDATA_H
+
+#include "erofs/data.h"
+
+struct z_erofs_stats {
+	uint64_t decoded;	/* pclusters decompressed */
+	uint64_t decoded_bytes;
+	uint64_t inplace;	/* ... of them in place */
+	uint64_t hits;		/* claims served from the cache */
+};
+
+/*
+ * Claim the decoded bytes of the encoded extent @map (from map_blocks):
+ * read and decompressed on first use, then served from the cache.  The
+ * pointer (m_llen bytes) stays valid until the next claim.  NULL with
+ * *@errp set (reported) on failure.
+ */
+const uint8_t *z_erofs_claim(struct erofs_inode *vi,
+			     const struct erofs_map_blocks *map, int *errp);
+/* Counters of the image's pcluster cache. */
+const struct z_erofs_stats *z_erofs_get_stats(struct erofs_sb_info *sbi);
+/* Free the image's pcluster cache (erofs_sb_release() calls this). */
+void z_erofs_pcache_free(struct erofs_sb_info *sbi);
+
+#endif

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reading compressed files.  A read maps its offset to the whole extent,
+ * then claims the extent's pcluster from a small cache keyed by physical
+ * address: a pcluster is read and decoded once and serves every read that
+ * falls in it.  Decoding happens in place when the algorithm's safety
+ * margin allows (the compressed bytes sit at the tail of the output
+ * buffer), otherwise through a bounce buffer.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "erofs_fs.h"
+#include "erofs/data.h"
+#include "erofs/decompress.h"
+#include "erofs/print.h"
+#include "erofs/zdata.h"
+
+#define Z_EROFS_PCACHE_SLOTS	8
+
+struct z_erofs_pslot {
+	bool valid;
+	erofs_off_t pa;
+	erofs_off_t plen, llen;
+	unsigned int alg;
+	bool partial;
+	uint8_t *buf;
+	size_t cap;
+	uint64_t used;		/* LRU clock */
+};
+
+struct z_erofs_pcache {
+	struct z_erofs_pslot slot[Z_EROFS_PCACHE_SLOTS];
+	uint8_t *bounce;
+	size_t bounce_cap;
+	uint64_t tick;
+	struct z_erofs_stats stats;
+};
+
+static struct z_erofs_pcache *z_erofs_pcache(struct erofs_sb_info *sbi)
+{
+	if (!sbi->zcache)
+		sbi->zcache = calloc(1, sizeof(struct z_erofs_pcache));
+	return sbi->zcache;
+}
+
+void z_erofs_pcache_free(struct erofs_sb_info *sbi)
+{
+	struct z_erofs_pcache *pc = sbi->zcache;
+
+	if (!pc)
+		return;
+	for (unsigned int i = 0; i < Z_EROFS_PCACHE_SLOTS; i++)
+		free(pc->slot[i].buf);
+	free(pc->bounce);
+	free(pc);
+	sbi->zcache = NULL;
+}
+
+const struct z_erofs_stats *z_erofs_get_stats(struct erofs_sb_info *sbi)
+{
+	static const struct z_erofs_stats none;
+	struct z_erofs_pcache *pc = sbi->zcache;
+
+	return pc ? &pc->stats : &none;
+}
+
+static int grow(uint8_t **buf, size_t *cap, size_t need)
+{
+	uint8_t *n;
+
+	if (*cap >= need)
+		return 0;
+	n = realloc(*buf, need);
+	if (!n)
+		return -ENOMEM;
+	*buf = n;
+	*cap = need;
+	return 0;
+}
+
+static int z_decode(struct erofs_inode *vi, const struct erofs_map_blocks *map,
+		    struct z_erofs_pcache *pc, struct z_erofs_pslot *s)
+{
+	struct erofs_sb_info *sbi = vi->sbi;
+	struct z_erofs_decompress_req rq = {
+		.inlen = map->m_plen,
+		.outlen = map->m_llen,
+		.zero_padding = sbi->feature_incompat &
+				EROFS_FEATURE_INCOMPAT_ZERO_PADDING,
+		.partial = map->m_flags & EROFS_MAP_PARTIAL_REF,
+	};
+	uint32_t margin = z_erofs_inplace_margin(map->m_algorithmformat,
+						 map->m_plen);
+	/*
+	 * In place only works when the stream ends at the buffer end, which
+	 * zero padding guarantees; older images start it at the pcluster start.
+	 */
+	bool inplace = rq.zero_padding && margin != UINT32_MAX &&
+		       map->m_plen <= map->m_llen + (uint64_t)margin;
+	uint8_t *in;
+	int err;
+
+	/* in place: output, then the pcluster ending exactly at the margin */
+	err = grow(&s->buf, &s->cap, inplace ? map->m_llen + margin : map->m_llen);
+	if (!err && !inplace)
+		err = grow(&pc->bounce, &pc->bounce_cap, map->m_plen);
+	if (err)
+		return err;
+	in = inplace ? s->buf + map->m_llen + margin - map->m_plen : pc->bounce;
+	err = erofs_io_read(sbi->io, in, map->m_plen, map->m_pa);
+	if (err) {
+		erofs_err("nid %llu: cannot read pcluster at offset %llu: %s",
+			  (unsigned long long)vi->nid,
+			  (unsigned long long)map->m_pa, strerror(-err));
+		return err;
+	}
+	rq.in = in;
+	rq.out = s->buf;
+	err = z_erofs_decompress(&rq, map->m_algorithmformat);
+	if (err == -EOPNOTSUPP)
+		erofs_err("nid %llu: %s compression is not supported (pcluster at offset %llu)",
+			  (unsigned long long)vi->nid,
+			  z_erofs_algorithm_name(map->m_algorithmformat),
+			  (unsigned long long)map->m_pa);
+	else if (err)
+		erofs_err("nid %llu: corrupt %s stream in pcluster at offset %llu for extent at %llu (%llu bytes)",
+			  (unsigned long long)vi->nid,
+			  z_erofs_algorithm_name(map->m_algorithmformat),
+			  (unsigned long long)map->m_pa,
+			  (unsigned long long)map->m_la,
+			  (unsigned long long)map->m_llen);
+	if (!err) {
+		pc->stats.decoded++;
+		pc->stats.decoded_bytes += map->m_llen;
+		if (inplace)
+			pc->stats.inplace++;
+	}
+	return err;
+}
+
+const uint8_t *z_erofs_claim(struct erofs_inode *vi,
+			     const struct erofs_map_blocks *map, int *errp)
+{
+	struct z_erofs_pcache *pc = z_erofs_pcache(vi->sbi);
+	struct z_erofs_pslot *s, *victim;
+	int err;
+
+	if (!pc) {
+		*errp = -ENOMEM;
+		return NULL;
+	}
+	/* what the physical extent can justify: LZ4 expands at most 255:1 */
+	if (map->m_llen > map->m_plen * 256 + (1u << 16)) {
+		erofs_err("nid %llu: extent at %llu claims %llu bytes from a %llu-byte pcluster",
+			  (unsigned long long)vi->nid, (unsigned long long)map->m_la,
+			  (unsigned long long)map->m_llen,
+			  (unsigned long long)map->m_plen);
+		*errp = -EFSCORRUPTED;
+		return NULL;
+	}
+	victim = &pc->slot[0];
+	for (unsigned int i = 0; i < Z_EROFS_PCACHE_SLOTS; i++) {
+		s = &pc->slot[i];
+		if (s->valid && s->pa == map->m_pa && s->plen == map->m_plen &&
+		    s->llen == map->m_llen && s->alg == map->m_algorithmformat &&
+		    s->partial == !!(map->m_flags & EROFS_MAP_PARTIAL_REF)) {
+			s->used = ++pc->tick;
+			pc->stats.hits++;
+			return s->buf;
+		}
+		if (!s->valid || s->used < victim->used)
+			victim = s;
+	}
+	victim->valid = false;
+	err = z_decode(vi, map, pc, victim);
+	if (err) {
+		*errp = err;
+		return NULL;
+	}
+	victim->valid = true;
+	victim->pa = map->m_pa;
+	victim->plen = map->m_plen;
+	victim->llen = map->m_llen;
+	victim->alg = map->m_algorithmformat;
+	victim->partial = map->m_flags & EROFS_MAP_PARTIAL_REF;
+	victim->used = ++pc->tick;
+	return victim->buf;
+}
+
+int z_erofs_pread(struct erofs_inode *vi, void *buf, size_t len,
+		  erofs_off_t pos)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		struct erofs_map_blocks map = { .m_la = pos };
+		erofs_off_t skip;
+		size_t n;
+		int err;
+
+		err = z_erofs_map_blocks(vi, &map);
+		if (err)
+			return err;
+		skip = pos - map.m_la;
+		n = EROFS_MIN((erofs_off_t)len, map.m_llen - skip);
+		if (map.m_algorithmformat == Z_EROFS_COMPRESSION_SHIFTED) {
+			/* stored as is, from the start of its pcluster */
+			err = erofs_io_read(vi->sbi->io, p, n, map.m_pa + skip);
+		} else {
+			const uint8_t *data = z_erofs_claim(vi, &map, &err);
+
+			if (data)
+				memcpy(p, data + skip, n);
+		}
+		if (err)
+			return err;
+		p += n;
+		pos += n;
+		len -= n;
+	}
+	return 0;
+}
