@@ -18,7 +18,7 @@ int main(int argc, char **argv)
 
 	erofs_progname = "dump.erofs";
 	/* argp names the program in its messages: not the path it ran from */
-	program_invocation_name = (char *)erofs_progname;
+	argv[0] = (char *)erofs_progname;
 	dump_parse_options(argc, argv, &opts);
 
 	err = erofs_io_open_ro(&io, opts.image, opts.offset);

@@ -158,7 +158,7 @@ int main(int argc, char **argv)
 
 	erofs_progname = "mkfs.erofs";
 	/* argp names the program in its messages: not the path it ran from */
-	program_invocation_name = (char *)erofs_progname;
+	argv[0] = (char *)erofs_progname;
 	mkfs_parse_options(argc, argv, &o);
 	mkfs_trap_signals();
 	err = mkfs_run(&o);
