@@ -5,6 +5,7 @@
 #include <sys/sysmacros.h>
 #include "erofs_fs.h"
 #include "erofs/data.h"
+#include "erofs/decompress.h"
 #include "dump.h"
 
 const char *dump_ftype_name(unsigned int ftype)
@@ -79,9 +80,25 @@ static int dump_data_location(struct erofs_inode *vi)
 		       (unsigned long long)EROFS_ROUND_UP(erofs_inode_idata_pos(vi),
 			(vi->chunkformat & EROFS_CHUNK_FORMAT_INDEXES) ? 8 : 4));
 		break;
-	default:
-		printf("Data:                   compressed (not decoded yet)\n");
+	default: {
+		int err = z_erofs_init_inode(vi);
+
+		if (err)
+			return err;
+		printf("Compressed:             %u blocks, %s indexes, %s%s%s%s\n",
+		       vi->raw_blkaddr,
+		       vi->datalayout == EROFS_INODE_COMPRESSED_FULL ?
+		       "full" : "compacted",
+		       z_erofs_algorithm_name(vi->z_algorithmtype[0]),
+		       (vi->z_advise & (Z_EROFS_ADVISE_BIG_PCLUSTER_1 |
+					Z_EROFS_ADVISE_BIG_PCLUSTER_2)) ?
+		       ", big pclusters" : "",
+		       (vi->z_advise & Z_EROFS_ADVISE_INLINE_PCLUSTER) ?
+		       ", tail pcluster inline" : "",
+		       (vi->z_advise & Z_EROFS_ADVISE_COMPACTED_2B) ?
+		       ", 2-byte packs" : "");
 		break;
+	}
 	}
 	return 0;
 }

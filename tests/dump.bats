@@ -123,8 +123,8 @@ field() { sed -n "s|^$1: *||p" <<<"$output" | sed 's/[[:space:]]*$//'; }
 	run "$DUMP" -e --path=/blocks-and-tail "$IMG"
 	[ "$status" -eq 0 ]
 	# 13893 bytes: three whole blocks, then a 1605-byte tail inline
-	[[ "${lines[1]}" =~ ^\ +0\ +0\ +12288\ +[0-9]+\ +mapped$ ]]
-	[[ "${lines[2]}" =~ ^\ +1\ +12288\ +1605\ +[0-9]+\ +mapped,inline$ ]]
+	[[ "${lines[1]}" =~ ^\ +0\ +0\ +12288\ +[0-9]+\ +12288\ +mapped$ ]]
+	[[ "${lines[2]}" =~ ^\ +1\ +12288\ +1605\ +[0-9]+\ +1605\ +mapped,inline$ ]]
 	[ "${lines[3]}" = "2 extents" ]
 	# physical addresses are where the bytes really are
 	pa=$(awk 'NR == 2 { print $4 }' <<<"$output")
