@@ -6,6 +6,7 @@
 #include <string.h>
 #include "erofs/namei.h"
 #include "erofs/print.h"
+#include "erofs/zdata.h"
 #include "fsck.h"
 
 static int fsck_exit_code(const struct fsck_ctx *ctx)
@@ -120,9 +121,16 @@ int main(int argc, char **argv)
 	printf("%s: %llu inodes (%llu directories, %llu files, %llu other), %llu bytes checked\n",
 	       opts.image, ctx.inodes, ctx.dirs, ctx.files, ctx.others,
 	       ctx.bytes);
-	if (opts.print_ratio)
+	if (opts.print_ratio) {
+		const struct z_erofs_stats *zs = z_erofs_get_stats(&sbi);
+
 		printf("compression ratio: %.2f\n", ctx.physical ?
 		       (double)ctx.logical / ctx.physical : 1.0);
+		printf("pclusters decoded: %llu (%llu in place), cache hits: %llu\n",
+		       (unsigned long long)zs->decoded,
+		       (unsigned long long)zs->inplace,
+		       (unsigned long long)zs->hits);
+	}
 	if (ctx.corrupt)
 		printf("%s: image is corrupted: problems found: %lu\n",
 		       opts.image, ctx.corrupt);

@@ -34,7 +34,7 @@ static const struct argp_option fsck_argp_options[] = {
 	{ "path", OPT_PATH, "PATH", 0,
 	  "Check (or extract) only the tree at PATH inside the image", 1 },
 	{ "print-comp-ratio", 'p', NULL, 0,
-	  "Print the compression ratio of all files", 1 },
+	  "Print the compression ratio of all files and pcluster counts", 1 },
 	{ "no-sbcrc", OPT_NO_SBCRC, NULL, 0,
 	  "Do not verify the superblock checksum", 1 },
 	{ "offset", OPT_OFFSET, "N", 0,
