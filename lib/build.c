@@ -38,6 +38,7 @@ struct builder {
 	unsigned int nworkers;
 	bool compr_cfgs;	/* lz4 configuration record follows the sb */
 	uint32_t max_pclusterblks;
+	uint64_t xattr_blkaddr;	/* where the xattr area starts, if any */
 	bool reported;		/* an error message naming its path was printed */
 	bool write_failed;	/* the error came from writing the image */
 	/* progress */
@@ -49,6 +50,12 @@ static uint32_t inode_size(const struct erofs_node *n)
 {
 	return n->extended ? sizeof(struct erofs_inode_extended)
 			   : sizeof(struct erofs_inode_compact);
+}
+
+/* The inode and its inline xattrs: what comes before index, map or tail. */
+static uint32_t meta_head(const struct erofs_node *n)
+{
+	return inode_size(n) + n->xattr_isize;
 }
 
 static bool needs_extended(const struct erofs_node *n,
@@ -99,7 +106,7 @@ static void choose_flat(struct builder *b, struct erofs_node *n)
 
 	n->datalayout = EROFS_INODE_FLAT_PLAIN;
 	n->inline_size = 0;
-	if (tail && inode_size(n) + tail <= b->blksz) {
+	if (tail && meta_head(n) + tail <= b->blksz) {
 		n->datalayout = EROFS_INODE_FLAT_INLINE;
 		n->inline_size = tail;
 	}
@@ -374,7 +381,7 @@ static int finish_zfile(struct builder *b, struct zfile *zfl)
 	n->body = calloc(1, n->body_len);
 	if (!n->body)
 		return -ENOMEM;
-	err = z_erofs_encode_index(&zfl->zp, zf, inode_size(n), n->size,
+	err = z_erofs_encode_index(&zfl->zp, zf, meta_head(n), n->size,
 				   b->opts->compressor->alg, n->body);
 	if (err)
 		return err;
@@ -450,10 +457,13 @@ static int submit_zfile(struct builder *b, struct erofs_node *n, int err)
 		return -ENOMEM;
 	zfl->node = n;
 	zfl->zp = *file_params(b, n, &zfl->zp);
-	/* slots are 32-byte aligned, so the index layout depends on isize only */
-	zfl->idx = z_erofs_meta_size(&zfl->zp, inode_size(n), n->size);
-	if (inode_size(n) + zfl->idx < b->blksz)
-		zfl->max_inline = b->blksz - inode_size(n) - zfl->idx;
+	/*
+	 * slots are 32-byte aligned, so the index layout depends only on what
+	 * precedes it in the slot: the inode and its inline xattrs
+	 */
+	zfl->idx = z_erofs_meta_size(&zfl->zp, meta_head(n), n->size);
+	if (meta_head(n) + zfl->idx < b->blksz)
+		zfl->max_inline = b->blksz - meta_head(n) - zfl->idx;
 	zfl->fd = open(n->src.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (zfl->fd < 0) {
 		err = source_error(b, n->src.path, -errno);
@@ -502,7 +512,7 @@ static int data_other(struct builder *b, struct erofs_node *n)
 static void place(struct builder *b, struct erofs_node *n)
 {
 	const uint32_t isize = inode_size(n);
-	uint32_t size = isize + n->body_len + n->inline_size;
+	uint32_t size = meta_head(n) + n->body_len + n->inline_size;
 
 	/* inline data may not cross a block boundary: keep it all together */
 	n->meta_off = erofs_bman_alloc_meta(&b->bm, size,
@@ -520,6 +530,10 @@ static void encode_inode(const struct erofs_node *n, uint8_t *buf)
 	uint16_t fmt = (n->extended ? EROFS_INODE_LAYOUT_EXTENDED
 				    : EROFS_INODE_LAYOUT_COMPACT) |
 		       (n->datalayout << EROFS_I_DATALAYOUT_BIT);
+	/* 4-byte units: the 12-byte header counts as one */
+	uint16_t icount = n->xattr_isize ?
+		(n->xattr_isize - sizeof(struct erofs_xattr_ibody_header)) /
+		sizeof(uint32_t) + 1 : 0;
 	uint32_t iu;
 
 	if (S_ISCHR(n->mode) || S_ISBLK(n->mode))
@@ -535,6 +549,7 @@ static void encode_inode(const struct erofs_node *n, uint8_t *buf)
 		struct erofs_inode_extended *di = (void *)buf;
 
 		di->i_format = erofs_cpu_to_le16(fmt);
+		di->i_xattr_icount = erofs_cpu_to_le16(icount);
 		di->i_mode = erofs_cpu_to_le16(n->mode);
 		di->i_size = erofs_cpu_to_le64(n->size);
 		di->i_u = erofs_cpu_to_le32(iu);
@@ -548,6 +563,7 @@ static void encode_inode(const struct erofs_node *n, uint8_t *buf)
 		struct erofs_inode_compact *dc = (void *)buf;
 
 		dc->i_format = erofs_cpu_to_le16(fmt);
+		dc->i_xattr_icount = erofs_cpu_to_le16(icount);
 		dc->i_mode = erofs_cpu_to_le16(n->mode);
 		dc->i_nlink = erofs_cpu_to_le16(n->nlink);
 		dc->i_size = erofs_cpu_to_le32(n->size);
@@ -584,7 +600,7 @@ static int read_tail(struct builder *b, struct erofs_node *n, uint8_t *out)
 
 static int write_dir(struct builder *b, struct erofs_node *n, uint8_t *tail)
 {
-	struct erofs_dir_entry *ents = erofs_dir_entries(n);
+	struct erofs_dir_wentry *ents = erofs_dir_entries(n);
 	uint8_t *buf = calloc(1, EROFS_ROUND_UP(n->size, b->blksz));
 	uint64_t len = n->size - n->inline_size;
 	int err = 0;
@@ -605,14 +621,16 @@ static int write_dir(struct builder *b, struct erofs_node *n, uint8_t *tail)
 
 static int write_meta(struct builder *b, struct erofs_node *n, uint8_t *meta)
 {
-	const uint32_t isize = inode_size(n);
-	uint8_t *tail = meta + isize + n->body_len;
+	const uint32_t head = meta_head(n);
+	uint8_t *tail = meta + head + n->body_len;
 	int err = 0;
 
 	memset(meta, 0, n->meta_size);
 	encode_inode(n, meta);
+	if (n->xattr_isize)
+		memcpy(meta + inode_size(n), n->xattr_body, n->xattr_isize);
 	if (n->body_len)
-		memcpy(meta + isize, n->body, n->body_len);
+		memcpy(meta + head, n->body, n->body_len);
 	if (S_ISDIR(n->mode))
 		err = write_dir(b, n, tail);
 	else if (S_ISLNK(n->mode))
@@ -632,6 +650,7 @@ static int write_super(struct builder *b)
 	uint8_t *blk = calloc(1, len);
 	struct erofs_super_block *sb = (void *)blk;
 	uint32_t wlen = EROFS_SB_BASE_SIZE;
+	const struct erofs_xattr_area *xa = o->xattrs;
 	int err;
 
 	if (!blk)
@@ -646,7 +665,18 @@ static int write_super(struct builder *b)
 	sb->fixed_nsec = erofs_cpu_to_le32(o->build_time_nsec);
 	sb->blocks_lo = erofs_cpu_to_le32((uint32_t)erofs_bman_blocks(&b->bm));
 	sb->meta_blkaddr = erofs_cpu_to_le32((uint32_t)b->bm.meta_blkaddr);
-	sb->xattr_blkaddr = 0;
+	if (xa && xa->len) {
+		sb->xattr_blkaddr = erofs_cpu_to_le32(b->xattr_blkaddr);
+		/* the long prefix table opens the xattr area (4-byte units) */
+		if (xa->prefix_count) {
+			sb->xattr_prefix_start = erofs_cpu_to_le32(
+				blk_pos(b, b->xattr_blkaddr) >> 2);
+			sb->xattr_prefix_count = xa->prefix_count;
+			b->feature_incompat |= EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES;
+		}
+	}
+	if (xa && xa->filter)
+		sb->feature_compat |= erofs_cpu_to_le32(EROFS_FEATURE_COMPAT_XATTR_FILTER);
 	memcpy(sb->uuid, o->uuid, sizeof(sb->uuid));
 	memcpy(sb->volume_name, o->label, sizeof(sb->volume_name));
 	if (b->feature_incompat & EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER) {
@@ -671,18 +701,35 @@ static int write_super(struct builder *b)
 	return err;
 }
 
+/* The shared xattr area leads the data area: its blocks are fixed first. */
+static int write_xattrs(struct builder *b)
+{
+	const struct erofs_xattr_area *xa = b->opts->xattrs;
+	int err;
+
+	if (!xa || !xa->len)
+		return 0;
+	b->xattr_blkaddr = erofs_bman_alloc_data(&b->bm,
+				EROFS_DIV_ROUND_UP(xa->len, b->blksz));
+	if (b->xattr_blkaddr > UINT32_MAX ||
+	    blk_pos(b, b->xattr_blkaddr) >> 2 > UINT32_MAX)
+		return -EFBIG;
+	err = write_data(b, blk_pos(b, b->xattr_blkaddr), xa->buf, xa->len);
+	return err ?: pad_block(b, blk_pos(b, b->xattr_blkaddr) + xa->len);
+}
+
 static int build(struct builder *b)
 {
 	struct erofs_tree *t = b->tree;
 	uint32_t meta_max = 0;
 	uint8_t *meta;
-	int err = 0;
+	int err = write_xattrs(b);
 
 	for (uint64_t i = 0; i < t->nnodes && !err; i++) {
 		struct erofs_node *n = t->nodes[i];
 
 		if (S_ISDIR(n->mode)) {
-			struct erofs_dir_entry *ents = erofs_dir_entries(n);
+			struct erofs_dir_wentry *ents = erofs_dir_entries(n);
 
 			if (!ents) {
 				err = -ENOMEM;

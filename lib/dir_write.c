@@ -3,29 +3,17 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "erofs_fs.h"
+#include "erofs/dir.h"
+#include "erofs/inode.h"
 #include "erofs/dir_write.h"
 
-uint8_t erofs_mode_to_ftype(mode_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG:	return EROFS_FT_REG_FILE;
-	case S_IFDIR:	return EROFS_FT_DIR;
-	case S_IFCHR:	return EROFS_FT_CHRDEV;
-	case S_IFBLK:	return EROFS_FT_BLKDEV;
-	case S_IFIFO:	return EROFS_FT_FIFO;
-	case S_IFSOCK:	return EROFS_FT_SOCK;
-	case S_IFLNK:	return EROFS_FT_SYMLINK;
-	}
-	return EROFS_FT_UNKNOWN;
-}
-
-struct erofs_dir_entry *erofs_dir_entries(struct erofs_node *dir)
+struct erofs_dir_wentry *erofs_dir_entries(struct erofs_node *dir)
 {
 	/* "." sorts before "..": merge both into the sorted children. */
-	const struct erofs_dir_entry dots[2] = {
+	const struct erofs_dir_wentry dots[2] = {
 		{ ".", 1, dir }, { "..", 2, dir->parent },
 	};
-	struct erofs_dir_entry *ents = malloc((dir->nchildren + 2) * sizeof(*ents));
+	struct erofs_dir_wentry *ents = malloc((dir->nchildren + 2) * sizeof(*ents));
 	uint32_t c = 0, d = 0, n = 0;
 
 	if (!ents)
@@ -34,7 +22,7 @@ struct erofs_dir_entry *erofs_dir_entries(struct erofs_node *dir)
 		const struct erofs_dentry *ch = &dir->children[c];
 
 		if (d < 2 && (c >= dir->nchildren ||
-			      erofs_name_cmp(dots[d].name, dots[d].namelen,
+			      erofs_dir_name_cmp(dots[d].name, dots[d].namelen,
 					     ch->name, ch->namelen) < 0)) {
 			ents[n++] = dots[d++];
 		} else {
@@ -49,7 +37,7 @@ struct erofs_dir_entry *erofs_dir_entries(struct erofs_node *dir)
 }
 
 /* Entries pack into a block while their dirents and names fit. */
-static uint32_t block_end(const struct erofs_dir_entry *ents, uint32_t i,
+static uint32_t block_end(const struct erofs_dir_wentry *ents, uint32_t i,
 			  uint32_t n, uint32_t blksz, uint32_t *used)
 {
 	*used = 0;
@@ -63,7 +51,7 @@ static uint32_t block_end(const struct erofs_dir_entry *ents, uint32_t i,
 	return i;
 }
 
-uint64_t erofs_dir_size(const struct erofs_dir_entry *ents, uint32_t n,
+uint64_t erofs_dir_size(const struct erofs_dir_wentry *ents, uint32_t n,
 			unsigned int blkszbits)
 {
 	const uint32_t blksz = 1u << blkszbits;
@@ -78,7 +66,7 @@ uint64_t erofs_dir_size(const struct erofs_dir_entry *ents, uint32_t n,
 	return size + used;
 }
 
-void erofs_dir_fill(const struct erofs_dir_entry *ents, uint32_t n,
+void erofs_dir_fill(const struct erofs_dir_wentry *ents, uint32_t n,
 		    unsigned int blkszbits, uint8_t *buf)
 {
 	const uint32_t blksz = 1u << blkszbits;

@@ -14,27 +14,18 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "erofs_fs.h"
+#include "erofs/dir.h"
 #include "erofs/print.h"
 #include "erofs/tree.h"
 
 /* Above this many chunks a sparse file's map grows its chunk size instead. */
 #define EROFS_MAX_CHUNKS	65536
 
-int erofs_name_cmp(const char *a, unsigned int alen,
-		   const char *b, unsigned int blen)
-{
-	int r = memcmp(a, b, EROFS_MIN(alen, blen));
-
-	if (r)
-		return r;
-	return alen < blen ? -1 : alen > blen;
-}
-
 static int dentry_cmp(const void *x, const void *y)
 {
 	const struct erofs_dentry *a = x, *b = y;
 
-	return erofs_name_cmp(a->name, a->namelen, b->name, b->namelen);
+	return erofs_dir_name_cmp(a->name, a->namelen, b->name, b->namelen);
 }
 
 struct hardlink {
@@ -526,6 +517,7 @@ void erofs_tree_free(struct erofs_tree *tree)
 		free(n->src.holes);
 		free(n->link);
 		free(n->body);
+		free(n->xattr_body);
 		free(n);
 	}
 	free(tree->nodes);

@@ -5,7 +5,7 @@
 
 #include "erofs/tree.h"
 
-struct erofs_dir_entry {
+struct erofs_dir_wentry {
 	const char *name;
 	uint8_t namelen;
 	struct erofs_node *node;
@@ -15,17 +15,15 @@ struct erofs_dir_entry {
  * Every entry of @dir, "." and ".." included, in on-disk order.  Returns a
  * malloc'ed array of dir->nchildren + 2 entries, or NULL.
  */
-struct erofs_dir_entry *erofs_dir_entries(struct erofs_node *dir);
+struct erofs_dir_wentry *erofs_dir_entries(struct erofs_node *dir);
 /* Byte size of @dir's contents with blocks of 1 << @blkszbits. */
-uint64_t erofs_dir_size(const struct erofs_dir_entry *ents, uint32_t n,
+uint64_t erofs_dir_size(const struct erofs_dir_wentry *ents, uint32_t n,
 			unsigned int blkszbits);
 /*
  * Fill @buf (dir_size bytes, zeroed) with the directory blocks; every
  * entry's node must have its nid.
  */
-void erofs_dir_fill(const struct erofs_dir_entry *ents, uint32_t n,
+void erofs_dir_fill(const struct erofs_dir_wentry *ents, uint32_t n,
 		    unsigned int blkszbits, uint8_t *buf);
-/* EROFS_FT_* for an st_mode. */
-uint8_t erofs_mode_to_ftype(mode_t mode);
 
 #endif

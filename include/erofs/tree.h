@@ -51,7 +51,9 @@ struct erofs_node {
 	erofs_blk_t blkaddr;	/* first data block */
 	uint32_t zblocks;	/* compressed: blocks of all its pclusters */
 	uint32_t inline_size;	/* tail bytes stored after the inode */
-	uint8_t *body;		/* after the inode: compressed indexes or chunk map */
+	uint8_t *xattr_body;	/* inline xattrs right after the inode, or NULL */
+	uint32_t xattr_isize;	/* ... its size: erofs_xattr_ibody_size(icount) */
+	uint8_t *body;		/* after the xattrs: compressed indexes or chunk map */
 	uint32_t body_len;
 	bool body_inline;	/* body ends with inline data: keep it in one block */
 	uint8_t datalayout;
@@ -105,9 +107,5 @@ static inline uint32_t erofs_encode_dev(unsigned int major, unsigned int minor)
 	return (minor & 0xff) | ((major & 0xfff) << 8) |
 	       ((minor & ~0xffu) << 12);
 }
-
-/* Order of names in a directory: bytewise, a prefix sorts first. */
-int erofs_name_cmp(const char *a, unsigned int alen,
-		   const char *b, unsigned int blen);
 
 #endif
