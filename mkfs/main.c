@@ -64,6 +64,7 @@ static int mkfs_run(struct mkfs_options *o)
 {
 	struct erofs_build_stats stats = { 0 };
 	struct erofs_tree tree;
+	struct erofs_xattr_area xattrs;
 	struct erofs_io io;
 	struct timespec t0, t1;
 	struct stat st;
@@ -83,9 +84,21 @@ static int mkfs_run(struct mkfs_options *o)
 		o->tree.skip_ino = st.st_ino;
 		o->tree.have_skip = true;
 	}
+	if (o->file_contexts) {
+		err = erofs_selabel_open(o->file_contexts, &o->xattr.selabel);
+		if (err)
+			return err;
+	}
 	err = erofs_tree_build(&tree, o->src, &o->tree);
-	if (err)
+	if (!err)
+		err = erofs_xattrs_build(&tree, o->src, &o->xattr, &xattrs);
+	erofs_selabel_close(o->xattr.selabel);
+	o->xattr.selabel = NULL;
+	if (err) {
+		erofs_tree_free(&tree);	/* also after a failed scan: zeroed */
 		return err;
+	}
+	o->build.xattrs = &xattrs;
 
 	if (to_device) {
 		fd = open(o->dest, O_WRONLY | O_CLOEXEC);
@@ -139,6 +152,7 @@ out_unlink:
 	}
 out_tree:
 	erofs_tree_free(&tree);
+	erofs_xattr_area_free(&xattrs);
 	if (!err && !o->quiet) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		erofs_info("%s: %llu inodes, %llu blocks of %u bytes (%llu of them metadata, %llu bytes), %.2f s",

@@ -11,6 +11,7 @@
 #include "erofs_fs.h"
 #include "erofs/compressor.h"
 #include "erofs/print.h"
+#include "erofs/xattr.h"
 #include "hints.h"
 #include "options.h"
 
@@ -32,6 +33,9 @@ enum {
 	OPT_PRESERVE_MTIME,
 	OPT_COMPRESS_HINTS,
 	OPT_WORKERS,
+	OPT_XATTR_PREFIX,
+	OPT_FILE_CONTEXTS,
+	OPT_MOUNT_POINT,
 };
 
 static const struct argp_option mkfs_argp_options[] = {
@@ -46,6 +50,11 @@ static const struct argp_option mkfs_argp_options[] = {
 	{ "max-extent-bytes", OPT_MAX_EXTENT, "N", 0, "largest decompressed extent in bytes", 1 },
 	{ "compress-hints", OPT_COMPRESS_HINTS, "FILE", 0, "per-path pcluster sizes: lines 'SIZE [ALG] REGEX'", 1 },
 	{ "workers", OPT_WORKERS, "N", 0, "compression threads (default: online CPUs); the image is the same for every N", 1 },
+	{ NULL, 0, NULL, 0, "Extended attributes:", 2 },
+	{ NULL, 'x', "N", 0, "store an attribute carried by more than N inodes once, shared (default 2); below 0: no attributes at all", 2 },
+	{ "xattr-prefix", OPT_XATTR_PREFIX, "PREFIX", 0, "a long name prefix (such as trusted.overlay.) stored once per image; repeatable, up to 128", 2 },
+	{ "file-contexts", OPT_FILE_CONTEXTS, "FILE", 0, "label every file with security.selinux from the SELinux file_contexts FILE", 2 },
+	{ "mount-point", OPT_MOUNT_POINT, "PATH", 0, "where the image will be mounted, for --file-contexts lookups (default /)", 2 },
 	{ NULL, 0, NULL, 0, "Timestamps:", 2 },
 	{ NULL, 'T', "SECONDS", 0, "build time; also every inode's mtime unless --mkfs-time", 2 },
 	{ "mkfs-time", OPT_MKFS_TIME, NULL, 0, "apply -T to the build time only", 2 },
@@ -213,6 +222,33 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_COMPRESS_HINTS:
 		ps->hints = arg;
 		break;
+	case 'x':
+		o->xattr.tolerance = parse_int(state, "-x", arg, INT_MIN, INT_MAX);
+		break;
+	case OPT_XATTR_PREFIX: {
+		const char **v = realloc(o->xattr.prefixes,
+					 (o->xattr.nprefixes + 1) * sizeof(*v));
+		const char *why;
+
+		if (!v)
+			argp_failure(state, 1, ENOMEM, "out of memory");
+		o->xattr.prefixes = v;
+		if (erofs_xattr_prefix_check(arg, &why))
+			argp_error(state, "--xattr-prefix '%s' %s", arg, why);
+		if (o->xattr.nprefixes == EROFS_XATTR_LONG_PREFIX_MAX)
+			argp_error(state, "more than %u --xattr-prefix values",
+				   EROFS_XATTR_LONG_PREFIX_MAX);
+		v[o->xattr.nprefixes++] = arg;
+		break;
+	}
+	case OPT_FILE_CONTEXTS:
+		o->file_contexts = arg;
+		break;
+	case OPT_MOUNT_POINT:
+		if (arg[0] != '/')
+			argp_error(state, "--mount-point '%s' is not an absolute path", arg);
+		o->xattr.mount_point = arg;
+		break;
 	case OPT_WORKERS:
 		o->build.workers = parse_int(state, "--workers", arg, 1, 1024);
 		break;
@@ -353,6 +389,7 @@ void mkfs_parse_options(int argc, char **argv, struct mkfs_options *o)
 	o->build.blkszbits = EROFS_MAX_BLKSZBITS;
 	o->tree.force_uid = -1;
 	o->tree.force_gid = -1;
+	o->xattr.tolerance = EROFS_XATTR_TOLERANCE_DEFAULT;
 	argp_err_exit_status = 1;
 	argp_parse(&mkfs_argp, argc, argv, 0, NULL, &ps);
 
@@ -386,4 +423,5 @@ void mkfs_free_options(struct mkfs_options *o)
 	for (unsigned int i = 0; i < o->tree.nexclude_regexes; i++)
 		regfree(&o->tree.exclude_regexes[i]);
 	free(o->tree.exclude_regexes);
+	free(o->xattr.prefixes);
 }

@@ -4,12 +4,15 @@
 
 #include "erofs/build.h"
 #include "erofs/tree.h"
+#include "erofs/xattr_write.h"
 
 struct mkfs_options {
 	const char *dest;
 	const char *src;
 	struct erofs_tree_opts tree;
 	struct erofs_build_opts build;
+	struct erofs_xattr_opts xattr;
+	const char *file_contexts;	/* --file-contexts, opened by main() */
 	bool quiet;
 };
 

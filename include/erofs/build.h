@@ -6,6 +6,7 @@
 #include "erofs/compress.h"
 #include "erofs/io.h"
 #include "erofs/tree.h"
+#include "erofs/xattr_write.h"
 
 #include <regex.h>
 
@@ -31,6 +32,7 @@ struct erofs_build_opts {
 	unsigned int nhints;
 	size_t src_prefix;	/* strip this many bytes off source paths */
 	unsigned int workers;	/* compression threads (0: one) */
+	const struct erofs_xattr_area *xattrs;	/* NULL: no xattr area */
 };
 
 struct erofs_build_stats {

@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Extended attributes, write side, in four steps over the finished tree:
+ *  1. collect: every node's attributes (llistxattr/lgetxattr, never
+ *     following symlinks) plus its SELinux label, interned so that equal
+ *     name/value pairs are one item counted over the inodes carrying it;
+ *  2. name: each item gets its long prefix (the longest --xattr-prefix it
+ *     starts with) or short prefix index;
+ *  3. share: items on more than -x inodes go to the shared area, and so do
+ *     the biggest of an inode whose inline body would not fit i_xattr_icount;
+ *  4. encode: the shared area and each inode's body, everything sorted by
+ *     name (then value), so the image does not depend on listxattr order.
+ */
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include "erofs_fs.h"
+#include "erofs/print.h"
+#include "erofs/xattr.h"
+#include "erofs/xattr_write.h"
+
+#define XATTR_SELINUX	"security.selinux"
+/* Inline bytes after the header that i_xattr_icount (16 bits) can cover. */
+#define XATTR_INLINE_MAX	((UINT16_MAX - 1) * sizeof(uint32_t))
+
+struct xitem {
+	char *name;
+	uint8_t *value;
+	uint16_t name_len;
+	uint16_t value_len;
+	uint32_t count;		/* inodes carrying it */
+	int pfx;		/* --xattr-prefix it uses, -1: short prefix */
+	uint8_t index;		/* e_name_index */
+	uint8_t skip;		/* name bytes not stored in the entry */
+	bool shared;
+	uint32_t id;		/* shared id, when shared */
+};
+
+struct xnode {
+	struct xitem **items;
+	uint32_t n;
+};
+
+struct xstate {
+	const struct erofs_xattr_opts *o;
+	struct erofs_tree *tree;
+	const char *srcdir;
+	void *interned;		/* tsearch tree of struct xitem */
+	struct xitem **all;
+	size_t nall, capall;
+	struct xnode *nodes;	/* parallel to tree->nodes */
+	bool no_support;	/* the source said ENOTSUP */
+};
+
+static unsigned int xitem_bytes(const struct xitem *it)
+{
+	return erofs_xattr_entry_bytes(it->name_len - it->skip, it->value_len);
+}
+
+/* Canonical order: name bytewise, then value (length first). */
+static int xitem_cmp(const void *x, const void *y)
+{
+	const struct xitem *a = x, *b = y;
+	int r = memcmp(a->name, b->name, EROFS_MIN(a->name_len, b->name_len));
+
+	if (r || a->name_len != b->name_len)
+		return r ? r : a->name_len < b->name_len ? -1 : 1;
+	if (a->value_len != b->value_len)
+		return a->value_len < b->value_len ? -1 : 1;
+	return memcmp(a->value, b->value, a->value_len);
+}
+
+static int xitem_pcmp(const void *x, const void *y)
+{
+	return xitem_cmp(*(struct xitem *const *)x, *(struct xitem *const *)y);
+}
+
+int erofs_xattr_prefix_check(const char *prefix, const char **why)
+{
+	size_t len = strlen(prefix), plen;
+	unsigned int index = erofs_xattr_match_short(prefix, len, &plen);
+
+	if (!index || index == EROFS_XATTR_INDEX_LUSTRE ||
+	    index == EROFS_XATTR_INDEX_POSIX_ACL_ACCESS ||
+	    index == EROFS_XATTR_INDEX_POSIX_ACL_DEFAULT)
+		*why = "must start with user., trusted. or security.";
+	else if (len == plen)
+		*why = "is a built-in prefix already";
+	else if (len > EROFS_XATTR_NAME_MAX)
+		*why = "is longer than 255 bytes";
+	else
+		return 0;
+	return -EINVAL;
+}
+
+/* Bytes of @prefix after its short prefix; its short index in *@base. */
+static size_t xattr_infix_len(const char *prefix, unsigned int *base)
+{
+	size_t len = strlen(prefix), plen;
+
+	*base = erofs_xattr_match_short(prefix, len, &plen);
+	return len - plen;
+}
+
+/* Add name/value to node @xn, sharing the item with equal ones. */
+static int xattr_add(struct xstate *s, struct xnode *xn, const char *name,
+		     const void *value, size_t vlen)
+{
+	struct xitem key = { .name = (char *)name, .name_len = strlen(name),
+			     .value = (uint8_t *)value, .value_len = vlen };
+	struct xitem **found, *it, **items;
+
+	found = tfind(&key, &s->interned, xitem_cmp);
+	if (found) {
+		it = *found;
+	} else {
+		it = calloc(1, sizeof(*it));
+		if (!it)
+			return -ENOMEM;
+		*it = key;
+		it->name = strdup(name);
+		it->value = malloc(vlen ? vlen : 1);
+		if (s->nall == s->capall) {
+			size_t cap = s->capall ? s->capall * 2 : 256;
+			struct xitem **a = realloc(s->all, cap * sizeof(*a));
+
+			if (a) {
+				s->all = a;
+				s->capall = cap;
+			}
+		}
+		if (!it->name || !it->value || s->nall == s->capall ||
+		    !tsearch(it, &s->interned, xitem_cmp)) {
+			free(it->name);
+			free(it->value);
+			free(it);
+			return -ENOMEM;
+		}
+		memcpy(it->value, value, vlen);
+		it->pfx = -1;
+		s->all[s->nall++] = it;
+	}
+	items = realloc(xn->items, (xn->n + 1) * sizeof(*items));
+	if (!items)
+		return -ENOMEM;
+	xn->items = items;
+	xn->items[xn->n++] = it;
+	it->count++;
+	return 0;
+}
+
+/* Read one value; 0, 1 when it vanished meanwhile, or -errno. */
+static int xattr_get(const char *path, const char *name, uint8_t **val,
+		     size_t *vlen)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		ssize_t n = lgetxattr(path, name, NULL, 0), m;
+
+		if (n < 0)
+			return errno == ENODATA ? 1 : -errno;
+		if (n > EROFS_XATTR_VALUE_MAX)
+			return -E2BIG;
+		free(*val);
+		*val = malloc(n ? n : 1);
+		if (!*val)
+			return -ENOMEM;
+		m = lgetxattr(path, name, *val, n);
+		if (m >= 0) {
+			*vlen = m;
+			return 0;
+		}
+		if (errno != ERANGE)
+			return errno == ENODATA ? 1 : -errno;
+	}
+	return -EAGAIN;
+}
+
+/* The name list of @path into *@list: length, or -errno. */
+static ssize_t xattr_list(const char *path, char **list)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		ssize_t n = llistxattr(path, NULL, 0), m;
+
+		if (n <= 0)
+			return n < 0 ? -errno : 0;
+		free(*list);
+		*list = malloc(n);
+		if (!*list)
+			return -ENOMEM;
+		m = llistxattr(path, *list, n);
+		if (m >= 0)
+			return m;
+		if (errno != ERANGE)
+			return -errno;
+	}
+	return -EAGAIN;
+}
+
+static int xattr_read_source(struct xstate *s, struct xnode *xn,
+			     const char *path)
+{
+	char *list = NULL;
+	uint8_t *val = NULL;
+	ssize_t len = xattr_list(path, &list);
+	int err = 0;
+
+	if (len == -ENOTSUP) {
+		if (!s->no_support)
+			erofs_warn("%s: the source holds no extended attributes (%s): building without them",
+				   path, strerror(ENOTSUP));
+		s->no_support = true;
+		return 0;
+	}
+	if (len < 0) {
+		erofs_err("%s: cannot list extended attributes: %s", path,
+			  strerror(-len));
+		return len;
+	}
+	for (char *name = list; !err && name < list + len;
+	     name += strlen(name) + 1) {
+		size_t nlen = strlen(name), plen, vlen = 0;
+		unsigned int index = erofs_xattr_match_short(name, nlen, &plen);
+
+		if (s->o->selabel && !strcmp(name, XATTR_SELINUX))
+			continue;	/* the file_contexts label replaces it */
+		if (!index || index == EROFS_XATTR_INDEX_LUSTRE) {
+			erofs_warn("%s: attribute %s has no EROFS name prefix: left out",
+				   path, name);
+			continue;
+		}
+		err = xattr_get(path, name, &val, &vlen);
+		if (err == 1) {
+			err = 0;
+			continue;
+		}
+		if (err == -E2BIG)
+			erofs_err("%s: attribute %s: value longer than EROFS's %u bytes",
+				  path, name, EROFS_XATTR_VALUE_MAX);
+		else if (err)
+			erofs_err("%s: cannot read attribute %s: %s", path,
+				  name, strerror(-err));
+		else
+			err = xattr_add(s, xn, name, val, vlen);
+	}
+	free(val);
+	free(list);
+	return err;
+}
+
+/* Path of @n below the root ("" for the root), from its first parent. */
+static char *xattr_relpath(struct erofs_node *root, struct erofs_node *n)
+{
+	size_t len = 0;
+	char *rel, *q;
+
+	for (struct erofs_node *p = n; p != root; p = p->parent)
+		len += p->dnamelen + 1;
+	rel = malloc(len + 1);
+	if (!rel)
+		return NULL;
+	q = rel + len;
+	*q = '\0';
+	for (struct erofs_node *p = n; p != root; p = p->parent) {
+		q -= p->dnamelen;
+		memcpy(q, p->dname, p->dnamelen);
+		*--q = '/';
+	}
+	return rel;	/* "/a/b", or "" */
+}
+
+static int xattr_label(struct xstate *s, struct xnode *xn,
+		       struct erofs_node *n, const char *rel)
+{
+	const char *mp = s->o->mount_point ? s->o->mount_point : "";
+	size_t mplen = strlen(mp);
+	char *path, *ctx = NULL;
+	int err;
+
+	while (mplen && mp[mplen - 1] == '/')
+		mplen--;
+	path = malloc(mplen + strlen(rel) + 2);
+	if (!path)
+		return -ENOMEM;
+	memcpy(path, mp, mplen);
+	strcpy(path + mplen, rel);
+	if (!path[0])
+		strcpy(path, "/");
+	err = erofs_selabel_lookup(s->o->selabel, path, n->mode, &ctx);
+	if (err == -ENOENT) {
+		err = 0;
+	} else if (err) {
+		erofs_err("%s: no SELinux label: %s", path, strerror(-err));
+	} else {
+		/* stored with its NUL, as setfiles and restorecon write it */
+		err = xattr_add(s, xn, XATTR_SELINUX, ctx, strlen(ctx) + 1);
+	}
+	free(ctx);
+	free(path);
+	return err;
+}
+
+static int xattr_collect(struct xstate *s)
+{
+	struct erofs_tree *t = s->tree;
+	int err = 0;
+
+	for (uint64_t i = 0; i < t->nnodes && !err; i++) {
+		struct erofs_node *n = t->nodes[i];
+		char *rel = xattr_relpath(t->root, n), *path = NULL;
+
+		if (rel)
+			path = malloc(strlen(s->srcdir) + strlen(rel) + 1);
+		if (!path) {
+			erofs_err("out of memory");
+			free(rel);
+			return -ENOMEM;
+		}
+		strcpy(path, s->srcdir);
+		strcat(path, rel);
+		if (!s->no_support)
+			err = xattr_read_source(s, &s->nodes[i], path);
+		if (!err && s->o->selabel)
+			err = xattr_label(s, &s->nodes[i], n, rel);
+		if (err == -ENOMEM)
+			erofs_err("out of memory");
+		free(path);
+		free(rel);
+	}
+	return err;
+}
+
+/* Step 2: the longest matching long prefix wins; table keeps CLI order. */
+static unsigned int xattr_name_items(struct xstate *s, int *map)
+{
+	unsigned int used = 0;
+
+	for (unsigned int i = 0; i < s->o->nprefixes; i++)
+		map[i] = -1;
+	for (size_t k = 0; k < s->nall; k++) {
+		struct xitem *it = s->all[k];
+		size_t best = 0;
+
+		for (unsigned int i = 0; i < s->o->nprefixes; i++) {
+			size_t l = strlen(s->o->prefixes[i]);
+
+			if (l > best && l <= it->name_len &&
+			    !memcmp(it->name, s->o->prefixes[i], l)) {
+				best = l;
+				it->pfx = i;
+			}
+		}
+		if (it->pfx >= 0)
+			map[it->pfx] = 0;
+	}
+	for (unsigned int i = 0; i < s->o->nprefixes; i++)
+		if (!map[i])
+			map[i] = used++;
+	for (size_t k = 0; k < s->nall; k++) {
+		struct xitem *it = s->all[k];
+		size_t plen;
+
+		if (it->pfx >= 0) {
+			it->index = EROFS_XATTR_LONG_PREFIX | map[it->pfx];
+			it->skip = strlen(s->o->prefixes[it->pfx]);
+		} else {
+			it->index = erofs_xattr_match_short(it->name,
+							    it->name_len, &plen);
+			it->skip = plen;
+		}
+	}
+	return used;
+}
+
+/* Step 3, per inode: keep the inline body within what icount can say. */
+static void xattr_fit_inline(struct xnode *xn)
+{
+	for (;;) {
+		size_t bytes = 0;
+		unsigned int nshared = 0;
+		struct xitem *big = NULL;
+
+		for (uint32_t i = 0; i < xn->n; i++) {
+			struct xitem *it = xn->items[i];
+
+			if (it->shared && nshared < UINT8_MAX) {
+				nshared++;
+				bytes += sizeof(uint32_t);
+				continue;
+			}
+			bytes += xitem_bytes(it);
+			if (!it->shared && (!big || xitem_bytes(it) > xitem_bytes(big)))
+				big = it;
+		}
+		if (bytes <= XATTR_INLINE_MAX || !big || nshared == UINT8_MAX)
+			return;
+		big->shared = true;
+	}
+}
+
+static void xattr_put_entry(uint8_t *p, const struct xitem *it)
+{
+	struct erofs_xattr_entry e = {
+		.e_name_len = it->name_len - it->skip,
+		.e_name_index = it->index,
+		.e_value_size = erofs_cpu_to_le16(it->value_len),
+	};
+
+	memcpy(p, &e, sizeof(e));
+	memcpy(p + sizeof(e), it->name + it->skip, e.e_name_len);
+	memcpy(p + sizeof(e) + e.e_name_len, it->value, it->value_len);
+}
+
+/* Step 4: the long prefix table, then every shared item in order. */
+static int xattr_encode_area(struct xstate *s, const int *map,
+			     unsigned int nused, struct erofs_xattr_area *area)
+{
+	struct xitem **shared = malloc((s->nall ? s->nall : 1) * sizeof(*shared));
+	size_t nshared = 0, len = 0, off;
+
+	if (!shared)
+		return -ENOMEM;
+	unsigned int base;
+
+	for (unsigned int i = 0; i < s->o->nprefixes; i++)
+		if (map[i] >= 0)
+			len += EROFS_ROUND_UP(sizeof(uint16_t) + 1 +
+				xattr_infix_len(s->o->prefixes[i], &base), 4);
+	for (size_t k = 0; k < s->nall; k++) {
+		if (!s->all[k]->shared)
+			continue;
+		shared[nshared++] = s->all[k];
+		len += xitem_bytes(s->all[k]);
+	}
+	qsort(shared, nshared, sizeof(*shared), xitem_pcmp);
+	if (len / sizeof(uint32_t) > UINT32_MAX) {
+		free(shared);
+		erofs_err("shared extended attributes exceed 16 GiB");
+		return -EFBIG;
+	}
+	area->buf = calloc(1, len ? len : 1);
+	if (!area->buf) {
+		free(shared);
+		return -ENOMEM;
+	}
+	off = 0;
+	for (unsigned int i = 0; i < s->o->nprefixes; i++) {
+		const char *p = s->o->prefixes[i];
+		size_t ilen = xattr_infix_len(p, &base);
+		uint16_t rec = erofs_cpu_to_le16(1 + ilen);
+
+		if (map[i] < 0)
+			continue;
+		/* __le16 length, base index, infix: padded to 4 bytes */
+		memcpy(area->buf + off, &rec, sizeof(rec));
+		area->buf[off + sizeof(rec)] = base;
+		memcpy(area->buf + off + sizeof(rec) + 1, p + strlen(p) - ilen, ilen);
+		off += EROFS_ROUND_UP(sizeof(rec) + 1 + ilen, 4);
+	}
+	for (size_t k = 0; k < nshared; k++) {
+		shared[k]->id = off / sizeof(uint32_t);
+		xattr_put_entry(area->buf + off, shared[k]);
+		off += xitem_bytes(shared[k]);
+	}
+	free(shared);
+	area->len = len;
+	area->prefix_count = nused;
+	return 0;
+}
+
+static int xattr_encode_node(struct erofs_tree *t, struct erofs_node *n,
+			     struct xnode *xn)
+{
+	struct erofs_xattr_ibody_header ih = { 0 };
+	uint32_t present = 0;
+	size_t len = sizeof(ih), off;
+	unsigned int nshared = 0;
+	uint8_t *body;
+
+	if (!xn->n)
+		return 0;
+	qsort(xn->items, xn->n, sizeof(*xn->items), xitem_pcmp);
+	for (uint32_t i = 0; i < xn->n; i++) {
+		struct xitem *it = xn->items[i];
+		int bit = erofs_xattr_filter_bit(it->name, it->name_len);
+
+		if (bit >= 0)
+			present |= 1u << bit;
+		if (it->shared && nshared < UINT8_MAX) {
+			nshared++;
+			len += sizeof(uint32_t);
+		} else {
+			len += xitem_bytes(it);
+		}
+	}
+	if (len - sizeof(ih) > XATTR_INLINE_MAX) {
+		char *rel = xattr_relpath(t->root, n);
+
+		erofs_err("%s: extended attributes too many or too large for one inode",
+			  rel && *rel ? rel : "/");
+		free(rel);
+		return -E2BIG;
+	}
+	body = calloc(1, len);
+	if (!body)
+		return -ENOMEM;
+	ih.h_name_filter = erofs_cpu_to_le32(~present);
+	ih.h_shared_count = nshared;
+	memcpy(body, &ih, sizeof(ih));
+	off = sizeof(ih);
+	nshared = 0;
+	/* ids first, then the entries: both in canonical order */
+	for (uint32_t i = 0; i < xn->n; i++) {
+		struct xitem *it = xn->items[i];
+
+		if (it->shared && nshared < UINT8_MAX) {
+			uint32_t id = erofs_cpu_to_le32(it->id);
+
+			memcpy(body + off, &id, sizeof(id));
+			off += sizeof(id);
+			nshared++;
+		}
+	}
+	nshared = 0;
+	for (uint32_t i = 0; i < xn->n; i++) {
+		struct xitem *it = xn->items[i];
+
+		if (it->shared && nshared < UINT8_MAX) {
+			nshared++;
+			continue;
+		}
+		xattr_put_entry(body + off, it);
+		off += xitem_bytes(it);
+	}
+	n->xattr_body = body;
+	n->xattr_isize = len;
+	return 0;
+}
+
+static void xattr_state_free(struct xstate *s)
+{
+	for (size_t k = 0; k < s->nall; k++) {
+		free(s->all[k]->name);
+		free(s->all[k]->value);
+	}
+	tdestroy(s->interned, free);	/* the items themselves */
+	if (s->nodes)
+		for (uint64_t i = 0; i < s->tree->nnodes; i++)
+			free(s->nodes[i].items);
+	free(s->nodes);
+	free(s->all);
+}
+
+int erofs_xattrs_build(struct erofs_tree *tree, const char *srcdir,
+		       const struct erofs_xattr_opts *opts,
+		       struct erofs_xattr_area *area)
+{
+	struct xstate s = { .o = opts, .tree = tree, .srcdir = srcdir };
+	int map[EROFS_XATTR_LONG_PREFIX_MAX];
+	unsigned int nused;
+	int err;
+
+	memset(area, 0, sizeof(*area));
+	if (opts->tolerance < 0) {
+		erofs_warn("-x %d: building without extended attributes%s",
+			   opts->tolerance,
+			   opts->selabel ? " (SELinux labels included)" : "");
+		return 0;
+	}
+	if (opts->nprefixes > EROFS_XATTR_LONG_PREFIX_MAX) {
+		erofs_err("more than %u --xattr-prefix values",
+			  EROFS_XATTR_LONG_PREFIX_MAX);
+		return -EINVAL;
+	}
+	s.nodes = calloc(tree->nnodes, sizeof(*s.nodes));
+	if (!s.nodes) {
+		erofs_err("out of memory");
+		return -ENOMEM;
+	}
+	err = xattr_collect(&s);
+	if (err)
+		goto out;
+	nused = xattr_name_items(&s, map);
+	for (size_t k = 0; k < s.nall; k++)
+		s.all[k]->shared = s.all[k]->count > (uint32_t)opts->tolerance;
+	for (uint64_t i = 0; i < tree->nnodes; i++)
+		xattr_fit_inline(&s.nodes[i]);
+	err = xattr_encode_area(&s, map, nused, area);
+	for (uint64_t i = 0; !err && i < tree->nnodes; i++) {
+		err = xattr_encode_node(tree, tree->nodes[i], &s.nodes[i]);
+		if (tree->nodes[i]->xattr_isize)
+			area->filter = true;
+	}
+	if (err == -ENOMEM)
+		erofs_err("out of memory");
+out:
+	xattr_state_free(&s);
+	if (err)
+		erofs_xattr_area_free(area);
+	return err;
+}
+
+void erofs_xattr_area_free(struct erofs_xattr_area *area)
+{
+	free(area->buf);
+	memset(area, 0, sizeof(*area));
+}
