@@ -28,6 +28,8 @@ int dump_ls(struct erofs_inode *dir);
 int dump_cat(struct erofs_inode *vi);
 int dump_extents(struct erofs_inode *vi);
 int dump_stats(struct erofs_sb_info *sbi);
+/* The attributes of @vi, one per line after an "Xattrs:" line. */
+int dump_xattrs(struct erofs_inode *vi);
 
 /* "regular file", "directory", ... for an EROFS_FT_* value. */
 const char *dump_ftype_name(unsigned int ftype);

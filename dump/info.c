@@ -133,10 +133,5 @@ int dump_inode_info(struct erofs_inode *vi, const char *path)
 			return n;
 		printf("Target:                 %s\n", target);
 	}
-	if (vi->xattr_isize)
-		printf("Xattrs:                 %u bytes inline (listing not supported yet)\n",
-		       vi->xattr_isize);
-	else
-		printf("Xattrs:                 none inline\n");
-	return 0;
+	return dump_xattrs(vi);
 }

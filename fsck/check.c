@@ -292,6 +292,7 @@ static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
 		fsck_corrupt(ctx, nid, "entry type %d but inode mode 0%o (type %u)",
 			     ftype, (unsigned int)vi.mode, rec->ftype);
 	rec = NULL;	/* the recursion below may move the table */
+	fsck_check_xattrs(ctx, &vi);
 
 	switch (vi.mode & S_IFMT) {
 	case S_IFDIR:

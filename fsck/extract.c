@@ -158,6 +158,9 @@ static int fsck_apply_meta(struct fsck_ctx *ctx, int fd, int dirfd,
 		if (r)
 			return fsck_extract_fail(ctx, "chmod", errno);
 	}
+	/* after chown, which drops security.capability */
+	if (ctx->opts->xattrs && fsck_extract_xattrs(ctx, fd, dirfd, name, vi))
+		return fsck_extract_fail(ctx, "xattrs", ENOMEM);
 	if (fd >= 0 ? futimens(fd, ts) :
 	    utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW))
 		return fsck_extract_fail(ctx, "set times", errno);

@@ -85,7 +85,6 @@ struct fsck_ctx {
 	/* summary */
 	unsigned long long inodes, dirs, files, others, bytes;
 	unsigned long long logical, physical;	/* for -p */
-	bool xattr_note_done;
 };
 
 /*
@@ -121,6 +120,16 @@ const char *fsck_extract_relpath(struct fsck_ctx *ctx);
 /* Apply owner, mode and times to directory @fd of @vi, then close it. */
 int fsck_extract_finish_dir(struct fsck_ctx *ctx, int fd,
 			    struct erofs_inode *vi);
+
+/* Check every extended attribute of @vi, counting what is wrong. */
+void fsck_check_xattrs(struct fsck_ctx *ctx, struct erofs_inode *vi);
+/*
+ * --xattrs: set @vi's attributes on the extracted entry, through @fd when
+ * >= 0, else entry @name of @dirfd (not followed).  0 or -ENOMEM; refusals
+ * are reported and counted as op errors.
+ */
+int fsck_extract_xattrs(struct fsck_ctx *ctx, int fd, int dirfd,
+			const char *name, struct erofs_inode *vi);
 
 /*
  * Read every byte of regular file @vi; with @outfd >= 0 also write it there,

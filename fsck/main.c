@@ -111,8 +111,6 @@ int main(int argc, char **argv)
 			erofs_io_close(&io);
 			return FSCK_EXIT_ERROR;
 		}
-		if (opts.xattrs)
-			erofs_info("--xattrs: extended attributes are not supported yet, none extracted");
 	}
 	/* the root's ".." points at the root itself */
 	fsck_check_tree(&ctx, nid, parent, name);

@@ -27,7 +27,7 @@ static const struct argp_option fsck_argp_options[] = {
 	{ "overwrite", OPT_OVERWRITE, NULL, 0,
 	  "Allow a non-empty DIR and replace entries already there", 0 },
 	{ "xattrs", OPT_XATTRS, NULL, 0,
-	  "Also extract extended attributes (not supported yet: a note)", 0 },
+	  "Also restore extended attributes, POSIX ACLs and SELinux labels when extracting", 0 },
 	{ "no-xattrs", OPT_NO_XATTRS, NULL, 0,
 	  "Do not extract extended attributes (default)", 0 },
 	{ "nid", OPT_NID, "N", 0, "Check (or extract) only the tree at inode N", 1 },
