@@ -85,7 +85,8 @@ void fsck_check_xattrs(struct fsck_ctx *ctx, struct erofs_inode *vi)
 	} else if (err) {
 		ctx->op_errors++;
 	}
-	qsort(c.names, c.n, sizeof(*c.names), fsck_strpcmp);
+	if (c.n)
+		qsort(c.names, c.n, sizeof(*c.names), fsck_strpcmp);
 	for (size_t i = 1; !err && i < c.n; i++)
 		if (!strcmp(c.names[i - 1], c.names[i]))
 			fsck_corrupt(ctx, vi->nid, "attribute %s given twice",
