@@ -22,6 +22,7 @@
 #include "erofs/crc32c.h"
 #include "erofs/dir_write.h"
 #include "erofs/print.h"
+#include "erofs/progress.h"
 #include "erofs/workpool.h"
 
 #define EROFS_COPY_BUF	(1u << 20)
@@ -43,7 +44,7 @@ struct builder {
 	bool write_failed;	/* the error came from writing the image */
 	/* progress */
 	uint64_t done_nodes, done_bytes;
-	struct timespec start, last;
+	struct erofs_progress prog;
 };
 
 static uint32_t inode_size(const struct erofs_node *n)
@@ -136,24 +137,10 @@ static int pad_block(struct builder *b, erofs_off_t end)
 
 static void progress(struct builder *b, bool final)
 {
-	struct timespec now;
-	double el, rate;
-
-	if (!b->opts->progress)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!final && (now.tv_sec - b->last.tv_sec) * 1000000000ll +
-		      (now.tv_nsec - b->last.tv_nsec) < 200000000ll)
-		return;
-	b->last = now;
-	el = (now.tv_sec - b->start.tv_sec) + (now.tv_nsec - b->start.tv_nsec) / 1e9;
-	rate = el > 0 ? b->done_bytes / el / 1048576.0 : 0;
-	fprintf(stderr, "\r%s: %llu/%llu entries, %.1f/%.1f MiB, %.1f MiB/s\033[K",
-		erofs_progname, (unsigned long long)b->done_nodes,
-		(unsigned long long)b->tree->nnodes,
-		b->done_bytes / 1048576.0, b->tree->data_bytes / 1048576.0, rate);
 	if (final)
-		fputs("\r\033[K", stderr);
+		erofs_progress_end(&b->prog, b->done_bytes, b->done_nodes);
+	else
+		erofs_progress_update(&b->prog, b->done_bytes, b->done_nodes);
 }
 
 /* ---- pass 1: data ---- */
@@ -182,7 +169,8 @@ static int copy_chunks(struct builder *b, struct erofs_node *n, int fd)
 		map[c] = erofs_cpu_to_le32((uint32_t)blk);
 		for (uint64_t off = 0; off < len && !err;) {
 			size_t want = EROFS_MIN(len - off, EROFS_COPY_BUF);
-			ssize_t got = pread(fd, b->copybuf, want, c * chunk + off);
+			ssize_t got = pread(fd, b->copybuf, want,
+					    n->src.offset + c * chunk + off);
 
 			if (got < 0) {
 				err = -errno;
@@ -213,7 +201,7 @@ static int copy_blocks(struct builder *b, struct erofs_node *n, int fd)
 					EROFS_DIV_ROUND_UP(len, b->blksz)) : 0;
 	while (pos < len && !err) {
 		size_t want = EROFS_MIN(len - pos, EROFS_COPY_BUF);
-		ssize_t got = pread(fd, b->copybuf, want, pos);
+		ssize_t got = pread(fd, b->copybuf, want, n->src.offset + pos);
 
 		if (got < 0) {
 			if (errno == EINTR)
@@ -229,6 +217,13 @@ static int copy_blocks(struct builder *b, struct erofs_node *n, int fd)
 	}
 	if (!err && len)
 		err = pad_block(b, blk_pos(b, n->blkaddr) + len);
+	/* no tail read later: check here that the file did not grow */
+	if (!err && !n->inline_size && !n->src.staged) {
+		char probe;
+
+		if (pread(fd, &probe, 1, n->size) > 0)
+			err = -ESTALE;
+	}
 	return err;
 }
 
@@ -238,16 +233,23 @@ static const struct z_erofs_params *file_params(const struct builder *b,
 						struct z_erofs_params *buf)
 {
 	const struct erofs_build_opts *o = b->opts;
-	const char *rel = n->src.path + EROFS_MIN(o->src_prefix, strlen(n->src.path));
+	const struct z_erofs_params *p = &o->zp;
+	char *rel;
 
-	for (unsigned int i = 0; i < o->nhints; i++) {
+	if (!o->nhints)
+		return p;
+	/* the path inside the image, whatever the source (a tarball too) */
+	rel = erofs_node_relpath(b->tree->root, n);
+	for (unsigned int i = 0; rel && i < o->nhints; i++) {
 		if (regexec(&o->hints[i].re, rel, 0, NULL, 0))
 			continue;
 		*buf = o->zp;
 		buf->pclusterblks = o->hints[i].pclusterblks;
-		return buf;
+		p = buf;
+		break;
 	}
-	return &o->zp;
+	free(rel);
+	return p;
 }
 
 /* Report an error reading @path (the image's own errors are reported later). */
@@ -331,7 +333,8 @@ static void run_segment(struct erofs_job *job, void *wctx)
 		return;
 	}
 	while (got < dj->len && !err) {
-		ssize_t n = pread(zfl->fd, in + got, dj->len - got, dj->off + got);
+		ssize_t n = pread(zfl->fd, in + got, dj->len - got,
+				  zfl->node->src.offset + dj->off + got);
 
 		if (n < 0 && errno != EINTR)
 			err = -errno;
@@ -341,7 +344,8 @@ static void run_segment(struct erofs_job *job, void *wctx)
 			got += n;
 	}
 	/* a file that grew since the scan would lose its new bytes silently */
-	if (!err && dj->last && pread(zfl->fd, &probe, 1, dj->off + dj->len) > 0)
+	if (!err && dj->last && !zfl->node->src.staged &&
+	    pread(zfl->fd, &probe, 1, dj->off + dj->len) > 0)
 		err = -ESTALE;
 	if (!err)
 		z_erofs_compress_segment(wctx, &zfl->zp, in, dj->len, dj->off,
@@ -586,11 +590,11 @@ static int read_tail(struct builder *b, struct erofs_node *n, uint8_t *out)
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return source_error(b, path, -errno);
-	got = pread(fd, out, n->inline_size, from);
+	got = pread(fd, out, n->inline_size, n->src.offset + from);
 	if (got < 0)
 		err = -errno;
 	else if ((uint64_t)got != n->inline_size ||
-		 pread(fd, &probe, 1, n->size) > 0)
+		 (!n->src.staged && pread(fd, &probe, 1, n->size) > 0))
 		err = -ESTALE;
 	close(fd);
 	if (!err)
@@ -833,8 +837,8 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 		if (!err)
 			started = true;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &b.start);
-	b.last = b.start;
+	erofs_progress_init(&b.prog, opts->progress, "read", tree->data_bytes,
+			    tree->nnodes);
 	if (!err)
 		err = build(&b);
 	progress(&b, true);

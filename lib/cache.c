@@ -34,7 +34,11 @@ uint64_t erofs_bman_alloc_data(struct erofs_bman *bm, uint64_t nblocks)
 void erofs_bman_seal_data(struct erofs_bman *bm)
 {
 	bm->meta_blkaddr = bm->data_cursor;
-	bm->meta_cursor = bm->meta_blkaddr << bm->blkszbits;
+	/*
+	 * nid 0 stays unused: the kernel numbers inodes by nid, and readdir
+	 * callers skip entries whose inode number is 0.
+	 */
+	bm->meta_cursor = (bm->meta_blkaddr << bm->blkszbits) + EROFS_ISLOT_SIZE;
 }
 
 /* Remember the block ending at the cursor if it still has a slot free. */

@@ -110,58 +110,48 @@ static void set_mtime(struct erofs_node *node, const struct stat *st,
 	}
 }
 
-/*
- * Find which chunks of a sparse file hold data.  Only files whose allocated
- * blocks fall short of their size are probed; the answer depends on the
- * file's holes, never on the order anything was read.
- */
-static int scan_holes(struct erofs_node *node, const char *path,
-		      const struct stat *st, unsigned int blkszbits)
+int erofs_tree_scan_holes(struct erofs_node *node, int fd, uint64_t base,
+			  uint64_t size, unsigned int blkszbits)
 {
 	uint64_t chunk, nchunks, pos = 0;
 	unsigned int bits = 0;
 	bool any_hole = false;
 	uint8_t *data;
-	int fd, err = 0;
+	int err = 0;
 
-	if (!st->st_size || (uint64_t)st->st_blocks * 512 >= (uint64_t)st->st_size)
+	if (!size)
 		return 0;
-	while (EROFS_DIV_ROUND_UP((uint64_t)st->st_size,
-				  1ull << (blkszbits + bits)) > EROFS_MAX_CHUNKS)
+	while (EROFS_DIV_ROUND_UP(size, 1ull << (blkszbits + bits)) > EROFS_MAX_CHUNKS)
 		bits++;
 	chunk = 1ull << (blkszbits + bits);
-	nchunks = EROFS_DIV_ROUND_UP((uint64_t)st->st_size, chunk);
-
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	nchunks = EROFS_DIV_ROUND_UP(size, chunk);
 	data = calloc(EROFS_DIV_ROUND_UP(nchunks, 8), 1);
-	if (!data) {
-		close(fd);
+	if (!data)
 		return -ENOMEM;
-	}
-	while (pos < (uint64_t)st->st_size) {
-		off_t d = lseek(fd, pos, SEEK_DATA), h;
+	while (pos < size) {
+		off_t d = lseek(fd, base + pos, SEEK_DATA), h;
 
 		if (d < 0) {
 			if (errno != ENXIO)
 				err = -errno;
 			break;
 		}
+		if ((uint64_t)d >= base + size)
+			break;
 		h = lseek(fd, d, SEEK_HOLE);
 		if (h < 0) {
 			err = -errno;
 			break;
 		}
-		if ((uint64_t)h > (uint64_t)st->st_size)
-			h = st->st_size;
-		for (uint64_t c = d / chunk; c < EROFS_DIV_ROUND_UP((uint64_t)h, chunk); c++)
+		if ((uint64_t)h > base + size)
+			h = base + size;
+		for (uint64_t c = (d - base) / chunk;
+		     c < EROFS_DIV_ROUND_UP((uint64_t)h - base, chunk); c++)
 			data[c >> 3] |= 1 << (c & 7);
 		if (h <= d)
 			break;
-		pos = h;
+		pos = h - base;
 	}
-	close(fd);
 	if (err) {
 		free(data);
 		return err;
@@ -181,6 +171,41 @@ static int scan_holes(struct erofs_node *node, const char *path,
 	return 0;
 }
 
+/*
+ * Find which chunks of a sparse file hold data.  Only files whose allocated
+ * blocks fall short of their size are probed; the answer depends on the
+ * file's holes, never on the order anything was read.
+ */
+static int scan_holes(struct erofs_node *node, const char *path,
+		      const struct stat *st, unsigned int blkszbits)
+{
+	int fd, err;
+
+	if (!st->st_size || (uint64_t)st->st_blocks * 512 >= (uint64_t)st->st_size)
+		return 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = erofs_tree_scan_holes(node, fd, 0, st->st_size, blkszbits);
+	close(fd);
+	return err;
+}
+
+int erofs_node_set_attrs(struct erofs_node *node, const struct stat *st,
+			 const struct erofs_tree_opts *o, const char *what)
+{
+	node->mode = st->st_mode;
+	if (map_id(st->st_uid, o->force_uid, o->uid_offset, o->all_root, &node->uid) ||
+	    map_id(st->st_gid, o->force_gid, o->gid_offset, o->all_root, &node->gid)) {
+		erofs_err("%s: uid/gid out of range after mapping", what);
+		return -ERANGE;
+	}
+	set_mtime(node, st, o);
+	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
+		node->rdev = erofs_encode_dev(major(st->st_rdev), minor(st->st_rdev));
+	return 0;
+}
+
 static struct erofs_node *new_node(struct scan *s, const char *path,
 				   const struct stat *st, int *errp)
 {
@@ -192,16 +217,11 @@ static struct erofs_node *new_node(struct scan *s, const char *path,
 		*errp = -ENOMEM;
 		return NULL;
 	}
-	node->mode = st->st_mode;
 	/* a directory's own "." link; each entry naming a node adds one */
 	node->nlink = S_ISDIR(st->st_mode);
-	if (map_id(st->st_uid, o->force_uid, o->uid_offset, o->all_root, &node->uid) ||
-	    map_id(st->st_gid, o->force_gid, o->gid_offset, o->all_root, &node->gid)) {
-		erofs_err("%s: uid/gid out of range after mapping", path);
-		err = -ERANGE;
+	err = erofs_node_set_attrs(node, st, o, path);
+	if (err)
 		goto out_free;
-	}
-	set_mtime(node, st, o);
 
 	switch (st->st_mode & S_IFMT) {
 	case S_IFREG:
@@ -245,8 +265,6 @@ static struct erofs_node *new_node(struct scan *s, const char *path,
 	}
 	case S_IFCHR:
 	case S_IFBLK:
-		node->rdev = erofs_encode_dev(major(st->st_rdev), minor(st->st_rdev));
-		break;
 	case S_IFDIR:
 	case S_IFIFO:
 	case S_IFSOCK:
@@ -270,7 +288,7 @@ out_free:
 	return NULL;
 }
 
-static bool excluded(const struct erofs_tree_opts *o, const char *rel)
+bool erofs_tree_excluded(const struct erofs_tree_opts *o, const char *rel)
 {
 	for (unsigned int i = 0; i < o->nexclude_paths; i++)
 		if (!strcmp(o->exclude_paths[i], rel))
@@ -396,7 +414,7 @@ static int scan_dir(struct scan *s, struct erofs_node *dir, const char *path,
 		} else if (lstat(child, &st)) {
 			err = -errno;
 			erofs_err("%s: %s", child, strerror(errno));
-		} else if (excluded(s->opts, crel) ||
+		} else if (erofs_tree_excluded(s->opts, crel) ||
 			   (s->opts->have_skip && st.st_dev == s->opts->skip_dev &&
 			    st.st_ino == s->opts->skip_ino)) {
 			erofs_dbg("%s: excluded", child);
@@ -432,20 +450,20 @@ static int scan_dir(struct scan *s, struct erofs_node *dir, const char *path,
 	return 0;
 }
 
-/* A directory's path below the root, rebuilt from its parents' names. */
-static char *dir_relpath(struct erofs_node *root, struct erofs_node *dir)
+char *erofs_node_relpath(const struct erofs_node *root,
+			 const struct erofs_node *dir)
 {
 	size_t len = 0;
 	char *rel, *q;
 
-	for (struct erofs_node *n = dir; n != root; n = n->parent)
+	for (const struct erofs_node *n = dir; n != root; n = n->parent)
 		len += n->dnamelen + 1;
 	rel = malloc(len + 1);
 	if (!rel)
 		return NULL;
 	q = rel + len;
 	*q = '\0';
-	for (struct erofs_node *n = dir; n != root; n = n->parent) {
+	for (const struct erofs_node *n = dir; n != root; n = n->parent) {
 		q -= n->dnamelen;
 		memcpy(q, n->dname, n->dnamelen);
 		*--q = '/';
@@ -491,7 +509,7 @@ int erofs_tree_build(struct erofs_tree *tree, const char *srcdir,
 		if (!S_ISDIR(dir->mode))
 			continue;
 		err = -ENOMEM;
-		rel = dir_relpath(tree->root, dir);
+		rel = erofs_node_relpath(tree->root, dir);
 		path = !rel ? NULL : *rel ? join_path(srcdir, rel) : strdup(srcdir);
 		if (path && rel)
 			err = scan_dir(&s, dir, path, rel);
@@ -505,21 +523,83 @@ out:
 	return err;
 }
 
+void erofs_node_free(struct erofs_node *n)
+{
+	for (uint32_t k = 0; k < n->nchildren; k++)
+		free(n->children[k].name);
+	free(n->children);
+	if (!n->src.staged)
+		free(n->src.path);
+	free(n->src.holes);
+	free(n->link);
+	free(n->body);
+	free(n->xattr_body);
+	for (uint32_t k = 0; k < n->nxattrs; k++) {
+		free(n->xattrs[k].name);
+		free(n->xattrs[k].value);
+	}
+	free(n->xattrs);
+	free(n);
+}
+
 void erofs_tree_free(struct erofs_tree *tree)
 {
-	for (uint64_t i = 0; i < tree->nnodes; i++) {
-		struct erofs_node *n = tree->nodes[i];
-
-		for (uint32_t k = 0; k < n->nchildren; k++)
-			free(n->children[k].name);
-		free(n->children);
-		free(n->src.path);
-		free(n->src.holes);
-		free(n->link);
-		free(n->body);
-		free(n->xattr_body);
-		free(n);
-	}
+	for (uint64_t i = 0; i < tree->nnodes; i++)
+		erofs_node_free(tree->nodes[i]);
 	free(tree->nodes);
 	memset(tree, 0, sizeof(*tree));
+}
+
+int erofs_tree_index(struct erofs_tree *tree)
+{
+	uint64_t cap = 1024, next = 0;
+
+	free(tree->nodes);
+	tree->nnodes = 0;
+	tree->nodes = malloc(cap * sizeof(*tree->nodes));
+	if (!tree->nodes)
+		return -ENOMEM;
+	/* the root's "." and its ".." (itself); every other link is counted */
+	tree->root->nlink = 2;
+	tree->root->placed = true;
+	tree->nodes[tree->nnodes++] = tree->root;
+	while (next < tree->nnodes) {
+		struct erofs_node *dir = tree->nodes[next++];
+
+		if (!S_ISDIR(dir->mode))
+			continue;
+		if (dir->nchildren)
+			qsort(dir->children, dir->nchildren,
+			      sizeof(*dir->children), dentry_cmp);
+		for (uint32_t i = 0; i < dir->nchildren; i++) {
+			struct erofs_node *n = dir->children[i].node;
+
+			n->nlink++;
+			if (S_ISDIR(n->mode))
+				dir->nlink++;
+			if (n->placed)
+				continue;
+			n->placed = true;
+			if (S_ISDIR(n->mode))
+				n->nlink++;	/* its own "." */
+			if (!n->parent) {
+				n->parent = dir;
+				n->dname = dir->children[i].name;
+				n->dnamelen = dir->children[i].namelen;
+			}
+			if (tree->nnodes == cap) {
+				struct erofs_node **v;
+
+				cap *= 2;
+				v = realloc(tree->nodes, cap * sizeof(*v));
+				if (!v)
+					return -ENOMEM;
+				tree->nodes = v;
+			}
+			tree->nodes[tree->nnodes++] = n;
+			n->ino = tree->nnodes;
+		}
+	}
+	tree->root->ino = 1;
+	return 0;
 }

@@ -198,6 +198,43 @@ static ssize_t xattr_list(const char *path, char **list)
 	return -EAGAIN;
 }
 
+/* Whether attribute @name of @path goes into the image (else why not). */
+static bool xattr_wanted(struct xstate *s, const char *path, const char *name)
+{
+	size_t plen;
+	unsigned int index = erofs_xattr_match_short(name, strlen(name), &plen);
+
+	if (s->o->selabel && !strcmp(name, XATTR_SELINUX))
+		return false;	/* the file_contexts label replaces it */
+	if (!index || index == EROFS_XATTR_INDEX_LUSTRE) {
+		erofs_warn("%s: attribute %s has no EROFS name prefix: left out",
+			   path, name);
+		return false;
+	}
+	return true;
+}
+
+/* Attributes the source handed over with the node (a tarball's). */
+static int xattr_take_pairs(struct xstate *s, struct xnode *xn,
+			    const struct erofs_node *n, const char *path)
+{
+	int err = 0;
+
+	for (uint32_t i = 0; i < n->nxattrs && !err; i++) {
+		const struct erofs_xattr_pair *p = &n->xattrs[i];
+
+		if (!xattr_wanted(s, path, p->name))
+			continue;
+		if (p->len > EROFS_XATTR_VALUE_MAX) {
+			erofs_err("%s: attribute %s: value longer than EROFS's %u bytes",
+				  path, p->name, EROFS_XATTR_VALUE_MAX);
+			return -E2BIG;
+		}
+		err = xattr_add(s, xn, p->name, p->value, p->len);
+	}
+	return err;
+}
+
 static int xattr_read_source(struct xstate *s, struct xnode *xn,
 			     const char *path)
 {
@@ -220,16 +257,10 @@ static int xattr_read_source(struct xstate *s, struct xnode *xn,
 	}
 	for (char *name = list; !err && name < list + len;
 	     name += strlen(name) + 1) {
-		size_t nlen = strlen(name), plen, vlen = 0;
-		unsigned int index = erofs_xattr_match_short(name, nlen, &plen);
+		size_t vlen = 0;
 
-		if (s->o->selabel && !strcmp(name, XATTR_SELINUX))
-			continue;	/* the file_contexts label replaces it */
-		if (!index || index == EROFS_XATTR_INDEX_LUSTRE) {
-			erofs_warn("%s: attribute %s has no EROFS name prefix: left out",
-				   path, name);
+		if (!xattr_wanted(s, path, name))
 			continue;
-		}
 		err = xattr_get(path, name, &val, &vlen);
 		if (err == 1) {
 			err = 0;
@@ -249,25 +280,20 @@ static int xattr_read_source(struct xstate *s, struct xnode *xn,
 	return err;
 }
 
-/* Path of @n below the root ("" for the root), from its first parent. */
+/* Path of @n below the root ("/a/b", "" for the root), from its first parent. */
 static char *xattr_relpath(struct erofs_node *root, struct erofs_node *n)
 {
-	size_t len = 0;
-	char *rel, *q;
+	char *rel = erofs_node_relpath(root, n), *abs;
 
-	for (struct erofs_node *p = n; p != root; p = p->parent)
-		len += p->dnamelen + 1;
-	rel = malloc(len + 1);
-	if (!rel)
-		return NULL;
-	q = rel + len;
-	*q = '\0';
-	for (struct erofs_node *p = n; p != root; p = p->parent) {
-		q -= p->dnamelen;
-		memcpy(q, p->dname, p->dnamelen);
-		*--q = '/';
+	if (!rel || !*rel)
+		return rel;
+	abs = malloc(strlen(rel) + 2);
+	if (abs) {
+		abs[0] = '/';
+		strcpy(abs + 1, rel);
 	}
-	return rel;	/* "/a/b", or "" */
+	free(rel);
+	return abs;
 }
 
 static int xattr_label(struct xstate *s, struct xnode *xn,
@@ -310,16 +336,19 @@ static int xattr_collect(struct xstate *s)
 		struct erofs_node *n = t->nodes[i];
 		char *rel = xattr_relpath(t->root, n), *path = NULL;
 
+		/* without a source directory (a tarball), names are /-rooted */
 		if (rel)
-			path = malloc(strlen(s->srcdir) + strlen(rel) + 1);
+			path = malloc(strlen(s->srcdir ? s->srcdir : "") + strlen(rel) + 2);
 		if (!path) {
 			erofs_err("out of memory");
 			free(rel);
 			return -ENOMEM;
 		}
-		strcpy(path, s->srcdir);
-		strcat(path, rel);
-		if (!s->no_support)
+		strcpy(path, s->srcdir ? s->srcdir : "");
+		strcat(path, *rel || s->srcdir ? rel : "/");
+		if (!s->srcdir)
+			err = xattr_take_pairs(s, &s->nodes[i], n, path);
+		else if (!s->no_support)
 			err = xattr_read_source(s, &s->nodes[i], path);
 		if (!err && s->o->selabel)
 			err = xattr_label(s, &s->nodes[i], n, rel);

@@ -12,15 +12,21 @@
 #include <unistd.h>
 #include "erofs/build.h"
 #include "erofs/print.h"
+#include "erofs/progress.h"
+#include "erofs/tar.h"
 #include "options.h"
 
 /* The temporary image, removed if we die before renaming it into place. */
 static char *mkfs_tmp_path;
+/* --tar: where file bytes wait for the image, removed in every case. */
+static char *mkfs_stage_path;
 
 static void mkfs_on_signal(int sig)
 {
 	if (mkfs_tmp_path)
 		unlink(mkfs_tmp_path);
+	if (mkfs_stage_path)
+		unlink(mkfs_stage_path);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -34,30 +40,49 @@ static void mkfs_trap_signals(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
-/* Create ".NAME.XXXXXX" in DEST's directory; returns an fd or -errno. */
-static int mkfs_create_tmp(const char *dest)
+/*
+ * Create ".NAME.TAGXXXXXX" in DEST's directory, so temporary bytes live on
+ * the filesystem that will hold the image; returns an fd or -errno.
+ */
+static int mkfs_create_tmp(const char *dest, const char *tag, char **pathp)
 {
 	char *d1 = strdup(dest), *d2 = strdup(dest);
 	int fd = -ENOMEM;
 
 	if (d1 && d2) {
 		const char *dir = dirname(d1), *base = basename(d2);
-		size_t len = strlen(dir) + strlen(base) + 16;
+		size_t len = strlen(dir) + strlen(base) + strlen(tag) + 16;
 
-		mkfs_tmp_path = malloc(len);
-		if (mkfs_tmp_path) {
-			snprintf(mkfs_tmp_path, len, "%s/.%s.XXXXXX", dir, base);
-			fd = mkostemp(mkfs_tmp_path, O_CLOEXEC);
+		*pathp = malloc(len);
+		if (*pathp) {
+			snprintf(*pathp, len, "%s/.%s.%sXXXXXX", dir, base, tag);
+			fd = mkostemp(*pathp, O_CLOEXEC);
 			if (fd < 0) {
 				fd = -errno;
-				free(mkfs_tmp_path);
-				mkfs_tmp_path = NULL;
+				free(*pathp);
+				*pathp = NULL;
 			}
 		}
 	}
 	free(d1);
 	free(d2);
 	return fd;
+}
+
+/* The tree from SOURCE: a directory, or with --tar an archive. */
+static int mkfs_read_tree(struct mkfs_options *o, struct erofs_tree *tree,
+			  int *stage_fd)
+{
+	if (!o->tar)
+		return erofs_tree_build(tree, o->src, &o->tree);
+	memset(tree, 0, sizeof(*tree));
+	*stage_fd = mkfs_create_tmp(o->dest, "stage", &mkfs_stage_path);
+	if (*stage_fd < 0) {
+		erofs_err("%s: cannot create a staging file beside it: %s",
+			  o->dest, strerror(-*stage_fd));
+		return *stage_fd;
+	}
+	return erofs_tar_build(tree, o->src, *stage_fd, mkfs_stage_path, &o->tree);
 }
 
 static int mkfs_run(struct mkfs_options *o)
@@ -69,7 +94,7 @@ static int mkfs_run(struct mkfs_options *o)
 	struct timespec t0, t1;
 	struct stat st;
 	bool to_device = false;
-	int fd, err;
+	int fd, err, stage_fd = -1;
 	mode_t mask;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -89,14 +114,15 @@ static int mkfs_run(struct mkfs_options *o)
 		if (err)
 			return err;
 	}
-	err = erofs_tree_build(&tree, o->src, &o->tree);
+	err = mkfs_read_tree(o, &tree, &stage_fd);
 	if (!err)
-		err = erofs_xattrs_build(&tree, o->src, &o->xattr, &xattrs);
+		err = erofs_xattrs_build(&tree, o->tar ? NULL : o->src, &o->xattr,
+					 &xattrs);
 	erofs_selabel_close(o->xattr.selabel);
 	o->xattr.selabel = NULL;
 	if (err) {
 		erofs_tree_free(&tree);	/* also after a failed scan: zeroed */
-		return err;
+		goto out_stage;
 	}
 	o->build.xattrs = &xattrs;
 
@@ -104,7 +130,7 @@ static int mkfs_run(struct mkfs_options *o)
 		fd = open(o->dest, O_WRONLY | O_CLOEXEC);
 		fd = fd < 0 ? -errno : fd;
 	} else {
-		fd = mkfs_create_tmp(o->dest);
+		fd = mkfs_create_tmp(o->dest, "", &mkfs_tmp_path);
 	}
 	if (fd < 0) {
 		erofs_err("%s: %s", o->dest, strerror(-fd));
@@ -118,8 +144,7 @@ static int mkfs_run(struct mkfs_options *o)
 		erofs_io_close(&io);
 		goto out_unlink;
 	}
-	o->build.progress = !o->quiet && isatty(STDERR_FILENO) &&
-			    erofs_msg_level >= EROFS_MSG_INFO;
+	o->build.progress = erofs_progress_wanted(o->quiet);
 	err = erofs_build_image(&io, &tree, &o->build, &stats);
 	if (!err) {
 		err = io.ops->sync(&io);
@@ -153,6 +178,14 @@ out_unlink:
 out_tree:
 	erofs_tree_free(&tree);
 	erofs_xattr_area_free(&xattrs);
+out_stage:
+	if (stage_fd >= 0)
+		close(stage_fd);
+	if (mkfs_stage_path) {
+		unlink(mkfs_stage_path);
+		free(mkfs_stage_path);
+		mkfs_stage_path = NULL;
+	}
 	if (!err && !o->quiet) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		erofs_info("%s: %llu inodes, %llu blocks of %u bytes (%llu of them metadata, %llu bytes), %.2f s",

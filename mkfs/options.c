@@ -36,6 +36,9 @@ enum {
 	OPT_XATTR_PREFIX,
 	OPT_FILE_CONTEXTS,
 	OPT_MOUNT_POINT,
+	OPT_TAR,
+	OPT_UNGZIP,
+	OPT_UNXZ,
 };
 
 static const struct argp_option mkfs_argp_options[] = {
@@ -55,6 +58,10 @@ static const struct argp_option mkfs_argp_options[] = {
 	{ "xattr-prefix", OPT_XATTR_PREFIX, "PREFIX", 0, "a long name prefix (such as trusted.overlay.) stored once per image; repeatable, up to 128", 2 },
 	{ "file-contexts", OPT_FILE_CONTEXTS, "FILE", 0, "label every file with security.selinux from the SELinux file_contexts FILE", 2 },
 	{ "mount-point", OPT_MOUNT_POINT, "PATH", 0, "where the image will be mounted, for --file-contexts lookups (default /)", 2 },
+	{ NULL, 0, NULL, 0, "Tarball input:", 2 },
+	{ "tar", OPT_TAR, "f", OPTION_ARG_OPTIONAL, "SOURCE is a tar archive (a file, or - or nothing for standard input); gzip, xz, zstd and bzip2 are recognized by their magic", 2 },
+	{ "ungzip", OPT_UNGZIP, NULL, 0, "accepted for erofs-utils compatibility: compressed tarballs are recognized anyway", 2 },
+	{ "unxz", OPT_UNXZ, NULL, 0, "the same, for xz", 2 },
 	{ NULL, 0, NULL, 0, "Timestamps:", 2 },
 	{ NULL, 'T', "SECONDS", 0, "build time; also every inode's mtime unless --mkfs-time", 2 },
 	{ "mkfs-time", OPT_MKFS_TIME, NULL, 0, "apply -T to the build time only", 2 },
@@ -315,6 +322,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
+	case OPT_TAR:
+		if (arg && strcmp(arg, "f"))
+			argp_error(state, "--tar=%s: only full images (--tar=f) are supported, not index-only ones", arg);
+		o->tar = true;
+		break;
+	case OPT_UNGZIP:
+	case OPT_UNXZ:
+		break;
 	case ARGP_KEY_ARG:
 		if (ps->nargs == 0)
 			o->dest = arg;
@@ -325,8 +340,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		ps->nargs++;
 		break;
 	case ARGP_KEY_END:
-		if (ps->nargs < 2)
+		if (ps->nargs < 1 || (ps->nargs < 2 && !o->tar))
 			argp_error(state, "DEST and SOURCE are required");
+		if (!o->src)
+			o->src = "-";	/* --tar from standard input */
 		resolve_compression(state, ps);
 		break;
 	default:
@@ -338,7 +355,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 static const struct argp mkfs_argp = {
 	.options = mkfs_argp_options,
 	.parser = parse_opt,
-	.args_doc = "DEST SOURCE",
+	.args_doc = "DEST SOURCE\n--tar[=f] DEST [TARBALL|-]",
 	.doc = "Build an EROFS image at DEST from the directory tree SOURCE.\v"
 	       "The image is written beside DEST and renamed into place only when "
 	       "complete. SOURCE_DATE_EPOCH, when set and -T is not, gives the build "

@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 
 packages=(
 	build-essential autoconf automake pkg-config
-	liblz4-dev uuid-dev libselinux1-dev
-	bats util-linux kmod attr acl
+	liblz4-dev uuid-dev libselinux1-dev libarchive-dev
+	bats util-linux kmod attr acl python3 tar gzip xz-utils
 	erofs-utils squashfs-tools
 )
 missing=()

@@ -22,6 +22,10 @@ roundtrip() {
 	[ "$status" = 0 ] || fail "mkfs.erofs $* failed"
 	mount_image "$img" "$mnt"
 	treecmp_ok "$SRC" "$mnt"
+	# no inode is number 0, which readdir callers would skip: . and .. show
+	[ "$(stat -c %i "$mnt")" != 0 ]
+	[ "$(ls -a "$mnt" | head -2 | tr '\n' ' ')" = ". .. " ]
+	[ "$(ls -a "$mnt/hard" | head -2 | tr '\n' ' ')" = ". .. " ]
 }
 
 @test "roundtrip: hostile tree, default block size" {

@@ -8,6 +8,7 @@
 #define EROFS_TREE_H
 
 #include <regex.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include "erofs/defs.h"
 
@@ -22,7 +23,16 @@ struct erofs_dentry {
 /* Where a regular file's bytes come from and which chunks hold data. */
 struct erofs_source {
 	char *path;		/* opened at write time */
+	uint64_t offset;	/* where the bytes start in that file */
+	bool staged;		/* @path is the tree's staging file, shared */
 	uint8_t *holes;		/* chunk bitmap, bit set = all-hole chunk */
+};
+
+/* An attribute the source hands over itself (a tarball's pax records). */
+struct erofs_xattr_pair {
+	char *name;
+	uint8_t *value;
+	uint32_t len;
 };
 
 struct erofs_node {
@@ -42,6 +52,8 @@ struct erofs_node {
 	uint32_t nchildren;
 
 	struct erofs_source src;	/* regular files */
+	struct erofs_xattr_pair *xattrs;	/* tar input: its attributes */
+	uint32_t nxattrs;
 	char *link;			/* symlink target */
 
 	/* layout, filled in by the image builder */
@@ -100,6 +112,27 @@ int erofs_tree_build(struct erofs_tree *tree, const char *srcdir,
 		     const struct erofs_tree_opts *opts);
 /* Free everything erofs_tree_build() allocated. */
 void erofs_tree_free(struct erofs_tree *tree);
+
+/* Path of @node below @root ("a/b", "" for the root), by first parents. */
+char *erofs_node_relpath(const struct erofs_node *root,
+			 const struct erofs_node *node);
+
+/* For other tree readers (tar.c). */
+/* Free one node and what it owns (not its children's nodes). */
+void erofs_node_free(struct erofs_node *node);
+/* Mode, owner (mapped), mtime (policy) and rdev of @node from @st. */
+int erofs_node_set_attrs(struct erofs_node *node, const struct stat *st,
+			 const struct erofs_tree_opts *o, const char *what);
+/* Whether --exclude-path/--exclude-regex leave out @rel. */
+bool erofs_tree_excluded(const struct erofs_tree_opts *o, const char *rel);
+/* Record the all-hole chunks of bytes [@base, @base + @size) of @fd. */
+int erofs_tree_scan_holes(struct erofs_node *node, int fd, uint64_t base,
+			  uint64_t size, unsigned int blkszbits);
+/*
+ * Finish a tree whose directories list their children in any order: sort
+ * them, count links, and number the nodes breadth-first into tree->nodes.
+ */
+int erofs_tree_index(struct erofs_tree *tree);
 
 /* Kernel rdev encoding: minor low byte, 12-bit major, minor high bits. */
 static inline uint32_t erofs_encode_dev(unsigned int major, unsigned int minor)
