@@ -21,7 +21,7 @@
 /* A path deeper than this cannot be named within PATH_MAX ("a/" each). */
 #define FSCK_MAX_DEPTH	(PATH_MAX / 2)
 
-static const char *fsck_path_str(struct fsck_ctx *ctx)
+const char *fsck_path_str(struct fsck_ctx *ctx)
 {
 	return ctx->path.len ? ctx->path.buf : "/";
 }
@@ -57,7 +57,7 @@ int fsck_path_push(struct fsck_path *p, const char *name, size_t len)
 	return 0;
 }
 
-static void fsck_path_pop(struct fsck_path *p, size_t oldlen)
+void fsck_path_pop(struct fsck_path *p, size_t oldlen)
 {
 	p->len = oldlen;
 	if (p->buf)
@@ -175,16 +175,27 @@ static void fsck_count_error(struct fsck_ctx *ctx, int err)
 
 static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
 		      erofs_nid_t parent, unsigned int depth, int dirfd,
-		      const char *name, bool *isdir);
+		      const char *name, const struct erofs_node *src,
+		      bool *isdir);
 
-/* Check directory @dir (already read) and everything under it. */
+/*
+ * Check directory @dir (already read) and everything under it; with
+ * --compare, against the source directory @src.
+ */
 static void fsck_check_dir(struct fsck_ctx *ctx, struct erofs_inode *dir,
-			   erofs_nid_t parent, unsigned int depth, int fd)
+			   erofs_nid_t parent, unsigned int depth, int fd,
+			   const struct erofs_node *src)
 {
 	struct fsck_dir_scan s = { .ctx = ctx, .dir = dir, .parent = parent };
+	struct fsck_compare_dir cd;
 	unsigned long subdirs = 0;
 	size_t i;
 	int err;
+
+	if (fsck_compare_dir_begin(ctx, src, &cd)) {
+		ctx->op_errors++;
+		return;
+	}
 
 	if (!dir->size) {
 		fsck_corrupt(ctx, dir->nid, "empty directory: no \".\" or \"..\" (inode at offset %llu)",
@@ -207,14 +218,18 @@ static void fsck_check_dir(struct fsck_ctx *ctx, struct erofs_inode *dir,
 
 	for (i = 0; i < s.nkids; i++) {
 		size_t oldlen = ctx->path.len;
+		const struct erofs_node *kid_src;
 		bool kid_isdir = false;
 
 		if (fsck_path_push(&ctx->path, s.kids[i].name, s.kids[i].namelen)) {
 			ctx->op_errors++;
 			break;
 		}
+		kid_src = fsck_compare_dir_child(ctx, &cd, s.kids[i].name,
+						 s.kids[i].namelen,
+						 s.kids[i].ftype);
 		fsck_visit(ctx, s.kids[i].nid, s.kids[i].ftype, dir->nid,
-			   depth + 1, fd, s.kids[i].name, &kid_isdir);
+			   depth + 1, fd, s.kids[i].name, kid_src, &kid_isdir);
 		fsck_path_pop(&ctx->path, oldlen);
 		subdirs += kid_isdir;
 	}
@@ -222,7 +237,11 @@ static void fsck_check_dir(struct fsck_ctx *ctx, struct erofs_inode *dir,
 	if (!err && dir->nlink != 2 + subdirs)
 		fsck_corrupt(ctx, dir->nid, "directory nlink %u, expected %lu (2 + %lu subdirectories)",
 			     dir->nlink, 2 + subdirs, subdirs);
+	/* an unreadable directory is corrupt, not a list of missing entries */
+	if (!err)
+		fsck_compare_dir_end(ctx, &cd);
 out_free:
+	free(cd.matched);
 	free(s.kids);
 }
 
@@ -244,7 +263,8 @@ static void fsck_check_symlink(struct fsck_ctx *ctx, struct erofs_inode *vi,
  */
 static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
 		      erofs_nid_t parent, unsigned int depth, int dirfd,
-		      const char *name, bool *isdir)
+		      const char *name, const struct erofs_node *src,
+		      bool *isdir)
 {
 	struct fsck_inode_rec *rec;
 	struct erofs_inode vi;
@@ -269,6 +289,7 @@ static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
 		if (ftype >= 0 && (unsigned int)ftype != rec->ftype)
 			fsck_corrupt(ctx, nid, "entry type %d but inode type %u",
 				     ftype, rec->ftype);
+		fsck_compare_link(ctx, rec, src);
 		if (dirfd >= 0)
 			fsck_extract_link(ctx, dirfd, name, rec);
 		return 0;
@@ -291,8 +312,10 @@ static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
 	if (ftype >= 0 && (unsigned int)ftype != rec->ftype)
 		fsck_corrupt(ctx, nid, "entry type %d but inode mode 0%o (type %u)",
 			     ftype, (unsigned int)vi.mode, rec->ftype);
+	fsck_compare_inode(ctx, &vi, rec, src);
 	rec = NULL;	/* the recursion below may move the table */
 	fsck_check_xattrs(ctx, &vi);
+	erofs_progress_update(&ctx->progress, ctx->physical, ctx->inodes);
 
 	switch (vi.mode & S_IFMT) {
 	case S_IFDIR:
@@ -308,7 +331,7 @@ static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
 		else if (dirfd >= 0 &&
 			 fsck_extract_entry(ctx, dirfd, name, &vi, &newfd))
 			newfd = -1;
-		fsck_check_dir(ctx, &vi, parent, depth, newfd);
+		fsck_check_dir(ctx, &vi, parent, depth, newfd, src);
 		if (newfd >= 0)
 			fsck_extract_finish_dir(ctx, newfd, &vi);
 		return 0;
@@ -318,6 +341,7 @@ static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
 			err = fsck_copy_data(ctx, &vi, -1);
 			if (err)
 				fsck_count_error(ctx, err);
+			fsck_compare_data_end(ctx);
 			return 0;
 		}
 		break;
@@ -336,6 +360,7 @@ static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
 	}
 	if (dirfd >= 0)
 		fsck_extract_entry(ctx, dirfd, name, &vi, &newfd);
+	fsck_compare_data_end(ctx);
 	return 0;
 }
 
@@ -346,7 +371,8 @@ int fsck_check_tree(struct fsck_ctx *ctx, erofs_nid_t nid, erofs_nid_t parent,
 	struct fsck_inode_rec *rec;
 	bool isdir;
 
-	fsck_visit(ctx, nid, -1, parent, 0, ctx->extract_root_fd, name, &isdir);
+	fsck_visit(ctx, nid, -1, parent, 0, ctx->extract_root_fd, name,
+		   fsck_compare_root(ctx), &isdir);
 
 	if (!ctx->whole_tree)
 		return 0;

@@ -78,6 +78,7 @@ int fsck_copy_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd)
 			goto out_free;
 		end = map.m_la + map.m_llen;
 		if (!(map.m_flags & EROFS_MAP_MAPPED)) {
+			fsck_compare_hole(ctx, pos, end - pos);
 			pos = end;
 			continue;
 		}
@@ -110,6 +111,7 @@ int fsck_copy_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd)
 				goto out_free;
 			}
 			ctx->bytes += n;
+			fsck_compare_data(ctx, src, n, pos);
 			if (outfd >= 0) {
 				err = fsck_write_sparse(outfd, src, n, pos);
 				if (err) {
@@ -122,6 +124,7 @@ int fsck_copy_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd)
 			}
 			pos += n;
 		}
+		erofs_progress_update(&ctx->progress, ctx->physical, ctx->inodes);
 	}
 	/* the size also covers trailing holes and zero blocks never written */
 	if (outfd >= 0 && ftruncate(outfd, vi->size)) {

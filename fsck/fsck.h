@@ -6,6 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "erofs/inode.h"
+#include "erofs/json.h"
+#include "erofs/progress.h"
+#include "erofs/tree.h"
 
 /* Exit status, documented in fsck.erofs(1). */
 enum {
@@ -13,6 +16,7 @@ enum {
 	FSCK_EXIT_CORRUPT = 1,		/* corruption found */
 	FSCK_EXIT_ERROR = 2,		/* operational error: usage, I/O, extract */
 	FSCK_EXIT_UNSUPPORTED = 3,	/* sound so far, but parts not checkable */
+	FSCK_EXIT_DIFFERS = 4,		/* --compare: sound, but not the source */
 };
 
 struct fsck_options {
@@ -27,7 +31,20 @@ struct fsck_options {
 	bool has_nid;
 	erofs_nid_t nid;
 	const char *path;
+	bool quiet;			/* no progress bar, no summary */
+	bool json;			/* one JSON document on stdout */
+	/* --compare=SRCDIR and the mkfs mapping options it honors */
+	const char *compare_dir;
+	struct erofs_tree_opts map;
+	bool mapping;			/* some mapping option was given */
+	bool have_T, mkfs_time_only, ignore_mtime, have_sde;
+	int64_t T, sde;
+	const char *file_contexts;
+	const char *mount_point;
 };
+
+/* Free what option parsing allocated (exclusion lists). */
+void fsck_free_options(struct fsck_options *opts);
 
 /* Parse argv into @opts; exits with FSCK_EXIT_ERROR on bad usage. */
 void fsck_parse_options(int argc, char **argv, struct fsck_options *opts);
@@ -42,6 +59,8 @@ struct fsck_inode_rec {
 	unsigned int ftype;		/* EROFS_FT_* from the inode mode */
 	bool bad;			/* inode unreadable: do not count it */
 	char *extract_path;		/* relative path of the first copy */
+	const struct erofs_node *src;	/* --compare: the source it matched */
+	char *first_path;		/* --compare, nlink > 1: first image path */
 };
 
 /* An open-addressing table of every nid met during the walk. */
@@ -69,6 +88,10 @@ struct fsck_path {
 
 /* Append "/NAME" (@len bytes) to @p: 0 or -ENOMEM. */
 int fsck_path_push(struct fsck_path *p, const char *name, size_t len);
+/* Cut @p back to @oldlen bytes. */
+void fsck_path_pop(struct fsck_path *p, size_t oldlen);
+
+struct fsck_compare;
 
 struct fsck_ctx {
 	struct fsck_options *opts;
@@ -78,10 +101,14 @@ struct fsck_ctx {
 	size_t root_path_len;		/* length of the subtree root's path */
 	bool whole_tree;
 	int extract_root_fd;		/* -1 when not extracting */
+	struct fsck_compare *cmp;	/* NULL unless --compare */
+	struct erofs_json *json;	/* NULL unless --json */
+	struct erofs_progress progress;
 	/* findings */
 	unsigned long corrupt;
 	unsigned long unsupported;
 	unsigned long op_errors;
+	unsigned long differences;	/* --compare */
 	/* summary */
 	unsigned long long inodes, dirs, files, others, bytes;
 	unsigned long long logical, physical;	/* for -p */
@@ -94,6 +121,8 @@ struct fsck_ctx {
  */
 int fsck_check_tree(struct fsck_ctx *ctx, erofs_nid_t nid, erofs_nid_t parent,
 		    const char *name);
+/* The image path of the entry being checked ("/" for the root). */
+const char *fsck_path_str(struct fsck_ctx *ctx);
 
 /* Report a corruption found by fsck itself: "PATH: nid N: ...". */
 void fsck_corrupt(struct fsck_ctx *ctx, erofs_nid_t nid, const char *fmt, ...)
@@ -137,5 +166,55 @@ int fsck_extract_xattrs(struct fsck_ctx *ctx, int fd, int dirfd,
  * library, or -errno from writing (reported, and counted as op errors).
  */
 int fsck_copy_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd);
+
+/*
+ * --compare (compare.c).  The walk above carries, for each image entry,
+ * the source node it should equal (NULL: not compared); these hooks
+ * report every difference as "PATH: KIND: detail" (or a JSON object).
+ */
+/* Scan SRCDIR under the mapping options; 0 or -errno (reported). */
+int fsck_compare_open(struct fsck_ctx *ctx);
+void fsck_compare_close(struct fsck_ctx *ctx);
+/* The source node matching the start of the walk. */
+const struct erofs_node *fsck_compare_root(struct fsck_ctx *ctx);
+
+/* Report a difference of @kind at the current path. */
+void fsck_differ(struct fsck_ctx *ctx, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * First visit of inode @vi through an entry matching @src: compare type,
+ * mode, owner, mtime, size, link target, device and attributes, and note
+ * the pairing for hardlinks.  Returns true when the content of a regular
+ * file is to be compared (then fsck_copy_data() does it).
+ */
+bool fsck_compare_inode(struct fsck_ctx *ctx, struct erofs_inode *vi,
+			struct fsck_inode_rec *rec, const struct erofs_node *src);
+/* A further entry naming inode @rec: is @src the same source inode too? */
+void fsck_compare_link(struct fsck_ctx *ctx, struct fsck_inode_rec *rec,
+		       const struct erofs_node *src);
+
+/* The children of source directory @src, matched one by one by name. */
+struct fsck_compare_dir {
+	const struct erofs_node *src;	/* NULL: not comparing here */
+	bool *matched;
+};
+int fsck_compare_dir_begin(struct fsck_ctx *ctx, const struct erofs_node *src,
+			   struct fsck_compare_dir *d);
+/* The source child named like the current image entry; NULL: "extra". */
+const struct erofs_node *fsck_compare_dir_child(struct fsck_ctx *ctx,
+						struct fsck_compare_dir *d,
+						const char *name,
+						unsigned int len,
+						unsigned int ftype);
+/* Report the source children no image entry matched ("missing"). */
+void fsck_compare_dir_end(struct fsck_ctx *ctx, struct fsck_compare_dir *d);
+
+/* Content of the current file: image bytes at @pos, or a hole of @len. */
+void fsck_compare_data(struct fsck_ctx *ctx, const void *buf, size_t len,
+		       erofs_off_t pos);
+void fsck_compare_hole(struct fsck_ctx *ctx, erofs_off_t pos, erofs_off_t len);
+/* Report a content difference found while reading, if any. */
+void fsck_compare_data_end(struct fsck_ctx *ctx);
 
 #endif

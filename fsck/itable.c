@@ -71,8 +71,10 @@ void fsck_itable_free(struct fsck_itable *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->cap; i++)
+	for (i = 0; i < t->cap; i++) {
 		free(t->slots[i].extract_path);
+		free(t->slots[i].first_path);
+	}
 	free(t->slots);
 	t->slots = NULL;
 	t->cap = t->count = 0;

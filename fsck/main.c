@@ -15,9 +15,113 @@ static int fsck_exit_code(const struct fsck_ctx *ctx)
 		return FSCK_EXIT_ERROR;
 	if (ctx->corrupt)
 		return FSCK_EXIT_CORRUPT;
+	if (ctx->differences)
+		return FSCK_EXIT_DIFFERS;
 	if (ctx->unsupported)
 		return FSCK_EXIT_UNSUPPORTED;
 	return FSCK_EXIT_OK;
+}
+
+/* The "verdict" of --json: one word per exit status. */
+static const char *fsck_verdict(int code)
+{
+	switch (code) {
+	case FSCK_EXIT_OK: return "clean";
+	case FSCK_EXIT_CORRUPT: return "corrupt";
+	case FSCK_EXIT_UNSUPPORTED: return "not_fully_checked";
+	case FSCK_EXIT_DIFFERS: return "differs";
+	}
+	return "error";
+}
+
+/* --json when the walk never started: the image and how it ended. */
+static int fsck_json_early(const struct fsck_options *opts, int code)
+{
+	struct erofs_json j;
+
+	if (opts->json) {
+		erofs_json_init(&j, stdout);
+		erofs_json_object(&j, NULL);
+		erofs_json_str(&j, "image", opts->image);
+		if (opts->compare_dir)
+			erofs_json_str(&j, "source", opts->compare_dir);
+		erofs_json_str(&j, "verdict", fsck_verdict(code));
+		erofs_json_u64(&j, "exit_code", code);
+		erofs_json_end(&j);
+	}
+	return code;
+}
+
+/* Everything after the walk, as JSON members of the open document. */
+static void fsck_json_summary(struct fsck_ctx *ctx)
+{
+	struct erofs_json *j = ctx->json;
+	int code = fsck_exit_code(ctx);
+
+	erofs_json_u64(j, "inodes", ctx->inodes);
+	erofs_json_u64(j, "directories", ctx->dirs);
+	erofs_json_u64(j, "files", ctx->files);
+	erofs_json_u64(j, "other", ctx->others);
+	erofs_json_u64(j, "bytes_checked", ctx->bytes);
+	if (ctx->opts->print_ratio) {
+		const struct z_erofs_stats *zs = z_erofs_get_stats(ctx->sbi);
+
+		erofs_json_object(j, "compression");
+		erofs_json_double(j, "ratio", ctx->physical ?
+				  (double)ctx->logical / ctx->physical : 1.0);
+		erofs_json_u64(j, "pclusters_decoded", zs->decoded);
+		erofs_json_u64(j, "pclusters_in_place", zs->inplace);
+		erofs_json_u64(j, "cache_hits", zs->hits);
+		erofs_json_end(j);
+	}
+	erofs_json_u64(j, "problems", ctx->corrupt);
+	erofs_json_u64(j, "unsupported", ctx->unsupported);
+	erofs_json_u64(j, "operational_errors", ctx->op_errors);
+	if (ctx->opts->compare_dir)
+		erofs_json_u64(j, "difference_count", ctx->differences);
+	erofs_json_str(j, "verdict", fsck_verdict(code));
+	erofs_json_u64(j, "exit_code", code);
+}
+
+static void fsck_text_summary(struct fsck_ctx *ctx)
+{
+	struct fsck_options *opts = ctx->opts;
+
+	if (!opts->quiet)
+		printf("%s: %llu inodes (%llu directories, %llu files, %llu other), %llu bytes checked\n",
+		       opts->image, ctx->inodes, ctx->dirs, ctx->files,
+		       ctx->others, ctx->bytes);
+	if (opts->print_ratio) {
+		const struct z_erofs_stats *zs = z_erofs_get_stats(ctx->sbi);
+
+		printf("compression ratio: %.2f\n", ctx->physical ?
+		       (double)ctx->logical / ctx->physical : 1.0);
+		printf("pclusters decoded: %llu (%llu in place), cache hits: %llu\n",
+		       (unsigned long long)zs->decoded,
+		       (unsigned long long)zs->inplace,
+		       (unsigned long long)zs->hits);
+	}
+	if (opts->quiet)
+		return;
+	if (ctx->corrupt) {
+		printf("%s: image is corrupted: problems found: %lu\n",
+		       opts->image, ctx->corrupt);
+		return;
+	}
+	if (ctx->unsupported)
+		printf("%s: not fully checked: inodes this version cannot check: %lu\n",
+		       opts->image, ctx->unsupported);
+	if (ctx->op_errors)
+		return;
+	if (opts->compare_dir && ctx->differences)
+		printf("%s: sound, but differs from %s: differences found: %lu\n",
+		       opts->image, opts->compare_dir, ctx->differences);
+	else if (opts->compare_dir)
+		printf("%s: %s, identical to %s\n", opts->image,
+		       ctx->unsupported ? "partly checked" : "clean",
+		       opts->compare_dir);
+	else if (!ctx->unsupported)
+		printf("%s: clean\n", opts->image);
 }
 
 /* Library errors from opening: corruption, unsupported, or operational. */
@@ -76,10 +180,11 @@ int main(int argc, char **argv)
 	struct fsck_options opts;
 	struct fsck_ctx ctx = { .opts = &opts, .extract_root_fd = -1 };
 	struct erofs_sb_info sbi;
+	struct erofs_json json;
 	struct erofs_io io;
 	erofs_nid_t nid, parent;
 	const char *name;
-	int err;
+	int err, code;
 
 	erofs_progname = "fsck.erofs";
 	/* argp names the program in its messages: not the path it ran from */
@@ -89,57 +194,80 @@ int main(int argc, char **argv)
 	err = erofs_io_open_ro(&io, opts.image, opts.offset);
 	if (err) {
 		erofs_err("%s: cannot open: %s", opts.image, strerror(-err));
-		return FSCK_EXIT_ERROR;
+		code = fsck_json_early(&opts, FSCK_EXIT_ERROR);
+		goto out_options;
 	}
 	err = erofs_sb_read(&sbi, &io, opts.no_sbcrc ? EROFS_SB_SKIP_CRC : 0);
 	if (err) {
 		erofs_err("%s: superblock rejected", opts.image);
-		erofs_io_close(&io);
-		return fsck_open_status(err);
+		code = fsck_json_early(&opts, fsck_open_status(err));
+		goto out_close;
 	}
 	ctx.sbi = &sbi;
 	err = fsck_find_start(&ctx, &nid, &parent, &name);
 	if (err) {
-		erofs_sb_release(&sbi);
-		erofs_io_close(&io);
-		return err == -ENOENT || err == -ENOTDIR ? FSCK_EXIT_ERROR :
-		       fsck_open_status(err);
+		code = fsck_json_early(&opts, err == -ENOENT || err == -ENOTDIR ?
+				       FSCK_EXIT_ERROR : fsck_open_status(err));
+		goto out_release;
 	}
-	if (opts.extract_dir) {
-		if (fsck_extract_open_root(&ctx)) {
-			erofs_sb_release(&sbi);
-			erofs_io_close(&io);
-			return FSCK_EXIT_ERROR;
+	if (opts.compare_dir) {
+		err = fsck_compare_open(&ctx);
+		if (err) {
+			if (err == -ENOMEM)
+				erofs_err("out of memory");
+			code = fsck_json_early(&opts, FSCK_EXIT_ERROR);
+			goto out_release;
 		}
 	}
+	if (opts.extract_dir && fsck_extract_open_root(&ctx)) {
+		code = fsck_json_early(&opts, FSCK_EXIT_ERROR);
+		goto out_release;
+	}
+	if (opts.json) {
+		ctx.json = &json;
+		erofs_json_init(&json, stdout);
+		erofs_json_object(&json, NULL);
+		erofs_json_str(&json, "image", opts.image);
+		if (opts.compare_dir) {
+			erofs_json_str(&json, "source", opts.compare_dir);
+			/* streamed as the walk finds them */
+			erofs_json_array(&json, "differences");
+		}
+	}
+	/*
+	 * Progress counts image bytes read for file data against the image
+	 * size: known up front, no first pass; metadata is the slack.
+	 */
+	erofs_progress_init(&ctx.progress, erofs_progress_wanted(opts.quiet),
+			    "read", erofs_sb_image_bytes(&sbi), sbi.inos);
 	/* the root's ".." points at the root itself */
 	fsck_check_tree(&ctx, nid, parent, name);
+	erofs_progress_end(&ctx.progress, erofs_sb_image_bytes(&sbi),
+			   ctx.inodes);
 	fsck_extract_close_root(&ctx);
 
-	printf("%s: %llu inodes (%llu directories, %llu files, %llu other), %llu bytes checked\n",
-	       opts.image, ctx.inodes, ctx.dirs, ctx.files, ctx.others,
-	       ctx.bytes);
-	if (opts.print_ratio) {
-		const struct z_erofs_stats *zs = z_erofs_get_stats(&sbi);
-
-		printf("compression ratio: %.2f\n", ctx.physical ?
-		       (double)ctx.logical / ctx.physical : 1.0);
-		printf("pclusters decoded: %llu (%llu in place), cache hits: %llu\n",
-		       (unsigned long long)zs->decoded,
-		       (unsigned long long)zs->inplace,
-		       (unsigned long long)zs->hits);
+	code = fsck_exit_code(&ctx);
+	if (opts.json) {
+		if (opts.compare_dir)
+			erofs_json_end(&json);
+		fsck_json_summary(&ctx);
+		erofs_json_end(&json);
+	} else {
+		fsck_text_summary(&ctx);
 	}
-	if (ctx.corrupt)
-		printf("%s: image is corrupted: problems found: %lu\n",
-		       opts.image, ctx.corrupt);
-	else if (ctx.unsupported)
-		printf("%s: not fully checked: inodes this version cannot check: %lu\n",
-		       opts.image, ctx.unsupported);
-	else if (!ctx.op_errors)
-		printf("%s: clean\n", opts.image);
+out_release:
+	fsck_extract_close_root(&ctx);
+	fsck_compare_close(&ctx);
 	fsck_itable_free(&ctx.itable);
 	free(ctx.path.buf);
 	erofs_sb_release(&sbi);
+out_close:
 	erofs_io_close(&io);
-	return fsck_exit_code(&ctx);
+out_options:
+	fsck_free_options(&opts);
+	if (fflush(stdout) && code != FSCK_EXIT_ERROR) {
+		erofs_err("stdout: %s", strerror(errno));
+		code = FSCK_EXIT_ERROR;
+	}
+	return code;
 }
