@@ -18,6 +18,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include "erofs/data.h"
 #include "erofs/dir.h"
 #include "erofs/print.h"
 #include "erofs/selabel.h"
@@ -404,11 +405,50 @@ static void cmp_pair(struct fsck_ctx *ctx, struct fsck_inode_rec *rec,
 	}
 }
 
+/* Content of @vi against the open source file, read through erofs_pread. */
+static void cmp_reread_content(struct fsck_ctx *ctx, struct erofs_inode *vi)
+{
+	uint8_t *buf = malloc(CMP_BUF);
+	erofs_off_t pos;
+	int err = 0;
+
+	if (!buf) {
+		ctx->op_errors++;
+		return;
+	}
+	for (pos = 0; !err && pos < vi->size; pos += CMP_BUF) {
+		size_t n = vi->size - pos < CMP_BUF ? vi->size - pos : CMP_BUF;
+
+		err = erofs_pread(vi, buf, n, pos);
+		if (!err)
+			fsck_compare_data(ctx, buf, n, pos);
+	}
+	free(buf);
+	/* a read error was reported and counted on the first visit */
+	if (err)
+		ctx->cmp->differs = false;
+	fsck_compare_data_end(ctx);
+}
+
 void fsck_compare_link(struct fsck_ctx *ctx, struct fsck_inode_rec *rec,
 		       const struct erofs_node *src)
 {
-	if (ctx->cmp && src)
+	struct erofs_inode vi;
+
+	if (!ctx->cmp || !src)
+		return;
+	if (rec->src) {
 		cmp_pair(ctx, rec, src);
+		return;
+	}
+	/*
+	 * First met through an entry the source lacks: compare the inode
+	 * now, under the first name that does match.
+	 */
+	if (erofs_read_inode(ctx->sbi, rec->nid, &vi))
+		return;		/* reported and counted on the first visit */
+	if (fsck_compare_inode(ctx, &vi, rec, src))
+		cmp_reread_content(ctx, &vi);
 }
 
 static void cmp_open_content(struct fsck_ctx *ctx, const char *path)
@@ -601,7 +641,7 @@ const struct erofs_node *fsck_compare_dir_child(struct fsck_ctx *ctx,
 
 	if (!d->src)
 		return NULL;
-	e = bsearch(&key, d->src->children, d->src->nchildren,
+	e = !d->src->nchildren ? NULL : bsearch(&key, d->src->children, d->src->nchildren,
 		    sizeof(*e), cmp_dentry_name);
 	if (!e || d->matched[e - d->src->children]) {
 		fsck_differ(ctx, "extra", "%s in the image, not in the source",
