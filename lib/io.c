@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* File-descriptor backend of struct erofs_io, plus a fault-injecting wrapper. */
+/*
+ * Backends of struct erofs_io: a file descriptor, a read-only memory buffer,
+ * and a fault-injecting wrapper.
+ */
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <stdio.h>
@@ -129,6 +132,61 @@ int erofs_io_init_fd(struct erofs_io *io, int fd)
 	memset(io, 0, sizeof(*io));
 	io->ops = &erofs_fd_ops;
 	io->fd = fd;
+	return 0;
+}
+
+/*
+ * Memory backend: a read-only image held in a caller's buffer (fuzzing,
+ * unit tests).  The buffer must outlive the io; nothing is copied.
+ */
+static int mem_pread(struct erofs_io *io, void *buf, size_t len,
+		     erofs_off_t pos)
+{
+	if (pos > io->size || len > io->size - pos)
+		return -EIO;
+	memcpy(buf, (const char *)io->priv + pos, len);
+	return 0;
+}
+
+static int mem_pwrite(struct erofs_io *io, const void *buf, size_t len,
+		      erofs_off_t pos)
+{
+	(void)io, (void)buf, (void)len, (void)pos;
+	return -EROFS;
+}
+
+static int mem_truncate(struct erofs_io *io, erofs_off_t size)
+{
+	(void)io, (void)size;
+	return -EROFS;
+}
+
+static int mem_sync(struct erofs_io *io)
+{
+	(void)io;
+	return 0;
+}
+
+static void mem_close(struct erofs_io *io)
+{
+	io->priv = NULL;
+}
+
+static const struct erofs_io_ops erofs_mem_ops = {
+	.pread = mem_pread,
+	.pwrite = mem_pwrite,
+	.truncate = mem_truncate,
+	.sync = mem_sync,
+	.close = mem_close,
+};
+
+int erofs_io_init_mem(struct erofs_io *io, const void *buf, size_t len)
+{
+	memset(io, 0, sizeof(*io));
+	io->ops = &erofs_mem_ops;
+	io->fd = -1;
+	io->size = len;
+	io->priv = (void *)buf;
 	return 0;
 }
 

@@ -38,6 +38,12 @@ int erofs_io_open_ro(struct erofs_io *io, const char *path, erofs_off_t offset);
 /* Wrap an fd opened for writing; the io owns the fd from now on. */
 int erofs_io_init_fd(struct erofs_io *io, int fd);
 
+/*
+ * Serve the @len bytes at @buf as a read-only image (writes fail with
+ * -EROFS); @buf is not copied and must outlive the io.
+ */
+int erofs_io_init_mem(struct erofs_io *io, const void *buf, size_t len);
+
 /* Wrap @inner so that the Nth operation fails (see EROFS_FAULT in io.c). */
 int erofs_io_fault_wrap(struct erofs_io *io);
 
