@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include "erofs/inode.h"
+#include "erofs/json.h"
 
 struct dump_options {
 	const char *image;
@@ -13,6 +14,7 @@ struct dump_options {
 	bool show_sb;		/* -s, also the default */
 	bool show_inode;	/* --nid/--path without another job */
 	bool ls, cat, extents, stats;
+	bool json;		/* one JSON document instead of text */
 	bool has_nid;
 	erofs_nid_t nid;
 	const char *path;
@@ -21,15 +23,19 @@ struct dump_options {
 /* Parse argv into @opts; exits 2 on bad usage. */
 void dump_parse_options(int argc, char **argv, struct dump_options *opts);
 
-/* Each job prints to stdout and returns 0 or -errno (already reported). */
-int dump_superblock(struct erofs_sb_info *sbi);
-int dump_inode_info(struct erofs_inode *vi, const char *path);
-int dump_ls(struct erofs_inode *dir);
+/*
+ * Each job prints to stdout and returns 0 or -errno (already reported):
+ * as text, or with @j as one member of the open JSON document.
+ */
+int dump_superblock(struct erofs_sb_info *sbi, struct erofs_json *j);
+int dump_inode_info(struct erofs_inode *vi, const char *path,
+		    struct erofs_json *j);
+int dump_ls(struct erofs_inode *dir, struct erofs_json *j);
 int dump_cat(struct erofs_inode *vi);
-int dump_extents(struct erofs_inode *vi);
-int dump_stats(struct erofs_sb_info *sbi);
-/* The attributes of @vi, one per line after an "Xattrs:" line. */
-int dump_xattrs(struct erofs_inode *vi);
+int dump_extents(struct erofs_inode *vi, struct erofs_json *j);
+int dump_stats(struct erofs_sb_info *sbi, struct erofs_json *j);
+/* The attributes of @vi: lines after an "Xattrs:" line, or an array. */
+int dump_xattrs(struct erofs_inode *vi, struct erofs_json *j);
 
 /* "regular file", "directory", ... for an EROFS_FT_* value. */
 const char *dump_ftype_name(unsigned int ftype);

@@ -7,7 +7,40 @@
 #include "erofs/print.h"
 #include "dump.h"
 
-int dump_extents(struct erofs_inode *vi)
+static const char *dump_extent_codec(const struct erofs_map_blocks *map)
+{
+	if (!(map->m_flags & EROFS_MAP_ENCODED))
+		return NULL;
+	return map->m_algorithmformat == Z_EROFS_COMPRESSION_SHIFTED ?
+	       "plain" : z_erofs_algorithm_name(map->m_algorithmformat);
+}
+
+static void dump_extent_json(struct erofs_json *j, unsigned long n,
+			     const struct erofs_map_blocks *map)
+{
+	bool mapped = map->m_flags & EROFS_MAP_MAPPED;
+
+	erofs_json_object(j, NULL);
+	erofs_json_u64(j, "index", n);
+	erofs_json_u64(j, "logical", map->m_la);
+	erofs_json_u64(j, "length", map->m_llen);
+	if (mapped) {
+		erofs_json_u64(j, "physical", map->m_pa);
+		erofs_json_u64(j, "physical_length", map->m_plen);
+	} else {
+		erofs_json_null(j, "physical");
+		erofs_json_null(j, "physical_length");
+	}
+	erofs_json_bool(j, "hole", !mapped);
+	erofs_json_bool(j, "inline", mapped && (map->m_flags & EROFS_MAP_META));
+	if (mapped && dump_extent_codec(map))
+		erofs_json_str(j, "encoding", dump_extent_codec(map));
+	else
+		erofs_json_null(j, "encoding");
+	erofs_json_end(j);
+}
+
+int dump_extents(struct erofs_inode *vi, struct erofs_json *j)
 {
 	erofs_off_t pos = 0;
 	unsigned long n = 0;
@@ -18,15 +51,23 @@ int dump_extents(struct erofs_inode *vi)
 			  (unsigned long long)vi->nid);
 		return -EINVAL;
 	}
-	printf("%6s %20s %20s %20s %12s  %s\n", "EXT", "LOGICAL", "LENGTH",
-	       "PHYSICAL", "PLEN", "FLAGS");
+	if (j) {
+		erofs_json_object(j, "extent_map");
+		erofs_json_u64(j, "nid", vi->nid);
+		erofs_json_array(j, "extents");
+	} else {
+		printf("%6s %20s %20s %20s %12s  %s\n", "EXT", "LOGICAL",
+		       "LENGTH", "PHYSICAL", "PLEN", "FLAGS");
+	}
 	while (pos < vi->size) {
 		struct erofs_map_blocks map = { .m_la = pos };
 
 		err = erofs_map_blocks(vi, &map);
 		if (err)
 			return err;
-		if (map.m_flags & EROFS_MAP_MAPPED)
+		if (j)
+			dump_extent_json(j, n, &map);
+		else if (map.m_flags & EROFS_MAP_MAPPED)
 			printf("%6lu %20llu %20llu %20llu %12llu  %s%s%s\n", n,
 			       (unsigned long long)map.m_la,
 			       (unsigned long long)map.m_llen,
@@ -34,9 +75,8 @@ int dump_extents(struct erofs_inode *vi)
 			       (unsigned long long)map.m_plen,
 			       (map.m_flags & EROFS_MAP_META) ? "mapped,inline" : "mapped",
 			       (map.m_flags & EROFS_MAP_ENCODED) ? "," : "",
-			       !(map.m_flags & EROFS_MAP_ENCODED) ? "" :
-			       map.m_algorithmformat == Z_EROFS_COMPRESSION_SHIFTED ?
-			       "plain" : z_erofs_algorithm_name(map.m_algorithmformat));
+			       (map.m_flags & EROFS_MAP_ENCODED) ?
+			       dump_extent_codec(&map) : "");
 		else
 			printf("%6lu %20llu %20llu %20s %12s  %s\n", n,
 			       (unsigned long long)map.m_la,
@@ -44,6 +84,12 @@ int dump_extents(struct erofs_inode *vi)
 		pos = map.m_la + map.m_llen;
 		n++;
 	}
-	printf("%lu extents\n", n);
+	if (j) {
+		erofs_json_end(j);
+		erofs_json_u64(j, "extent_count", n);
+		erofs_json_end(j);
+	} else {
+		printf("%lu extents\n", n);
+	}
 	return 0;
 }

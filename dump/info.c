@@ -103,11 +103,55 @@ static int dump_data_location(struct erofs_inode *vi)
 	return 0;
 }
 
-int dump_inode_info(struct erofs_inode *vi, const char *path)
+static int dump_inode_json(struct erofs_inode *vi, const char *path,
+			   struct erofs_json *j)
+{
+	char mode[12], target[EROFS_SYMLINK_MAX + 1];
+	ssize_t n;
+	int err;
+
+	dump_mode_string(vi->mode, mode);
+	erofs_json_object(j, "inode");
+	if (path)
+		erofs_json_str(j, "path", path);
+	erofs_json_u64(j, "nid", vi->nid);
+	erofs_json_str(j, "type", dump_ftype_name(erofs_mode_to_ftype(vi->mode)));
+	erofs_json_u64(j, "mode", vi->mode & 07777);
+	erofs_json_str(j, "mode_string", mode);
+	erofs_json_u64(j, "uid", vi->uid);
+	erofs_json_u64(j, "gid", vi->gid);
+	erofs_json_u64(j, "size", vi->size);
+	erofs_json_u64(j, "links", vi->nlink);
+	erofs_json_u64(j, "mtime", vi->mtime);
+	erofs_json_u64(j, "mtime_nsec", vi->mtime_nsec);
+	erofs_json_str(j, "inode_format", vi->extended ? "extended" : "compact");
+	erofs_json_u64(j, "inode_size", vi->inode_isize);
+	erofs_json_u64(j, "inode_offset", vi->iloc);
+	erofs_json_str(j, "layout", erofs_layout_name(vi->datalayout));
+	erofs_json_u64(j, "layout_id", vi->datalayout);
+	if (S_ISCHR(vi->mode) || S_ISBLK(vi->mode)) {
+		erofs_json_u64(j, "rdev_major", major(vi->rdev));
+		erofs_json_u64(j, "rdev_minor", minor(vi->rdev));
+	}
+	if (S_ISLNK(vi->mode)) {
+		n = erofs_read_symlink(vi, target, sizeof(target));
+		if (n < 0)
+			return n;
+		erofs_json_strn(j, "target", target, n);
+	}
+	err = dump_xattrs(vi, j);
+	erofs_json_end(j);
+	return err;
+}
+
+int dump_inode_info(struct erofs_inode *vi, const char *path,
+		    struct erofs_json *j)
 {
 	char mode[12], when[64], target[EROFS_SYMLINK_MAX + 1];
 	ssize_t n;
 
+	if (j)
+		return dump_inode_json(vi, path, j);
 	dump_mode_string(vi->mode, mode);
 	dump_format_time(when, sizeof(when), vi->mtime, vi->mtime_nsec);
 	if (path)
@@ -133,5 +177,5 @@ int dump_inode_info(struct erofs_inode *vi, const char *path)
 			return n;
 		printf("Target:                 %s\n", target);
 	}
-	return dump_xattrs(vi);
+	return dump_xattrs(vi, NULL);
 }

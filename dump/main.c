@@ -11,6 +11,7 @@ int main(int argc, char **argv)
 {
 	struct dump_options opts;
 	struct erofs_sb_info sbi;
+	struct erofs_json json, *j = NULL;
 	struct erofs_inode vi;
 	struct erofs_io io;
 	erofs_nid_t nid;
@@ -31,8 +32,14 @@ int main(int argc, char **argv)
 		erofs_err("%s: superblock rejected", opts.image);
 		goto out_close;
 	}
+	if (opts.json) {
+		j = &json;
+		erofs_json_init(j, stdout);
+		erofs_json_object(j, NULL);
+		erofs_json_str(j, "image", opts.image);
+	}
 	if (opts.show_sb) {
-		err = dump_superblock(&sbi);
+		err = dump_superblock(&sbi, j);
 		if (err)
 			goto out_close;
 	}
@@ -52,19 +59,22 @@ int main(int argc, char **argv)
 		if (err)
 			goto out_close;
 		if (opts.show_inode)
-			err = dump_inode_info(&vi, opts.path);
+			err = dump_inode_info(&vi, opts.path, j);
 		else if (opts.ls)
-			err = dump_ls(&vi);
+			err = dump_ls(&vi, j);
 		else if (opts.cat)
 			err = dump_cat(&vi);
 		else
-			err = dump_extents(&vi);
+			err = dump_extents(&vi, j);
 		if (err)
 			goto out_close;
 	}
 	if (opts.stats)
-		err = dump_stats(&sbi);
+		err = dump_stats(&sbi, j);
 out_close:
+	/* a failed job ends the document with what it had: still valid JSON */
+	while (j && j->depth)
+		erofs_json_end(j);
 	erofs_sb_release(&sbi);
 	erofs_io_close(&io);
 	if (fflush(stdout) && !err) {

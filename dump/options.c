@@ -16,6 +16,7 @@ enum {
 	OPT_CAT,
 	OPT_OFFSET,
 	OPT_NO_SBCRC,
+	OPT_JSON,
 };
 
 static const struct argp_option dump_argp_options[] = {
@@ -30,6 +31,8 @@ static const struct argp_option dump_argp_options[] = {
 	{ "extents", 'e', NULL, 0,
 	  "Show the extents of the file given by --nid/--path", 0 },
 	{ "statistics", 'S', NULL, 0, "Show statistics of the whole tree", 0 },
+	{ "json", OPT_JSON, NULL, 0,
+	  "Print what is asked as one JSON document (see dump.erofs(1))", 0 },
 	{ "offset", OPT_OFFSET, "N", 0, "The image starts N bytes into IMAGE", 1 },
 	{ "no-sbcrc", OPT_NO_SBCRC, NULL, 0,
 	  "Do not verify the superblock checksum", 1 },
@@ -80,6 +83,9 @@ static error_t dump_parse_opt(int key, char *arg, struct argp_state *state)
 	case 'S':
 		opts->stats = true;
 		break;
+	case OPT_JSON:
+		opts->json = true;
+		break;
 	case OPT_OFFSET:
 		if (dump_parse_u64(arg, &v))
 			argp_error(state, "--offset: not a number: %s", arg);
@@ -111,7 +117,7 @@ static error_t dump_parse_opt(int key, char *arg, struct argp_state *state)
 		if ((opts->cat || opts->extents) && !opts->has_nid && !opts->path)
 			argp_error(state, "%s needs --nid or --path",
 				   opts->cat ? "--cat" : "-e");
-		if (opts->cat && (opts->show_sb || opts->stats))
+		if (opts->cat && (opts->show_sb || opts->stats || opts->json))
 			argp_error(state, "--cat writes only the file content");
 		opts->show_inode = (opts->has_nid || opts->path) &&
 				   !opts->ls && !opts->cat && !opts->extents;

@@ -22,14 +22,55 @@ void dump_format_time(char *buf, size_t len, uint64_t sec, uint32_t nsec)
 static void dump_feature(const char *name, bool incompat, void *arg)
 {
 	(void)incompat;
-	(void)arg;
-	printf(" %s", name);
+	if (arg)
+		erofs_json_str(arg, NULL, name);
+	else
+		printf(" %s", name);
 }
 
-int dump_superblock(struct erofs_sb_info *sbi)
+static const char *dump_checksum_state(const struct erofs_sb_info *sbi)
+{
+	if (!(sbi->feature_compat & EROFS_FEATURE_COMPAT_SB_CHKSUM))
+		return "not used";
+	return sbi->checksum_verified ? "verified" : "not verified";
+}
+
+static int dump_superblock_json(struct erofs_sb_info *sbi, struct erofs_json *j)
+{
+	char uuid[40];
+	int i, n = 0;
+
+	for (i = 0; i < 16; i++)
+		n += snprintf(uuid + n, sizeof(uuid) - n, "%02x%s", sbi->uuid[i],
+			      (i == 3 || i == 5 || i == 7 || i == 9) ? "-" : "");
+	erofs_json_object(j, "superblock");
+	erofs_json_u64(j, "magic", EROFS_SUPER_MAGIC_V1);
+	erofs_json_u64(j, "block_size", sbi->blksz);
+	erofs_json_u64(j, "blocks", sbi->blocks);
+	erofs_json_u64(j, "inode_count", sbi->inos);
+	erofs_json_u64(j, "root_nid", sbi->root_nid);
+	erofs_json_u64(j, "meta_start_block", sbi->meta_blkaddr);
+	erofs_json_u64(j, "xattr_start_block", sbi->xattr_blkaddr);
+	erofs_json_u64(j, "build_time", sbi->epoch);
+	erofs_json_u64(j, "build_time_nsec", sbi->fixed_nsec);
+	erofs_json_str(j, "uuid", uuid);
+	erofs_json_str(j, "label", sbi->volume_name);
+	erofs_json_u64(j, "checksum", sbi->checksum);
+	erofs_json_str(j, "checksum_state", dump_checksum_state(sbi));
+	erofs_json_array(j, "features");
+	erofs_sb_for_each_feature(sbi, dump_feature, j);
+	erofs_json_end(j);
+	erofs_json_end(j);
+	return 0;
+}
+
+int dump_superblock(struct erofs_sb_info *sbi, struct erofs_json *j)
 {
 	char when[64];
 	int i;
+
+	if (j)
+		return dump_superblock_json(sbi, j);
 
 	dump_format_time(when, sizeof(when), sbi->epoch, sbi->fixed_nsec);
 	printf("Magic:                  0x%08X\n", EROFS_SUPER_MAGIC_V1);
@@ -49,8 +90,7 @@ int dump_superblock(struct erofs_sb_info *sbi)
 	printf("\n");
 	printf("Label:                  %s\n", sbi->volume_name);
 	printf("Checksum:               0x%08x (%s)\n", sbi->checksum,
-	       !(sbi->feature_compat & EROFS_FEATURE_COMPAT_SB_CHKSUM) ?
-	       "not used" : sbi->checksum_verified ? "verified" : "not verified");
+	       dump_checksum_state(sbi));
 	printf("Features:              ");
 	erofs_sb_for_each_feature(sbi, dump_feature, NULL);
 	printf("\n");

@@ -173,7 +173,41 @@ static int dump_visit(struct dump_stats *st, erofs_nid_t nid,
 	return err;
 }
 
-int dump_stats(struct erofs_sb_info *sbi)
+static void dump_stats_json(const struct dump_stats *st, struct erofs_json *j,
+			    unsigned int last)
+{
+	static const char *const keys[EROFS_FT_MAX] = {
+		"unknown", "regular_files", "directories", "character_devices",
+		"block_devices", "fifos", "sockets", "symlinks",
+	};
+	unsigned int i;
+
+	erofs_json_object(j, "statistics");
+	erofs_json_u64(j, "inodes", st->count);
+	erofs_json_object(j, "types");
+	for (i = 1; i < EROFS_FT_MAX; i++)
+		erofs_json_u64(j, keys[i], st->types[i]);
+	erofs_json_end(j);
+	erofs_json_u64(j, "compressed_files", st->compressed);
+	erofs_json_u64(j, "uncompressed_files", st->uncompressed);
+	erofs_json_u64(j, "file_bytes", st->logical);
+	erofs_json_u64(j, "ondisk_bytes", st->ondisk);
+	erofs_json_double(j, "compression_ratio",
+			  st->ondisk ? (double)st->logical / st->ondisk : 1.0);
+	/* bucket 0 holds empty files; bucket b sizes 2^(b-1) .. 2^b - 1 */
+	erofs_json_array(j, "size_histogram");
+	for (i = 0; i <= last; i++) {
+		erofs_json_object(j, NULL);
+		erofs_json_u64(j, "min", i ? 1ull << (i - 1) : 0);
+		erofs_json_u64(j, "max", i ? (1ull << (i - 1) << 1) - 1 : 0);
+		erofs_json_u64(j, "count", st->sizes[i]);
+		erofs_json_end(j);
+	}
+	erofs_json_end(j);
+	erofs_json_end(j);
+}
+
+int dump_stats(struct erofs_sb_info *sbi, struct erofs_json *j)
 {
 	static const char *const names[EROFS_FT_MAX] = {
 		"unknown", "regular files", "directories", "character devices",
@@ -187,6 +221,13 @@ int dump_stats(struct erofs_sb_info *sbi)
 	free(st.seen);
 	if (err)
 		return err;
+	for (i = 0; i < DUMP_SIZE_BUCKETS; i++)
+		if (st.sizes[i])
+			last = i;
+	if (j) {
+		dump_stats_json(&st, j, last);
+		return 0;
+	}
 	printf("Inodes:                 %zu\n", st.count);
 	for (i = 1; i < EROFS_FT_MAX; i++)
 		printf("  %s:%*s%llu\n", names[i],
@@ -198,9 +239,6 @@ int dump_stats(struct erofs_sb_info *sbi)
 	printf("Compression ratio:      %.2f\n",
 	       st.ondisk ? (double)st.logical / st.ondisk : 1.0);
 	printf("File size histogram:\n");
-	for (i = 0; i < DUMP_SIZE_BUCKETS; i++)
-		if (st.sizes[i])
-			last = i;
 	for (i = 0; i <= last; i++) {
 		char label[48];
 

@@ -21,8 +21,18 @@ static bool dump_printable(const unsigned char *v, unsigned int len)
 static int dump_xattr_one(const struct erofs_xattr *x, void *arg)
 {
 	const unsigned char *v = x->value;
+	struct erofs_json *j = arg;
 
-	(void)arg;
+	if (j) {
+		/* the value escaped like paths: bytes recoverable exactly */
+		erofs_json_object(j, NULL);
+		erofs_json_str(j, "name", x->name);
+		erofs_json_strn(j, "value", x->value, x->value_len);
+		erofs_json_u64(j, "value_length", x->value_len);
+		erofs_json_bool(j, "shared", x->shared);
+		erofs_json_end(j);
+		return 0;
+	}
 	printf("  %-22s %s ", x->name, x->shared ? "shared" : "inline");
 	if (dump_printable(v, x->value_len)) {
 		unsigned int len = x->value_len - !v[x->value_len - 1];
@@ -38,8 +48,18 @@ static int dump_xattr_one(const struct erofs_xattr *x, void *arg)
 	return 0;
 }
 
-int dump_xattrs(struct erofs_inode *vi)
+int dump_xattrs(struct erofs_inode *vi, struct erofs_json *j)
 {
+	int err = 0;
+
+	if (j) {
+		erofs_json_u64(j, "xattr_body_size", vi->xattr_isize);
+		erofs_json_array(j, "xattrs");
+		if (vi->xattr_isize)
+			err = erofs_xattr_iterate(vi, dump_xattr_one, j);
+		erofs_json_end(j);
+		return err;
+	}
 	if (!vi->xattr_isize) {
 		printf("Xattrs:                 none\n");
 		return 0;
