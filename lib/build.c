@@ -252,25 +252,41 @@ static const struct z_erofs_params *file_params(const struct builder *b,
 	return p;
 }
 
-/* Report an error reading @path (the image's own errors are reported later). */
-static int source_error(struct builder *b, const char *path, int err)
+/* Report an error reading @n's source (the image's own are reported later). */
+static int source_error(struct builder *b, const struct erofs_node *n, int err)
 {
+	char *path;
+
 	if (b->write_failed)
 		return err;
+	path = erofs_node_source_path(b->tree, n);
 	if (err == -ESTALE)
 		erofs_err("%s: file changed size during the build", path);
-	else if (err == -ENOMEM)
+	else if (err == -ENOMEM || !path)
 		erofs_err("out of memory");
 	else
 		erofs_err("%s: %s", path, strerror(-err));
+	free(path);
 	b->reported = true;
 	return err;
+}
+
+/* Open @n's bytes for reading: an fd, or -errno (reported). */
+static int open_source(struct builder *b, const struct erofs_node *n)
+{
+	char *path = erofs_node_source_path(b->tree, n);
+	int fd;
+
+	if (!path)
+		return source_error(b, n, -ENOMEM);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	free(path);
+	return fd < 0 ? source_error(b, n, -errno) : fd;
 }
 
 /* Regular files stored without compression: flat or chunk by chunk. */
 static int data_regular(struct builder *b, struct erofs_node *n, int fd)
 {
-	const char *path = n->src.path;
 	bool own = fd < 0;
 	int err;
 
@@ -284,9 +300,9 @@ static int data_regular(struct builder *b, struct erofs_node *n, int fd)
 			return 0;
 	}
 	if (own) {
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		fd = open_source(b, n);
 		if (fd < 0)
-			return source_error(b, path, -errno);
+			return fd;
 	}
 	if (n->datalayout == EROFS_INODE_CHUNK_BASED)
 		err = copy_chunks(b, n, fd);
@@ -294,7 +310,7 @@ static int data_regular(struct builder *b, struct erofs_node *n, int fd)
 		err = copy_blocks(b, n, fd);
 	if (own)
 		close(fd);
-	return err ? source_error(b, path, err) : 0;
+	return err ? source_error(b, n, err) : 0;
 }
 
 /* A file on its way through compression, one segment job at a time. */
@@ -431,7 +447,7 @@ static int consume(struct builder *b, struct data_job *dj, int err)
 		if (!err && dj->last)
 			err = finish_zfile(b, zfl);
 		if (err)
-			err = source_error(b, n->src.path, err);
+			err = source_error(b, n, err);
 	}
 	if (zfl && dj->last) {
 		close(zfl->fd);
@@ -468,9 +484,9 @@ static int submit_zfile(struct builder *b, struct erofs_node *n, int err)
 	zfl->idx = z_erofs_meta_size(&zfl->zp, meta_head(n), n->size);
 	if (meta_head(n) + zfl->idx < b->blksz)
 		zfl->max_inline = b->blksz - meta_head(n) - zfl->idx;
-	zfl->fd = open(n->src.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	zfl->fd = open_source(b, n);
 	if (zfl->fd < 0) {
-		err = source_error(b, n->src.path, -errno);
+		err = zfl->fd;
 		free(zfl);
 		return err;
 	}
@@ -581,15 +597,14 @@ static void encode_inode(const struct erofs_node *n, uint8_t *buf)
 /* Read a regular file's inline tail, checking the file kept its size. */
 static int read_tail(struct builder *b, struct erofs_node *n, uint8_t *out)
 {
-	const char *path = n->src.path;
 	const uint64_t from = n->size - n->inline_size;
 	char probe;
 	ssize_t got;
 	int fd, err = 0;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open_source(b, n);
 	if (fd < 0)
-		return source_error(b, path, -errno);
+		return fd;
 	got = pread(fd, out, n->inline_size, n->src.offset + from);
 	if (got < 0)
 		err = -errno;
@@ -599,7 +614,7 @@ static int read_tail(struct builder *b, struct erofs_node *n, uint8_t *out)
 	close(fd);
 	if (!err)
 		b->done_bytes += n->inline_size;
-	return err ? source_error(b, path, err) : 0;
+	return err ? source_error(b, n, err) : 0;
 }
 
 static int write_dir(struct builder *b, struct erofs_node *n, uint8_t *tail)

@@ -225,12 +225,8 @@ static struct erofs_node *new_node(struct scan *s, const char *path,
 
 	switch (st->st_mode & S_IFMT) {
 	case S_IFREG:
+		/* the path is rebuilt from the parents when the file is read */
 		node->size = st->st_size;
-		node->src.path = strdup(path);
-		if (!node->src.path) {
-			err = -ENOMEM;
-			goto out_free;
-		}
 		err = scan_holes(node, path, st, o->blkszbits);
 		if (err) {
 			erofs_err("%s: %s", path, strerror(-err));
@@ -483,6 +479,7 @@ int erofs_tree_build(struct erofs_tree *tree, const char *srcdir,
 	int err = 0;
 
 	memset(tree, 0, sizeof(*tree));
+	tree->srcdir = srcdir;
 	if (stat(srcdir, &st)) {
 		erofs_err("%s: %s", srcdir, strerror(errno));
 		return -errno;
@@ -521,6 +518,21 @@ out:
 	if (err)
 		erofs_tree_free(tree);
 	return err;
+}
+
+char *erofs_node_source_path(const struct erofs_tree *tree,
+			     const struct erofs_node *n)
+{
+	char *rel, *path;
+
+	if (n->src.staged || !tree->srcdir)
+		return n->src.path ? strdup(n->src.path) : NULL;
+	rel = erofs_node_relpath(tree->root, n);
+	if (!rel)
+		return NULL;
+	path = *rel ? join_path(tree->srcdir, rel) : strdup(tree->srcdir);
+	free(rel);
+	return path;
 }
 
 void erofs_node_free(struct erofs_node *n)

@@ -22,7 +22,7 @@ struct erofs_dentry {
 
 /* Where a regular file's bytes come from and which chunks hold data. */
 struct erofs_source {
-	char *path;		/* opened at write time */
+	char *path;		/* staged: the staging file; else rebuilt from parents */
 	uint64_t offset;	/* where the bytes start in that file */
 	bool staged;		/* @path is the tree's staging file, shared */
 	uint8_t *holes;		/* chunk bitmap, bit set = all-hole chunk */
@@ -98,6 +98,7 @@ struct erofs_tree_opts {
 };
 
 struct erofs_tree {
+	const char *srcdir;		/* source directory (borrowed), or NULL */
 	struct erofs_node *root;
 	struct erofs_node **nodes;	/* every inode, in image order once laid out */
 	uint64_t nnodes;
@@ -112,6 +113,10 @@ int erofs_tree_build(struct erofs_tree *tree, const char *srcdir,
 		     const struct erofs_tree_opts *opts);
 /* Free everything erofs_tree_build() allocated. */
 void erofs_tree_free(struct erofs_tree *tree);
+
+/* Where @node's bytes are read from (malloc'ed), or NULL without memory. */
+char *erofs_node_source_path(const struct erofs_tree *tree,
+			     const struct erofs_node *node);
 
 /* Path of @node below @root ("a/b", "" for the root), by first parents. */
 char *erofs_node_relpath(const struct erofs_node *root,
