@@ -385,9 +385,13 @@ static int finish_zfile(struct builder *b, struct zfile *zfl)
 
 	choose_flat(b, n);
 	flat_blocks = EROFS_DIV_ROUND_UP(n->size - n->inline_size, b->blksz);
-	keep = zf->cblocks < flat_blocks ||
-	       (zf->cblocks == flat_blocks && zf->idata_len &&
-		zfl->idx + zf->idata_len < n->inline_size);
+	/*
+	 * Keep what costs fewer bytes in all, metadata included: a file whose
+	 * flat tail would fill most of an inode's block may save no data
+	 * block compressed and still shrink the image.
+	 */
+	keep = zf->cblocks * b->blksz + zfl->idx + zf->idata_len <
+	       flat_blocks * b->blksz + n->inline_size;
 	if (!keep) {
 		b->bm.data_cursor = zfl->start;
 		return data_regular(b, n, zfl->fd);

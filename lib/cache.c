@@ -19,6 +19,8 @@ int erofs_bman_init(struct erofs_bman *bm, struct erofs_io *io,
 
 void erofs_bman_exit(struct erofs_bman *bm)
 {
+	for (unsigned int i = 0; i < EROFS_BMAN_BUCKETS; i++)
+		free(bm->open[i].pos);
 	free(bm->win);
 	bm->win = NULL;
 }
@@ -31,6 +33,30 @@ uint64_t erofs_bman_alloc_data(struct erofs_bman *bm, uint64_t nblocks)
 	return blk;
 }
 
+/* File the block whose next free byte is @pos under its free slots. */
+static void keep_open(struct erofs_bman *bm, erofs_off_t pos)
+{
+	const erofs_off_t blksz = 1ull << bm->blkszbits;
+	unsigned int slots;
+	struct erofs_bman_bucket *b;
+
+	pos = EROFS_ROUND_UP(pos, EROFS_ISLOT_SIZE);
+	if (!(pos % blksz))
+		return;
+	slots = (blksz - pos % blksz) / EROFS_ISLOT_SIZE;
+	b = &bm->open[slots];
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		erofs_off_t *v = realloc(b->pos, cap * sizeof(*v));
+
+		if (!v)
+			return;	/* the space is only lost, never misused */
+		b->pos = v;
+		b->cap = cap;
+	}
+	b->pos[b->n++] = pos;
+}
+
 void erofs_bman_seal_data(struct erofs_bman *bm)
 {
 	bm->meta_blkaddr = bm->data_cursor;
@@ -38,23 +64,8 @@ void erofs_bman_seal_data(struct erofs_bman *bm)
 	 * nid 0 stays unused: the kernel numbers inodes by nid, and readdir
 	 * callers skip entries whose inode number is 0.
 	 */
-	bm->meta_cursor = (bm->meta_blkaddr << bm->blkszbits) + EROFS_ISLOT_SIZE;
-}
-
-/* Remember the block ending at the cursor if it still has a slot free. */
-static void keep_open(struct erofs_bman *bm, erofs_off_t pos)
-{
-	const erofs_off_t blksz = 1ull << bm->blkszbits;
-
-	if (EROFS_ROUND_UP(pos, blksz) - EROFS_ROUND_UP(pos, EROFS_ISLOT_SIZE) <
-	    EROFS_ISLOT_SIZE || !(pos % blksz))
-		return;
-	if (bm->nopen == EROFS_BMAN_OPEN_BLOCKS) {
-		/* forget the oldest: it has had its chances */
-		memmove(bm->open, bm->open + 1, (bm->nopen - 1) * sizeof(bm->open[0]));
-		bm->nopen--;
-	}
-	bm->open[bm->nopen++].pos = pos;
+	keep_open(bm, (bm->meta_blkaddr << bm->blkszbits) + EROFS_ISLOT_SIZE);
+	bm->meta_cursor = (bm->meta_blkaddr + 1) << bm->blkszbits;
 }
 
 erofs_off_t erofs_bman_alloc_meta(struct erofs_bman *bm, uint32_t size,
@@ -63,28 +74,29 @@ erofs_off_t erofs_bman_alloc_meta(struct erofs_bman *bm, uint32_t size,
 	const erofs_off_t blksz = 1ull << bm->blkszbits;
 	erofs_off_t pos;
 
-	/* a slot that fits in one block may go into an earlier, open block */
+	/* what fits in a block goes to the fullest block it fits in */
 	if (size <= blksz) {
-		for (unsigned int i = 0; i < bm->nopen; i++) {
-			pos = EROFS_ROUND_UP(bm->open[i].pos, EROFS_ISLOT_SIZE);
-			if ((pos % blksz) + size > blksz || !(pos % blksz))
+		unsigned int need = EROFS_DIV_ROUND_UP(size, EROFS_ISLOT_SIZE);
+
+		for (unsigned int k = need; k < blksz / EROFS_ISLOT_SIZE; k++) {
+			struct erofs_bman_bucket *b = &bm->open[k];
+
+			if (!b->n)
 				continue;
-			bm->open[i].pos = pos + size;
-			if (!(bm->open[i].pos % blksz) ||
-			    blksz - bm->open[i].pos % blksz < EROFS_ISLOT_SIZE) {
-				memmove(bm->open + i, bm->open + i + 1,
-					(bm->nopen - i - 1) * sizeof(bm->open[0]));
-				bm->nopen--;
-			}
+			pos = b->pos[--b->n];
+			keep_open(bm, pos + size);
 			return pos;
 		}
+		pos = bm->meta_cursor;
+		bm->meta_cursor += blksz;
+		keep_open(bm, pos + size);
+		return pos;
 	}
-	pos = EROFS_ROUND_UP(bm->meta_cursor, EROFS_ISLOT_SIZE);
-	if (keep <= blksz && (pos % blksz) + keep > blksz) {
-		keep_open(bm, bm->meta_cursor);
-		pos = EROFS_ROUND_UP(pos, blksz);
-	}
-	bm->meta_cursor = pos + size;
+	/* larger (indexes, chunk maps): from a fresh block, the rest kept */
+	(void)keep;	/* a block start keeps any inode whole */
+	pos = bm->meta_cursor;
+	bm->meta_cursor = EROFS_ROUND_UP(pos + size, blksz);
+	keep_open(bm, pos + size);
 	return pos;
 }
 

@@ -3,27 +3,30 @@
  * The buffer manager: every byte mkfs puts in the image goes through it.
  * The image is the superblock block, then the data area (blocks handed out
  * in order as files are written), then the metadata area, whose inode
- * slots are packed first-fit into partly used blocks.  Metadata writes are
+ * slots are packed best-fit into partly used blocks.  Metadata writes are
  * batched in a forward-moving window.
  */
 #ifndef EROFS_CACHE_H
 #define EROFS_CACHE_H
 
+#include "erofs_fs.h"
 #include "erofs/io.h"
 
-/* Metadata blocks still open for first-fit placement. */
-#define EROFS_BMAN_OPEN_BLOCKS	64
+/* Partly used metadata blocks, by free 32-byte slots (best-fit placement). */
+#define EROFS_BMAN_BUCKETS	((1u << EROFS_MAX_BLKSZBITS) / 32)
+
+struct erofs_bman_bucket {
+	erofs_off_t *pos;	/* next free byte of each block, a stack */
+	size_t n, cap;
+};
 
 struct erofs_bman {
 	struct erofs_io *io;
 	unsigned int blkszbits;
 	uint64_t data_cursor;		/* next free data block */
 	uint64_t meta_blkaddr;		/* first metadata block, once sealed */
-	erofs_off_t meta_cursor;	/* end of the metadata area, bytes */
-	struct {
-		erofs_off_t pos;	/* next free byte inside the block */
-	} open[EROFS_BMAN_OPEN_BLOCKS];
-	unsigned int nopen;
+	erofs_off_t meta_cursor;	/* end of the metadata area, block-aligned */
+	struct erofs_bman_bucket open[EROFS_BMAN_BUCKETS];
 
 	char *win;			/* metadata write window */
 	erofs_off_t win_start;		/* image offset of win[0] */
