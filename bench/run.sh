@@ -109,7 +109,7 @@ trap 'exit 130' INT TERM
 # ---- our tools -----------------------------------------------------------------
 # A sanitizer or debug build says nothing about speed, and the work tree may be
 # configured that way, or rebuilt while we run.  BENCH_BUILD=auto (default)
-# builds a release copy (-O2) of the work tree's tracked files in
+# builds a release copy (-O2) of the work tree's source files in
 # $BENCH_DIR/build when the binaries found are sanitizer builds; 1 always
 # does, 0 never does.  Either way the binaries are copied first, so that a
 # rebuild during the run cannot change them.
@@ -131,9 +131,9 @@ build_release() {
 	note "building a release copy of the work tree in $b (log: $b.log)"
 	mkdir -p "$b" || return 1
 	: >"$b.log"
-	# the work tree's tracked files; -u -p keeps unchanged sources' times,
-	# so make stays incremental from one run to the next
-	git -C "$top" ls-files -z |
+	# the work tree's files, tracked or new but not ignored; -u -p keeps
+	# unchanged sources' times, so make stays incremental between runs
+	git -C "$top" ls-files -z --cached --others --exclude-standard |
 		(cd "$top" && xargs -0 cp -p -u --parents -t "$b" 2>/dev/null)
 	if make_in "$b"; then
 		OURS_BUILD="release build of the work tree"
@@ -328,6 +328,7 @@ ver() { "$@" 2>&1 | head -n 1; }
 {
 	echo "erofs benchmark  $(date -u '+%Y-%m-%d %H:%M UTC')  $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?')"
 	echo "machine: $NPROC cpus, load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null), runs=$RUNS (medians), timer=$TIMER"
+	awk -v n="$NPROC" '$1 >= n / 2 { printf "WARNING: load %s on %d cpus: wall times and worker scaling are inflated by other work\n", $1, n }' /proc/loadavg 2>/dev/null
 	echo "ours: $OURS_BUILD: $OURS_SRC"
 	[ -z "$OURS_NOTE" ] || echo "$OURS_NOTE"
 	echo "peers: Debian erofs-utils $(dpkg-query -W -f '${Version}' erofs-utils 2>/dev/null || echo '?'), $(ver "$MKSQUASHFS" -version)"
