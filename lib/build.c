@@ -26,6 +26,9 @@
 #include "erofs/workpool.h"
 
 #define EROFS_COPY_BUF	(1u << 20)
+/* Compression queued ahead of the writer: jobs, and bytes at most. */
+#define EROFS_QUEUE_JOBS	64
+#define EROFS_INFLIGHT_BYTES	(32u << 20)
 
 struct builder {
 	const struct erofs_build_opts *opts;
@@ -44,6 +47,7 @@ struct builder {
 	bool write_failed;	/* the error came from writing the image */
 	/* progress */
 	uint64_t done_nodes, done_bytes;
+	uint64_t inflight;	/* bytes queued for compression, not yet written */
 	struct erofs_progress prog;
 };
 
@@ -463,10 +467,21 @@ static int consume(struct builder *b, struct data_job *dj, int err)
 	return err;
 }
 
+/*
+ * Queue a job; take finished ones back while the ring is full or the bytes
+ * queued for compression exceed the budget, which bounds memory however
+ * large the files are.
+ */
 static int submit(struct builder *b, struct data_job *dj, int err)
 {
-	while (erofs_workpool_full(&b->pool))
-		err = consume(b, (struct data_job *)erofs_workpool_pop(&b->pool), err);
+	while (erofs_workpool_full(&b->pool) ||
+	       (b->inflight && b->inflight + dj->len > EROFS_INFLIGHT_BYTES)) {
+		struct data_job *done = (struct data_job *)erofs_workpool_pop(&b->pool);
+
+		b->inflight -= done->len;
+		err = consume(b, done, err);
+	}
+	b->inflight += dj->len;
 	erofs_workpool_push(&b->pool, &dj->job);
 	return err;
 }
@@ -850,8 +865,8 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 
 		for (unsigned int i = 0; i < b.nworkers; i++)
 			wctx[i] = &b.zcs[i];
-		/* a few jobs per worker keep them busy while the writer waits */
-		err = erofs_workpool_start(&b.pool, b.nworkers, 2 * b.nworkers + 2,
+		/* many small jobs may queue behind a large one; bytes are capped */
+		err = erofs_workpool_start(&b.pool, b.nworkers, EROFS_QUEUE_JOBS,
 					   wctx);
 		if (!err)
 			started = true;
