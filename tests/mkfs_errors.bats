@@ -214,3 +214,72 @@ fault() {
 	[ ! -e "$BATS_TEST_TMPDIR/mnt/sub/inner/deep.img" ]
 	[ -f "$BATS_TEST_TMPDIR/mnt/sub/inner/x" ]
 }
+
+# fault_sweep OP ERR REASON [MKFS OPTIONS...]: fail the 1st, 2nd, ... OP of
+# a build until the build gets through; every failure must keep the
+# contract (one "mkfs.erofs: DEST...: REASON" line, a documented exit
+# status, nothing left beside DEST), and the final build must be sound.
+fault_sweep() {
+	local op=$1 err=$2 reason=$3 n
+	shift 3
+	for ((n = 1; n <= 1000; n++)); do
+		rm -f "$IMG"
+		if EROFS_FAULT=$op:$n:$err "$MKFS" --quiet "$@" "$IMG" "$SRC" \
+			2>"$BATS_TEST_TMPDIR/probe.err"; then
+			break
+		fi
+		EROFS_FAULT=$op:$n:$err mkfs_must_fail "$IMG" "$@" "$IMG" "$SRC" >/dev/null ||
+			fail "$op:$n:$err $*: $mkfs_err"
+		[[ $mkfs_err == "mkfs.erofs: $IMG"*": $reason" ]] ||
+			fail "$op:$n:$err $*: expected '$reason': $mkfs_err"
+		[ -z "$(ls -A "$OUT")" ] || fail "$op:$n:$err $*: left $(ls -A "$OUT")"
+	done
+	[ $n -le 1000 ] || fail "$op:$err $*: still failing after 1000 faults"
+	[ $n -gt 1 ] || [ "$op" = read ] || fail "$op:1:$err $*: injection did not fail"
+	echo "$op:$err $*: $((n - 1)) failure points"
+	"$FSCK" "$IMG" >/dev/null || fail "$op:$err $*: the build after the sweep is not clean"
+}
+
+@test "errors: fault sweep, every write of a plain build (EIO, ENOSPC, short)" {
+	fault_sweep write EIO "Input/output error"
+	fault_sweep write ENOSPC "No space left on device"
+	fault_sweep write short "No space left on device"
+}
+
+@test "errors: fault sweep, every write of compressed builds" {
+	fault_sweep write EIO "Input/output error" -z lz4 --workers=2
+	fault_sweep write ENOSPC "No space left on device" -z lz4hc -E legacy-compress
+	fault_sweep write short "No space left on device" -z lz4hc -C 16384 -E ztailpacking
+	fault_sweep write EIO "Input/output error" -z lz4 -b 512 -x 0
+}
+
+@test "errors: fault sweep, every truncate, sync and read" {
+	for z in "" "-z lz4"; do
+		# shellcheck disable=SC2086
+		fault_sweep truncate EIO "Input/output error" $z
+		# shellcheck disable=SC2086
+		fault_sweep sync EIO "Input/output error" $z
+		# shellcheck disable=SC2086
+		fault_sweep read EIO "Input/output error" $z
+	done
+}
+
+@test "errors: fault sweep keeps an existing DEST byte for byte" {
+	local n sum rc
+	"$MKFS" --quiet -T 1 -U clear "$IMG" "$SRC"
+	sum=$(sha256sum <"$IMG")
+	for ((n = 1; n <= 1000; n++)); do
+		rc=0
+		EROFS_FAULT=write:$n:ENOSPC "$MKFS" --quiet -z lz4 "$IMG" "$SRC" \
+			2>"$BATS_TEST_TMPDIR/err" || rc=$?
+		[ $rc != 0 ] || break
+		[ $rc -lt 128 ] || fail "write:$n: died from signal $((rc - 128))"
+		[ "$(wc -l <"$BATS_TEST_TMPDIR/err")" = 1 ] &&
+			grep -q "^mkfs.erofs: $IMG.*: No space left on device$" "$BATS_TEST_TMPDIR/err" ||
+			fail "write:$n: $(cat "$BATS_TEST_TMPDIR/err")"
+		[ "$(sha256sum <"$IMG")" = "$sum" ] || fail "write:$n changed DEST"
+		[ "$(ls -A "$OUT")" = img ] || fail "write:$n left $(ls -A "$OUT")"
+	done
+	[ $n -gt 2 ] && [ $n -le 1000 ]
+	[ "$(sha256sum <"$IMG")" != "$sum" ]	# the good build did replace it
+}

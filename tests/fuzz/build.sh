@@ -4,6 +4,8 @@
 # (default: build-fuzz/ at the top of the tree), apart from the autotools
 # build: the read path of lib/ plus the fsck / dump job files.
 #   tests/fuzz/build.sh [BUILDDIR [HARNESS...]]   (default: all harnesses)
+# FUZZ_SANITIZE replaces the sanitizer flags, e.g. for a coverage report:
+#   FUZZ_SANITIZE="-fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping"
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -26,7 +28,7 @@ printf '#define _GNU_SOURCE 1\n#define PACKAGE_VERSION "fuzz"\n' >"$out/config.h
 
 cflags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror
 	-Wno-unused-parameter
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+	${FUZZ_SANITIZE:--fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all}
 	-include "$out/config.h" -I"$top/include" -I"$top/fsck" -I"$top/dump"
 	-I"$here")
 # am_sources MAKEFILE.AM VAR: the .c files of VAR, unconditional ones plus
