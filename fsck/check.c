@@ -245,16 +245,23 @@ out_free:
 	free(s.kids);
 }
 
+/*
+ * The target buffer is on the heap: a page-sized array in fsck_visit()'s
+ * frame, once per level of a 2048-deep tree, overflowed the stack.
+ */
 static void fsck_check_symlink(struct fsck_ctx *ctx, struct erofs_inode *vi,
-			       char *target, bool *ok)
+			       bool *ok)
 {
-	ssize_t n = erofs_read_symlink(vi, target, EROFS_SYMLINK_MAX + 1);
+	char *target = malloc(EROFS_SYMLINK_MAX + 1);
+	ssize_t n = target ? erofs_read_symlink(vi, target, EROFS_SYMLINK_MAX + 1) :
+		    -ENOMEM;
 
 	*ok = n >= 0;
 	if (n < 0)
 		fsck_count_error(ctx, n);
 	else
 		ctx->bytes += n;
+	free(target);
 }
 
 /*
@@ -345,15 +352,12 @@ static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
 			return 0;
 		}
 		break;
-	case S_IFLNK: {
-		char target[EROFS_SYMLINK_MAX + 1];
-
+	case S_IFLNK:
 		ctx->others++;
-		fsck_check_symlink(ctx, &vi, target, &ok);
+		fsck_check_symlink(ctx, &vi, &ok);
 		if (!ok)
 			return 0;
 		break;
-	}
 	default:
 		ctx->others++;
 		break;
