@@ -88,7 +88,9 @@ static int erofs_map_chunk(struct erofs_inode *vi, struct erofs_map_blocks *map)
 	uint64_t chunksz = 1ull << vi->chunkbits;
 	uint64_t chunkblks = chunksz >> sbi->blkszbits;
 	uint64_t nr = map->m_la >> vi->chunkbits;
-	uint64_t nchunks = EROFS_DIV_ROUND_UP(vi->size, chunksz);
+	/* rounded without the sum that wraps for an i_size near 2^64 */
+	uint64_t nchunks = (vi->size >> vi->chunkbits) + !!(vi->size & (chunksz - 1));
+	uint64_t left = vi->size - (nr << vi->chunkbits);
 	uint8_t batch[EROFS_CHUNK_BATCH * sizeof(struct erofs_inode_chunk_index)];
 	erofs_off_t table = EROFS_ROUND_UP(erofs_inode_idata_pos(vi), unit);
 	erofs_blk_t first = 0, blk;
@@ -121,7 +123,8 @@ static int erofs_map_chunk(struct erofs_inode *vi, struct erofs_map_blocks *map)
 	}
 out_run:
 	map->m_la = nr << vi->chunkbits;
-	map->m_llen = EROFS_MIN(n * chunksz, vi->size - map->m_la);
+	/* n chunks of 2^chunkbits may not fit in 64 bits: compare first */
+	map->m_llen = n > (left >> vi->chunkbits) ? left : n << vi->chunkbits;
 	if (first == EROFS_NULL_ADDR) {
 		map->m_pa = 0;
 		map->m_plen = 0;
@@ -131,8 +134,9 @@ out_run:
 	map->m_pa = erofs_blk_pos(sbi, first);
 	map->m_plen = map->m_llen;
 	map->m_flags = EROFS_MAP_MAPPED;
+	/* in bytes: rounding an m_plen near 2^64 up to blocks would wrap */
 	if (first >= sbi->blocks ||
-	    EROFS_DIV_ROUND_UP(map->m_plen, sbi->blksz) > sbi->blocks - first)
+	    map->m_plen > erofs_sb_image_bytes(sbi) - map->m_pa)
 		return erofs_map_corrupt(vi, table + nr * unit,
 			"chunk data runs past the end of the image: start block",
 			first);

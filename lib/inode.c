@@ -63,7 +63,9 @@ static int erofs_inode_check_extent(struct erofs_inode *vi)
 	switch (vi->datalayout) {
 	case EROFS_INODE_FLAT_PLAIN:
 	case EROFS_INODE_FLAT_INLINE:
-		nblocks = EROFS_DIV_ROUND_UP(vi->size, sbi->blksz);
+		/* not EROFS_DIV_ROUND_UP: an i_size near 2^64 would wrap to 0 */
+		nblocks = (vi->size >> sbi->blkszbits) +
+			  !!(vi->size & (sbi->blksz - 1));
 		/* the inline tail sits in the metadata area, not at raw_blkaddr */
 		if (vi->datalayout == EROFS_INODE_FLAT_INLINE && nblocks)
 			nblocks--;

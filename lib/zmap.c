@@ -36,7 +36,9 @@ static int z_corrupt(const struct erofs_inode *vi, erofs_off_t pos,
 
 static uint64_t z_totalidx(const struct erofs_inode *vi)
 {
-	return EROFS_DIV_ROUND_UP(vi->size, 1ull << vi->z_lclusterbits);
+	/* not EROFS_DIV_ROUND_UP: an i_size near 2^64 would wrap to 0 */
+	return (vi->size >> vi->z_lclusterbits) +
+	       !!(vi->size & ((1ull << vi->z_lclusterbits) - 1));
 }
 
 static bool z_big(const struct erofs_inode *vi, unsigned int headtype)
@@ -295,6 +297,14 @@ int z_erofs_init_inode(struct erofs_inode *vi)
 	vi->z_algorithmtype[0] = h.h_algorithmtype & 15;
 	vi->z_algorithmtype[1] = h.h_algorithmtype >> 4;
 	vi->z_lclusterbits = sbi->blkszbits + (h.h_clusterbits & 7);
+	/* an id past the table would read as "stored as is" (SHIFTED) */
+	if (vi->z_algorithmtype[0] >= Z_EROFS_COMPRESSION_MAX ||
+	    vi->z_algorithmtype[1] >= Z_EROFS_COMPRESSION_MAX) {
+		erofs_err("nid %llu: unknown compression algorithm id 0x%x (offset %llu)",
+			  (unsigned long long)vi->nid, h.h_algorithmtype,
+			  (unsigned long long)pos);
+		return -EOPNOTSUPP;
+	}
 	if ((vi->datalayout == EROFS_INODE_COMPRESSED_FULL &&
 	     (vi->z_advise & Z_EROFS_ADVISE_EXTENTS)) ||
 	    (vi->z_advise & (Z_EROFS_ADVISE_FRAGMENT_PCLUSTER |
