@@ -58,7 +58,7 @@ tool_sources() {
 }
 lib=($(am_sources "$top/lib/Makefile.am" liberofs_a_SOURCES | sed "s|^|$top/lib/|"))
 libw=($(am_sources "$top/lib/Makefile.am" liberofs_write_a_SOURCES | sed "s|^|$top/lib/|"))
-common=("${lib[@]}" "$here/mutator.c")
+common=("${lib[@]}" "$here/mutator.c" "$here/strict_io.c")
 libs=($(pkg-config --libs liblz4 2>/dev/null || echo -llz4) -lpthread)
 src_fsck=($(tool_sources fsck fsck_erofs_SOURCES))
 src_dump=($(tool_sources dump dump_erofs_SOURCES))

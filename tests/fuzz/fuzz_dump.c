@@ -12,6 +12,7 @@
 #include "erofs/namei.h"
 #include "erofs/print.h"
 #include "erofs/sb.h"
+#include "strict_io.h"
 #include "erofs/xattr.h"
 #include "dump.h"
 
@@ -79,6 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		err = erofs_sb_read(&sbi, &io, EROFS_SB_SKIP_CRC);
 	if (err)
 		goto out_close;
+	fuzz_io_make_strict(&io);
 	if (data[0] & 1) {
 		j = &json;
 		erofs_json_init(j, stdout);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "erofs/print.h"
 #include "erofs/sb.h"
+#include "strict_io.h"
 #include "fsck.h"
 #include "scratch.h"
 
@@ -48,6 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		err = erofs_sb_read(&sbi, &io, EROFS_SB_SKIP_CRC);
 	if (err)
 		goto out_close;
+	fuzz_io_make_strict(&io);
 	ctx.sbi = &sbi;
 	ctx.whole_tree = true;
 	if (!fsck_extract_open_root(&ctx)) {
