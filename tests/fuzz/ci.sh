@@ -26,10 +26,9 @@ rm -rf "$out"
 "$here/build.sh" "$out"
 # every committed regression image must pass without a finding first
 for h in fuzz_fsck fuzz_dump; do
-	if compgen -G "$here/regressions/*.img" >/dev/null; then
-		"$out/$h" -runs=0 "$here"/regressions/*.img >"$out/$h-regressions.log" 2>&1 ||
-			{ cat "$out/$h-regressions.log" >&2; exit 1; }
-	fi
+	"$out/$h" -runs=0 "$here"/regressions "$here"/hostile "$here"/corpus \
+		>"$out/$h-regressions.log" 2>&1 ||
+		{ cat "$out/$h-regressions.log" >&2; exit 1; }
 done
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	FUZZ_BUILD=$out FUZZ_NO_BUILD=1 "$here/run.sh" "$secs"
