@@ -462,7 +462,8 @@ static int xattr_encode_area(struct xstate *s, const int *map,
 		shared[nshared++] = s->all[k];
 		len += xitem_bytes(s->all[k]);
 	}
-	qsort(shared, nshared, sizeof(*shared), xitem_pcmp);
+	if (nshared)
+		qsort(shared, nshared, sizeof(*shared), xitem_pcmp);
 	if (len / sizeof(uint32_t) > UINT32_MAX) {
 		free(shared);
 		erofs_err("shared extended attributes exceed 16 GiB");

@@ -337,7 +337,8 @@ static bool list_dir(struct tree *t, const char *path, struct list *l)
 	if (errno)
 		ioerr(t->root, path, "readdir");
 	closedir(d);
-	qsort(l->names, l->n, sizeof(char *), cmpname);
+	if (l->n)
+		qsort(l->names, l->n, sizeof(char *), cmpname);
 	return true;
 }
 
