@@ -5,6 +5,7 @@
  * erofs_pread() is nothing but a loop over that answer.
  */
 #include <string.h>
+#include <sys/stat.h>
 #include "erofs_fs.h"
 #include "erofs/data.h"
 #include "erofs/print.h"
@@ -147,6 +148,13 @@ int erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map)
 {
 	if (map->m_la >= vi->size)
 		return -EINVAL;
+	/* devices, FIFOs, sockets: their layout fields were never checked */
+	if (!S_ISREG(vi->mode) && !S_ISDIR(vi->mode) && !S_ISLNK(vi->mode)) {
+		erofs_err("nid %llu: mode 0%o carries no data to read (inode at offset %llu)",
+			  (unsigned long long)vi->nid, (unsigned int)vi->mode,
+			  (unsigned long long)vi->iloc);
+		return -EFSCORRUPTED;
+	}
 	switch (vi->datalayout) {
 	case EROFS_INODE_FLAT_PLAIN:
 	case EROFS_INODE_FLAT_INLINE:

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "erofs_fs.h"
 #include "erofs/data.h"
 #include "erofs/print.h"
@@ -141,6 +142,9 @@ static int erofs_xattr_load_prefixes(struct erofs_xattr_walk *w)
 		err = erofs_read_inode(sbi, sbi->packed_nid, &packed);
 		if (err)
 			return err;
+		if (!S_ISREG(packed.mode))
+			return erofs_xattr_corrupt(vi, pos,
+					"the packed inode is not a regular file");
 		pk = &packed;
 	}
 	w->pfx = calloc(sbi->xattr_prefix_count, sizeof(*w->pfx));

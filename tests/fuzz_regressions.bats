@@ -93,3 +93,10 @@ check_image() {
 		[ "$status" = 0 ] || fail "$img: $output"
 	done
 }
+
+@test "fuzz regressions: a packed inode that is a FIFO holds no prefix table" {
+	run "$FSCK" "$FUZZ_DIR/regressions/xattr-packed-inode-is-a-fifo.img"
+	[ "$status" = 1 ]
+	[[ $output == *"nid 54: xattr: the packed inode is not a regular file (offset 1024)"* ]]
+	[[ $output != *"Input/output error"* ]]
+}
