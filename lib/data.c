@@ -149,7 +149,8 @@ int erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map)
 	if (map->m_la >= vi->size)
 		return -EINVAL;
 	/* devices, FIFOs, sockets: their layout fields were never checked */
-	if (!S_ISREG(vi->mode) && !S_ISDIR(vi->mode) && !S_ISLNK(vi->mode)) {
+	if (S_ISCHR(vi->mode) || S_ISBLK(vi->mode) || S_ISFIFO(vi->mode) ||
+	    S_ISSOCK(vi->mode)) {
 		erofs_err("nid %llu: mode 0%o carries no data to read (inode at offset %llu)",
 			  (unsigned long long)vi->nid, (unsigned int)vi->mode,
 			  (unsigned long long)vi->iloc);
