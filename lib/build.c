@@ -405,7 +405,6 @@ static int finish_zfile(struct builder *b, struct zfile *zfl)
 	n->datalayout = zfl->zp.legacy ? EROFS_INODE_COMPRESSED_FULL
 				       : EROFS_INODE_COMPRESSED_COMPACT;
 	n->body_len = zfl->idx + zf->idata_len;
-	n->body_inline = zf->idata_len;
 	n->body = calloc(1, n->body_len);
 	if (!n->body)
 		return -ENOMEM;
@@ -550,12 +549,10 @@ static int data_other(struct builder *b, struct erofs_node *n)
 
 static void place(struct builder *b, struct erofs_node *n)
 {
-	const uint32_t isize = inode_size(n);
 	uint32_t size = meta_head(n) + n->body_len + n->inline_size;
 
-	/* inline data may not cross a block boundary: keep it all together */
-	n->meta_off = erofs_bman_alloc_meta(&b->bm, size,
-			n->inline_size || n->body_inline ? size : isize);
+	/* inline data may not cross a block boundary: the bman keeps it whole */
+	n->meta_off = erofs_bman_alloc_meta(&b->bm, size);
 	n->meta_size = size;
 	n->nid = (n->meta_off - blk_pos(b, b->bm.meta_blkaddr)) >> EROFS_ISLOT_BITS;
 	erofs_dbg("nid %llu: %u metadata bytes at %llu", (unsigned long long)n->nid,

@@ -68,8 +68,7 @@ void erofs_bman_seal_data(struct erofs_bman *bm)
 	bm->meta_cursor = (bm->meta_blkaddr + 1) << bm->blkszbits;
 }
 
-erofs_off_t erofs_bman_alloc_meta(struct erofs_bman *bm, uint32_t size,
-				  uint32_t keep)
+erofs_off_t erofs_bman_alloc_meta(struct erofs_bman *bm, uint32_t size)
 {
 	const erofs_off_t blksz = 1ull << bm->blkszbits;
 	erofs_off_t pos;
@@ -93,7 +92,6 @@ erofs_off_t erofs_bman_alloc_meta(struct erofs_bman *bm, uint32_t size,
 		return pos;
 	}
 	/* larger (indexes, chunk maps): from a fresh block, the rest kept */
-	(void)keep;	/* a block start keeps any inode whole */
 	pos = bm->meta_cursor;
 	bm->meta_cursor = EROFS_ROUND_UP(pos + size, blksz);
 	keep_open(bm, pos + size);

@@ -43,11 +43,11 @@ uint64_t erofs_bman_alloc_data(struct erofs_bman *bm, uint64_t nblocks);
 /* Close the data area: metadata starts at the next block. */
 void erofs_bman_seal_data(struct erofs_bman *bm);
 /*
- * Reserve @size metadata bytes on a 32-byte slot; the first @keep bytes
- * never straddle a block boundary.  Returns the image offset.
+ * Reserve @size metadata bytes on a 32-byte slot.  Up to a block they never
+ * straddle a block boundary (inline data stays whole); larger ones start a
+ * block (the inode stays whole).  Returns the image offset.
  */
-erofs_off_t erofs_bman_alloc_meta(struct erofs_bman *bm, uint32_t size,
-				  uint32_t keep);
+erofs_off_t erofs_bman_alloc_meta(struct erofs_bman *bm, uint32_t size);
 /* Image size in blocks once everything is placed. */
 uint64_t erofs_bman_blocks(const struct erofs_bman *bm);
 

@@ -67,7 +67,6 @@ struct erofs_node {
 	uint32_t xattr_isize;	/* ... its size: erofs_xattr_ibody_size(icount) */
 	uint8_t *body;		/* after the xattrs: compressed indexes or chunk map */
 	uint32_t body_len;
-	bool body_inline;	/* body ends with inline data: keep it in one block */
 	uint8_t datalayout;
 	uint8_t chunkbits;	/* chunk-based: chunk = block << chunkbits */
 	bool extended;
