@@ -210,7 +210,8 @@ static int fault_hit(struct erofs_io *io, const char *op)
 
 	if (strcmp(f->op, op))
 		return 0;
-	return ++f->count == f->nth;
+	/* counted across threads: exactly one call is the nth */
+	return __atomic_add_fetch(&f->count, 1, __ATOMIC_RELAXED) == f->nth;
 }
 
 static int fault_pread(struct erofs_io *io, void *buf, size_t len,

@@ -12,6 +12,8 @@ void erofs_msg(int level, const char *fmt, ...)
 
 	if (level > erofs_msg_level)
 		return;
+	/* one whole line, even when other threads report at the same time */
+	flockfile(stderr);
 	fprintf(stderr, "%s: ", erofs_progname);
 	if (level == EROFS_MSG_WARN)
 		fputs("warning: ", stderr);
@@ -19,4 +21,5 @@ void erofs_msg(int level, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }

@@ -16,6 +16,8 @@
 #include "erofs/zdata.h"
 
 #define Z_EROFS_PCACHE_SLOTS	8
+/* read-ahead window for pclusters read one after another */
+#define Z_EROFS_RA_BYTES	(256 * 1024)
 
 struct z_erofs_pslot {
 	bool valid;
@@ -33,26 +35,58 @@ struct z_erofs_pcache {
 	uint8_t *bounce;
 	size_t bounce_cap;
 	uint64_t tick;
+	/*
+	 * Image bytes [ra_pa, ra_pa + ra_len) as read ahead, and where the
+	 * last pcluster read ended: a read starting there is sequential.
+	 */
+	uint8_t *ra;
+	erofs_off_t ra_pa, ra_len, next_pa;
+	erofs_off_t ra_size;	/* next window: doubles while reads stay sequential */
 	struct z_erofs_stats stats;
 };
+
+struct z_erofs_pcache *z_erofs_pcache_new(void)
+{
+	return calloc(1, sizeof(struct z_erofs_pcache));
+}
 
 static struct z_erofs_pcache *z_erofs_pcache(struct erofs_sb_info *sbi)
 {
 	if (!sbi->zcache)
-		sbi->zcache = calloc(1, sizeof(struct z_erofs_pcache));
+		sbi->zcache = z_erofs_pcache_new();
 	return sbi->zcache;
+}
+
+static void pcache_destroy(struct z_erofs_pcache *pc)
+{
+	for (unsigned int i = 0; i < Z_EROFS_PCACHE_SLOTS; i++)
+		free(pc->slot[i].buf);
+	free(pc->bounce);
+	free(pc->ra);
+	free(pc);
+}
+
+void z_erofs_pcache_merge_free(struct z_erofs_pcache *pc,
+			       struct erofs_sb_info *sbi)
+{
+	struct z_erofs_pcache *own;
+
+	if (!pc)
+		return;
+	own = z_erofs_pcache(sbi);
+	if (own) {
+		own->stats.decoded += pc->stats.decoded;
+		own->stats.decoded_bytes += pc->stats.decoded_bytes;
+		own->stats.inplace += pc->stats.inplace;
+		own->stats.hits += pc->stats.hits;
+	}
+	pcache_destroy(pc);
 }
 
 void z_erofs_pcache_free(struct erofs_sb_info *sbi)
 {
-	struct z_erofs_pcache *pc = sbi->zcache;
-
-	if (!pc)
-		return;
-	for (unsigned int i = 0; i < Z_EROFS_PCACHE_SLOTS; i++)
-		free(pc->slot[i].buf);
-	free(pc->bounce);
-	free(pc);
+	if (sbi->zcache)
+		pcache_destroy(sbi->zcache);
 	sbi->zcache = NULL;
 }
 
@@ -76,6 +110,49 @@ static int grow(uint8_t **buf, size_t *cap, size_t need)
 	*buf = n;
 	*cap = need;
 	return 0;
+}
+
+/*
+ * Read pcluster bytes [@pa, @pa + @len).  A pcluster that starts where
+ * the previous one ended is served from a window read ahead in one larger
+ * read, so a long file's pclusters cost one syscall per window, not one
+ * each.  The window starts small and doubles while reads stay sequential:
+ * a short file never pulls in much of what follows it, a first or random
+ * read takes only its own bytes.
+ */
+static int z_read(struct erofs_sb_info *sbi, struct z_erofs_pcache *pc,
+		  uint8_t *dst, erofs_off_t len, erofs_off_t pa)
+{
+	const erofs_off_t end = erofs_sb_image_bytes(sbi);
+	bool sequential = pa == pc->next_pa;
+
+	pc->next_pa = pa + len;
+	if (pa >= pc->ra_pa && len <= pc->ra_len &&
+	    pa - pc->ra_pa <= pc->ra_len - len) {
+		memcpy(dst, pc->ra + (pa - pc->ra_pa), len);
+		return 0;
+	}
+	if (!sequential)
+		pc->ra_size = 0;
+	if (sequential && len < Z_EROFS_RA_BYTES && pa < end && len <= end - pa) {
+		erofs_off_t want;
+
+		pc->ra_size = EROFS_MIN(EROFS_MAX(pc->ra_size * 2, 4 * len),
+					(erofs_off_t)Z_EROFS_RA_BYTES);
+		want = EROFS_MIN(end - pa, EROFS_MAX(pc->ra_size, len));
+
+		pc->ra_len = 0;
+		if (!pc->ra)
+			pc->ra = malloc(Z_EROFS_RA_BYTES);
+		/* a failed window falls back to the exact read, which reports */
+		if (pc->ra && !erofs_io_read(sbi->io, pc->ra, want, pa)) {
+			pc->ra_pa = pa;
+			pc->ra_len = want;
+			memcpy(dst, pc->ra, len);
+			return 0;
+		}
+	}
+	return erofs_io_read(sbi->io, dst, len, pa);
 }
 
 static int z_decode(struct erofs_inode *vi, const struct erofs_map_blocks *map,
@@ -107,7 +184,7 @@ static int z_decode(struct erofs_inode *vi, const struct erofs_map_blocks *map,
 	if (err)
 		return err;
 	in = inplace ? s->buf + map->m_llen + margin - map->m_plen : pc->bounce;
-	err = erofs_io_read(sbi->io, in, map->m_plen, map->m_pa);
+	err = z_read(sbi, pc, in, map->m_plen, map->m_pa);
 	if (err) {
 		erofs_err("nid %llu: cannot read pcluster at offset %llu: %s",
 			  (unsigned long long)vi->nid,
@@ -141,7 +218,13 @@ static int z_decode(struct erofs_inode *vi, const struct erofs_map_blocks *map,
 const uint8_t *z_erofs_claim(struct erofs_inode *vi,
 			     const struct erofs_map_blocks *map, int *errp)
 {
-	struct z_erofs_pcache *pc = z_erofs_pcache(vi->sbi);
+	return z_erofs_claim_in(z_erofs_pcache(vi->sbi), vi, map, errp);
+}
+
+const uint8_t *z_erofs_claim_in(struct z_erofs_pcache *pc,
+				struct erofs_inode *vi,
+				const struct erofs_map_blocks *map, int *errp)
+{
 	struct z_erofs_pslot *s, *victim;
 	int err;
 

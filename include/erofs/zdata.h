@@ -20,6 +20,19 @@ struct z_erofs_stats {
  */
 const uint8_t *z_erofs_claim(struct erofs_inode *vi,
 			     const struct erofs_map_blocks *map, int *errp);
+/*
+ * The image's cache belongs to one thread.  Another thread claims through
+ * a private cache of its own: z_erofs_pcache_new() (NULL: no memory),
+ * z_erofs_claim_in(), and at the end z_erofs_pcache_merge_free(), which
+ * adds its counters to the image's.
+ */
+struct z_erofs_pcache;
+struct z_erofs_pcache *z_erofs_pcache_new(void);
+const uint8_t *z_erofs_claim_in(struct z_erofs_pcache *pc,
+				struct erofs_inode *vi,
+				const struct erofs_map_blocks *map, int *errp);
+void z_erofs_pcache_merge_free(struct z_erofs_pcache *pc,
+			       struct erofs_sb_info *sbi);
 /* Counters of the image's pcluster cache. */
 const struct z_erofs_stats *z_erofs_get_stats(struct erofs_sb_info *sbi);
 /* Free the image's pcluster cache (erofs_sb_release() calls this). */
