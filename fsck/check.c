@@ -163,7 +163,7 @@ static int fsck_scan_entry(const struct erofs_dir_entry *de, void *arg)
 	return 0;
 }
 
-static void fsck_count_error(struct fsck_ctx *ctx, int err)
+void fsck_count_error(struct fsck_ctx *ctx, int err)
 {
 	if (err == -EOPNOTSUPP)
 		ctx->unsupported++;
@@ -344,14 +344,9 @@ static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
 		return 0;
 	case S_IFREG:
 		ctx->files++;
-		if (dirfd < 0) {
-			err = fsck_copy_data(ctx, &vi, -1);
-			if (err)
-				fsck_count_error(ctx, err);
-			fsck_compare_data_end(ctx);
-			return 0;
-		}
-		break;
+		if (dirfd < 0 || !fsck_extract_entry(ctx, dirfd, name, &vi, &newfd))
+			fsck_file_data(ctx, &vi, newfd);
+		return 0;
 	case S_IFLNK:
 		ctx->others++;
 		fsck_check_symlink(ctx, &vi, &ok);
@@ -368,6 +363,23 @@ static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
 	return 0;
 }
 
+void fsck_file_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd)
+{
+	erofs_off_t hi;
+	int err;
+
+	if (ctx->pool) {
+		fsck_pool_submit(ctx, vi, outfd);
+		return;
+	}
+	err = fsck_copy_range(ctx, vi, outfd, 0, vi->size, &hi);
+	if (err)
+		fsck_count_error(ctx, err);
+	if (outfd >= 0)
+		fsck_extract_finish_file(ctx, outfd, vi, err, hi);
+	fsck_compare_data_end(ctx);
+}
+
 int fsck_check_tree(struct fsck_ctx *ctx, erofs_nid_t nid, erofs_nid_t parent,
 		    const char *name)
 {
@@ -377,6 +389,8 @@ int fsck_check_tree(struct fsck_ctx *ctx, erofs_nid_t nid, erofs_nid_t parent,
 
 	fsck_visit(ctx, nid, -1, parent, 0, ctx->extract_root_fd, name,
 		   fsck_compare_root(ctx), &isdir);
+	/* every file's findings are in before the totals are judged */
+	fsck_pool_stop(ctx);
 
 	if (!ctx->whole_tree)
 		return 0;

@@ -14,6 +14,7 @@
 #include "fsck.h"
 
 #define FSCK_COPY_BUF	(128 * 1024)
+#define FSCK_OUT_BUF	(256 * 1024)
 #define FSCK_ZERO_GRAIN	4096
 
 static bool fsck_all_zero(const char *p, size_t len)
@@ -21,9 +22,12 @@ static bool fsck_all_zero(const char *p, size_t len)
 	return !p[0] && !memcmp(p, p + 1, len - 1);
 }
 
-/* Write @len bytes at @pos, leaving whole zero grains as holes. */
+/*
+ * Write @len bytes at @pos, leaving whole zero grains as holes; *@hi is
+ * raised to the end of the last byte really written.
+ */
 static int fsck_write_sparse(int fd, const char *buf, size_t len,
-			     erofs_off_t pos)
+			     erofs_off_t pos, erofs_off_t *hi)
 {
 	size_t off = 0;
 
@@ -54,42 +58,106 @@ static int fsck_write_sparse(int fd, const char *buf, size_t len,
 				return -ENOSPC;
 			off += w;
 			run -= w;
+			*hi = EROFS_MAX(*hi, pos + off);
 		}
 	}
 	return 0;
 }
 
-int fsck_copy_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd)
+/*
+ * Output gathered into large writes: decoded extents are often a few KiB
+ * each, and a write per extent costs more than the copy into this buffer.
+ */
+struct fsck_out {
+	int fd;
+	char *buf;
+	size_t len;
+	erofs_off_t start;	/* file offset of buf[0] */
+	erofs_off_t hi;		/* end of the last byte written */
+};
+
+static int fsck_out_flush(struct fsck_out *o)
 {
+	int err = 0;
+
+	if (o->len)
+		err = fsck_write_sparse(o->fd, o->buf, o->len, o->start, &o->hi);
+	o->len = 0;
+	return err;
+}
+
+static int fsck_out_put(struct fsck_out *o, const char *src, size_t n,
+			erofs_off_t pos)
+{
+	int err = 0;
+
+	if (o->len && pos != o->start + o->len)
+		err = fsck_out_flush(o);
+	if (!err && !o->len && n >= FSCK_OUT_BUF) {
+		return fsck_write_sparse(o->fd, src, n, pos, &o->hi);
+	}
+	while (!err && n) {
+		size_t k = EROFS_MIN(n, FSCK_OUT_BUF - o->len);
+
+		if (!o->len)
+			o->start = pos;
+		memcpy(o->buf + o->len, src, k);
+		o->len += k;
+		src += k;
+		pos += k;
+		n -= k;
+		if (o->len == FSCK_OUT_BUF)
+			err = fsck_out_flush(o);
+	}
+	return err;
+}
+
+static const uint8_t *fsck_claim(struct fsck_ctx *ctx, struct erofs_inode *vi,
+				 const struct erofs_map_blocks *map, int *errp)
+{
+	if (ctx->zcache)
+		return z_erofs_claim_in(ctx->zcache, vi, map, errp);
+	return z_erofs_claim(vi, map, errp);
+}
+
+int fsck_copy_range(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd,
+		    erofs_off_t from, erofs_off_t to, erofs_off_t *hi)
+{
+	struct fsck_out out = { .fd = outfd };
 	const uint8_t *decoded;
-	erofs_off_t pos = 0;
+	erofs_off_t pos = from;
 	char *buf;
 	int err = 0;
 
-	buf = malloc(FSCK_COPY_BUF);
+	*hi = 0;
+	buf = malloc(FSCK_COPY_BUF + (outfd >= 0 ? FSCK_OUT_BUF : 0));
 	if (!buf)
 		return -ENOMEM;
-	while (pos < vi->size) {
+	out.buf = buf + FSCK_COPY_BUF;
+	while (pos < to) {
 		struct erofs_map_blocks map = { .m_la = pos };
 		erofs_off_t end;
 
 		err = erofs_map_blocks(vi, &map);
 		if (err)
 			goto out_free;
-		end = map.m_la + map.m_llen;
+		end = EROFS_MIN(map.m_la + map.m_llen, to);
 		if (!(map.m_flags & EROFS_MAP_MAPPED)) {
 			fsck_compare_hole(ctx, pos, end - pos);
 			pos = end;
 			continue;
 		}
 		ctx->logical += end - pos;
-		ctx->physical += (map.m_flags & EROFS_MAP_ENCODED) ?
-				 map.m_plen : end - pos;
+		/* a pcluster split between two ranges counts in the first */
+		if (!(map.m_flags & EROFS_MAP_ENCODED))
+			ctx->physical += end - pos;
+		else if (map.m_la >= from)
+			ctx->physical += map.m_plen;
 		/* a compressed extent is decoded once, then copied from the cache */
 		decoded = NULL;
 		if ((map.m_flags & EROFS_MAP_ENCODED) &&
 		    map.m_algorithmformat != Z_EROFS_COMPRESSION_SHIFTED) {
-			decoded = z_erofs_claim(vi, &map, &err);
+			decoded = fsck_claim(ctx, vi, &map, &err);
 			if (!decoded)
 				goto out_free;
 		}
@@ -104,7 +172,7 @@ int fsck_copy_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd)
 						    map.m_pa + (pos - map.m_la));
 			if (err) {
 				erofs_err("%s: nid %llu: cannot read %zu bytes at offset %llu: %s",
-					  ctx->path.len ? ctx->path.buf : "/",
+					  fsck_path_str(ctx),
 					  (unsigned long long)vi->nid, n,
 					  (unsigned long long)(map.m_pa + (pos - map.m_la)),
 					  strerror(-err));
@@ -112,26 +180,23 @@ int fsck_copy_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd)
 			}
 			ctx->bytes += n;
 			fsck_compare_data(ctx, src, n, pos);
-			if (outfd >= 0) {
-				err = fsck_write_sparse(outfd, src, n, pos);
-				if (err) {
-					erofs_err("%s: cannot write: %s",
-						  fsck_extract_relpath(ctx),
-						  strerror(-err));
-					err = -EIO;	/* an operational error */
-					goto out_free;
-				}
-			}
+			if (outfd >= 0)
+				err = fsck_out_put(&out, src, n, pos);
+			if (err)
+				goto out_write;
 			pos += n;
 		}
 		erofs_progress_update(&ctx->progress, ctx->physical, ctx->inodes);
 	}
-	/* the size also covers trailing holes and zero blocks never written */
-	if (outfd >= 0 && ftruncate(outfd, vi->size)) {
-		erofs_err("%s: cannot set size: %s", fsck_extract_relpath(ctx),
-			  strerror(errno));
-		err = -EIO;
+	if (outfd >= 0)
+		err = fsck_out_flush(&out);
+out_write:
+	if (err) {
+		erofs_err("%s: cannot write: %s", fsck_extract_relpath(ctx),
+			  strerror(-err));
+		err = -EIO;	/* an operational error */
 	}
+	*hi = out.hi;
 out_free:
 	free(buf);
 	return err;

@@ -79,6 +79,8 @@ int fsck_extract_open_root(struct fsck_ctx *ctx)
 		return -EEXIST;
 	}
 	ctx->extract_root_fd = fd;
+	/* modes are set as the image says, never masked */
+	umask(0);
 	return 0;
 }
 
@@ -133,9 +135,13 @@ static int fsck_make_room(struct fsck_ctx *ctx, int dirfd, const char *name,
 	return 0;
 }
 
-/* Owner (when we may), mode, then times: chown would clear setuid bits. */
+/*
+ * Owner (when we may and it differs), mode, then times: chown would clear
+ * setuid bits.  A regular file made by fsck_extract_entry() already has
+ * its permission bits (@fresh): only special bits are left to set.
+ */
 static int fsck_apply_meta(struct fsck_ctx *ctx, int fd, int dirfd,
-			   const char *name, struct erofs_inode *vi)
+			   const char *name, struct erofs_inode *vi, bool fresh)
 {
 	struct timespec ts[2] = {
 		{ .tv_sec = vi->mtime, .tv_nsec = vi->mtime_nsec },
@@ -143,7 +149,10 @@ static int fsck_apply_meta(struct fsck_ctx *ctx, int fd, int dirfd,
 	};
 	bool link = S_ISLNK(vi->mode);
 
-	if (geteuid() == 0) {
+	/* a fresh entry is ours: nothing to change when we are its owner */
+	if (geteuid() == 0 &&
+	    !(fresh && !ctx->opts->overwrite && vi->uid == geteuid() &&
+	      vi->gid == getegid())) {
 		int r = fd >= 0 ? fchown(fd, vi->uid, vi->gid) :
 			fchownat(dirfd, name, vi->uid, vi->gid,
 				 AT_SYMLINK_NOFOLLOW);
@@ -151,7 +160,7 @@ static int fsck_apply_meta(struct fsck_ctx *ctx, int fd, int dirfd,
 		if (r)
 			return fsck_extract_fail(ctx, "chown", errno);
 	}
-	if (!link) {
+	if (!link && !(fresh && !(vi->mode & 07000))) {
 		int r = fd >= 0 ? fchmod(fd, vi->mode & 07777) :
 			fchmodat(dirfd, name, vi->mode & 07777, 0);
 
@@ -167,30 +176,14 @@ static int fsck_apply_meta(struct fsck_ctx *ctx, int fd, int dirfd,
 	return 0;
 }
 
-static int fsck_extract_file(struct fsck_ctx *ctx, int dirfd,
-			     const char *name, struct erofs_inode *vi)
+int fsck_extract_finish_file(struct fsck_ctx *ctx, int fd,
+			     struct erofs_inode *vi, int err, erofs_off_t hi)
 {
-	int fd, err;
-
-	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
-	if (fd < 0)
-		return fsck_extract_fail(ctx, "create", errno);
-	err = fsck_copy_data(ctx, vi, fd);
-	if (err) {
-		/* read errors were reported by the library, write errors above */
-		if (err == -EIO)
-			ctx->op_errors++;
-		else if (err == -EOPNOTSUPP)
-			ctx->unsupported++;
-		else if (err == -EFSCORRUPTED)
-			ctx->corrupt++;
-		else
-			ctx->op_errors++;
-		close(fd);
-		return err;
-	}
-	err = fsck_apply_meta(ctx, fd, dirfd, name, vi);
+	/* the size also covers trailing holes and zero blocks never written */
+	if (!err && hi != vi->size && ftruncate(fd, vi->size))
+		err = fsck_extract_fail(ctx, "cannot set size", errno);
+	if (!err)
+		err = fsck_apply_meta(ctx, fd, -1, NULL, vi, true);
 	if (close(fd) && !err)
 		err = fsck_extract_fail(ctx, "close", errno);
 	return err;
@@ -238,14 +231,23 @@ int fsck_extract_entry(struct fsck_ctx *ctx, int dirfd, const char *name,
 		*newfd = fd;
 		return 0;
 	case S_IFREG:
-		err = fsck_extract_file(ctx, dirfd, name, vi);
+		/*
+		 * The permission bits right away (the process umask is 0 while
+		 * extracting): the fd stays writable whatever they say.
+		 */
+		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
+			    O_NOFOLLOW | O_CLOEXEC, vi->mode & 0777);
+		if (fd < 0)
+			return fsck_extract_fail(ctx, "create", errno);
+		*newfd = fd;
+		err = 0;
 		break;
 	case S_IFLNK:
 		if (erofs_read_symlink(vi, target, sizeof(target)) < 0)
 			return -EFSCORRUPTED;	/* checked and counted before */
 		if (symlinkat(target, dirfd, name))
 			return fsck_extract_fail(ctx, "symlink", errno);
-		err = fsck_apply_meta(ctx, -1, dirfd, name, vi);
+		err = fsck_apply_meta(ctx, -1, dirfd, name, vi, false);
 		break;
 	case S_IFCHR:
 	case S_IFBLK:
@@ -258,7 +260,7 @@ int fsck_extract_entry(struct fsck_ctx *ctx, int dirfd, const char *name,
 	case S_IFIFO:
 		if (mknodat(dirfd, name, (vi->mode & S_IFMT) | 0600, vi->rdev))
 			return fsck_extract_fail(ctx, "mknod", errno);
-		err = fsck_apply_meta(ctx, -1, dirfd, name, vi);
+		err = fsck_apply_meta(ctx, -1, dirfd, name, vi, false);
 		break;
 	case S_IFSOCK:
 		erofs_info("extract: %s: socket skipped", fsck_extract_relpath(ctx));
@@ -295,7 +297,7 @@ int fsck_extract_link(struct fsck_ctx *ctx, int dirfd, const char *name,
 int fsck_extract_finish_dir(struct fsck_ctx *ctx, int fd,
 			    struct erofs_inode *vi)
 {
-	int err = fsck_apply_meta(ctx, fd, -1, NULL, vi);
+	int err = fsck_apply_meta(ctx, fd, -1, NULL, vi, false);
 
 	close(fd);
 	return err;

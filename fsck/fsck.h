@@ -33,6 +33,7 @@ struct fsck_options {
 	const char *path;
 	bool quiet;			/* no progress bar, no summary */
 	bool json;			/* one JSON document on stdout */
+	unsigned int workers;		/* threads for file data; 1: none */
 	/* --compare=SRCDIR and the mkfs mapping options it honors */
 	const char *compare_dir;
 	struct erofs_tree_opts map;
@@ -92,6 +93,8 @@ int fsck_path_push(struct fsck_path *p, const char *name, size_t len);
 void fsck_path_pop(struct fsck_path *p, size_t oldlen);
 
 struct fsck_compare;
+struct fsck_pool;
+struct z_erofs_pcache;
 
 struct fsck_ctx {
 	struct fsck_options *opts;
@@ -104,6 +107,8 @@ struct fsck_ctx {
 	struct fsck_compare *cmp;	/* NULL unless --compare */
 	struct erofs_json *json;	/* NULL unless --json */
 	struct erofs_progress progress;
+	struct z_erofs_pcache *zcache;	/* a worker's own; NULL: the image's */
+	struct fsck_pool *pool;		/* NULL: file data on the walk's thread */
 	/* findings */
 	unsigned long corrupt;
 	unsigned long unsupported;
@@ -135,7 +140,8 @@ void fsck_extract_close_root(struct fsck_ctx *ctx);
 /*
  * Create entry @name of inode @vi in directory @dirfd.  For a directory,
  * *@newfd receives its fd (to fill, then finish with
- * fsck_extract_finish_dir()).  0, or -errno after reporting.
+ * fsck_extract_finish_dir()); for a regular file, the fd to write its data
+ * to (then fsck_extract_finish_file()).  0, or -errno after reporting.
  */
 int fsck_extract_entry(struct fsck_ctx *ctx, int dirfd, const char *name,
 		       struct erofs_inode *vi, int *newfd);
@@ -146,6 +152,13 @@ int fsck_extract_link(struct fsck_ctx *ctx, int dirfd, const char *name,
 int fsck_extract_dup_root(struct fsck_ctx *ctx);
 /* Current entry's path relative to DIR. */
 const char *fsck_extract_relpath(struct fsck_ctx *ctx);
+/*
+ * Regular file @fd of @vi written up to @hi (fsck_copy_range()), or not,
+ * @err: set its size, owner, mode and times unless @err, then close it.
+ * Returns @err, or -errno after reporting.
+ */
+int fsck_extract_finish_file(struct fsck_ctx *ctx, int fd,
+			     struct erofs_inode *vi, int err, erofs_off_t hi);
 /* Apply owner, mode and times to directory @fd of @vi, then close it. */
 int fsck_extract_finish_dir(struct fsck_ctx *ctx, int fd,
 			    struct erofs_inode *vi);
@@ -161,11 +174,31 @@ int fsck_extract_xattrs(struct fsck_ctx *ctx, int fd, int dirfd,
 			const char *name, struct erofs_inode *vi);
 
 /*
- * Read every byte of regular file @vi; with @outfd >= 0 also write it there,
- * leaving holes and zero runs unwritten.  0, -EFSCORRUPTED-like from the
- * library, or -errno from writing (reported, and counted as op errors).
+ * Read every byte of regular file @vi in [@from, @to); with @outfd >= 0
+ * also write it there, leaving holes and zero runs unwritten, *@hi set to
+ * the end of the last byte written.  0, -EFSCORRUPTED-like from the
+ * library (reported there), or -EIO after a write failed (reported).
  */
-int fsck_copy_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd);
+int fsck_copy_range(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd,
+		    erofs_off_t from, erofs_off_t to, erofs_off_t *hi);
+/*
+ * The data of regular file @vi, read (and written to @outfd, which this
+ * closes, when >= 0): on the walk's thread, or queued for the workers.
+ */
+void fsck_file_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd);
+/* Count a library error: unsupported, corrupt, or operational. */
+void fsck_count_error(struct fsck_ctx *ctx, int err);
+
+/*
+ * Workers for file data (pool.c): each file's bytes are read, decoded and
+ * written on a worker with a pcluster cache of its own; findings come
+ * back to @ctx in walk order.  Not with --compare.
+ */
+int fsck_pool_start(struct fsck_ctx *ctx, unsigned int workers);
+/* Queue @vi's data (@outfd: as for fsck_file_data()). */
+void fsck_pool_submit(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd);
+/* Wait for every queued file, fold in the findings, stop the workers. */
+void fsck_pool_stop(struct fsck_ctx *ctx);
 
 /*
  * --compare (compare.c).  The walk above carries, for each image entry,

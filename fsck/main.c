@@ -240,6 +240,13 @@ int main(int argc, char **argv)
 	 */
 	erofs_progress_init(&ctx.progress, erofs_progress_wanted(opts.quiet),
 			    "read", erofs_sb_image_bytes(&sbi), sbi.inos);
+	/*
+	 * File data on workers; --compare reads the source beside the image
+	 * in step with the walk, so it stays on one thread.
+	 */
+	if (opts.workers > 1 && !opts.compare_dir &&
+	    fsck_pool_start(&ctx, opts.workers))
+		erofs_warn("cannot start workers: checking on one thread");
 	/* the root's ".." points at the root itself */
 	fsck_check_tree(&ctx, nid, parent, name);
 	erofs_progress_end(&ctx.progress, erofs_sb_image_bytes(&sbi),

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "erofs/print.h"
 #include "fsck.h"
 
@@ -33,6 +34,7 @@ enum {
 	OPT_EXCLUDE_REGEX,
 	OPT_FILE_CONTEXTS,
 	OPT_MOUNT_POINT,
+	OPT_WORKERS,
 };
 
 static const struct argp_option fsck_argp_options[] = {
@@ -60,6 +62,9 @@ static const struct argp_option fsck_argp_options[] = {
 	  "No progress bar and no summary: only problems and differences", 1 },
 	{ "json", OPT_JSON, NULL, 0,
 	  "Print the findings as one JSON document (see fsck.erofs(1))", 1 },
+	{ "workers", OPT_WORKERS, "N", 0,
+	  "Threads reading, decompressing and writing file data (default: "
+	  "online CPUs; 1: all on one thread; --compare uses one)", 1 },
 	{ "compare", OPT_COMPARE, "SRCDIR", 0,
 	  "Also prove the image holds exactly the tree SRCDIR, reporting each "
 	  "difference as 'PATH: KIND: detail'; the options below give the "
@@ -233,6 +238,11 @@ static error_t fsck_parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_JSON:
 		opts->json = true;
 		break;
+	case OPT_WORKERS:
+		if (fsck_parse_u64(arg, &v) || v < 1 || v > 1024)
+			argp_error(state, "--workers: must be 1..1024: %s", arg);
+		opts->workers = v;
+		break;
 	case OPT_COMPARE:
 		if (!*arg)
 			argp_error(state, "--compare: empty directory name");
@@ -314,6 +324,11 @@ static error_t fsck_parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "mapping options need --compare=SRCDIR");
 		if (opts->compare_dir)
 			fsck_resolve_time(state, opts);
+		if (!opts->workers) {
+			long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+			opts->workers = n > 0 ? (n > 64 ? 64 : n) : 1;
+		}
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
