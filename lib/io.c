@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "erofs/io.h"
@@ -88,6 +90,30 @@ static const struct erofs_io_ops erofs_fd_ops = {
 	.close = fd_close,
 };
 
+static int map_pread(struct erofs_io *io, void *buf, size_t len,
+		     erofs_off_t pos)
+{
+	if (pos > io->size || len > io->size - pos)
+		return -EIO;
+	memcpy(buf, io->map + io->offset + pos, len);
+	return 0;
+}
+
+static void map_close(struct erofs_io *io)
+{
+	munmap((void *)io->map, io->maplen);
+	io->map = NULL;
+	fd_close(io);
+}
+
+static const struct erofs_io_ops erofs_map_ops = {
+	.pread = map_pread,
+	.pwrite = fd_pwrite,
+	.truncate = fd_truncate,
+	.sync = fd_sync,
+	.close = map_close,
+};
+
 int erofs_io_open_ro(struct erofs_io *io, const char *path, erofs_off_t offset)
 {
 	struct stat st;
@@ -121,6 +147,16 @@ int erofs_io_open_ro(struct erofs_io *io, const char *path, erofs_off_t offset)
 	io->fd = fd;
 	io->offset = offset;
 	io->size = size - offset;
+	if (size && size <= SIZE_MAX) {
+		void *m = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+
+		/* not mappable (some devices): read through the fd */
+		if (m != MAP_FAILED) {
+			io->map = m;
+			io->maplen = size;
+			io->ops = &erofs_map_ops;
+		}
+	}
 	return 0;
 out_close:
 	close(fd);

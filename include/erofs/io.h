@@ -31,9 +31,16 @@ struct erofs_io {
 	erofs_off_t offset;	/* where the image starts inside the file */
 	erofs_off_t size;	/* bytes available after @offset */
 	void *priv;		/* backend-specific state */
+	const uint8_t *map;	/* read-only file mapped whole, or NULL */
+	size_t maplen;
 };
 
-/* Open @path read-only (file or block device); the image starts at @offset. */
+/*
+ * Open @path read-only (file or block device); the image starts at @offset.
+ * The file is mapped when it can be, so that the many small metadata reads
+ * of a walk are copies rather than syscalls (a file truncated meanwhile
+ * kills the reader with SIGBUS, as it would any reader of a mapping).
+ */
 int erofs_io_open_ro(struct erofs_io *io, const char *path, erofs_off_t offset);
 /* Wrap an fd opened for writing; the io owns the fd from now on. */
 int erofs_io_init_fd(struct erofs_io *io, int fd);
