@@ -126,6 +126,7 @@ int fsck_copy_range(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd,
 	struct fsck_out out = { .fd = outfd };
 	const uint8_t *decoded;
 	erofs_off_t pos = from;
+	bool encoded;
 	char *buf;
 	int err = 0;
 
@@ -153,10 +154,39 @@ int fsck_copy_range(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd,
 			ctx->physical += end - pos;
 		else if (map.m_la >= from)
 			ctx->physical += map.m_plen;
+		encoded = (map.m_flags & EROFS_MAP_ENCODED) &&
+			  map.m_algorithmformat != Z_EROFS_COMPRESSION_SHIFTED;
+		/*
+		 * Extracting a whole extent: decode it straight into the
+		 * output buffer, which saves copying every byte once more.
+		 */
+		if (encoded && outfd >= 0 && map.m_la == pos && end == pos + map.m_llen &&
+		    z_erofs_decode_room(&map) <= FSCK_OUT_BUF) {
+			size_t room = z_erofs_decode_room(&map);
+
+			if (out.len && (out.start + out.len != pos ||
+					FSCK_OUT_BUF - out.len < room))
+				err = fsck_out_flush(&out);
+			if (err)
+				goto out_write;
+			if (!out.len)
+				out.start = pos;
+			err = z_erofs_decode_into(ctx->zcache, vi, &map,
+						  out.buf + out.len,
+						  FSCK_OUT_BUF - out.len);
+			if (err)
+				goto out_free;
+			ctx->bytes += map.m_llen;
+			fsck_compare_data(ctx, out.buf + out.len, map.m_llen, pos);
+			out.len += map.m_llen;
+			pos = end;
+			erofs_progress_update(&ctx->progress, ctx->physical,
+					      ctx->inodes);
+			continue;
+		}
 		/* a compressed extent is decoded once, then copied from the cache */
 		decoded = NULL;
-		if ((map.m_flags & EROFS_MAP_ENCODED) &&
-		    map.m_algorithmformat != Z_EROFS_COMPRESSION_SHIFTED) {
+		if (encoded) {
 			decoded = fsck_claim(ctx, vi, &map, &err);
 			if (!decoded)
 				goto out_free;

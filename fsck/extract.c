@@ -16,6 +16,10 @@
 #include "erofs/print.h"
 #include "fsck.h"
 
+/* Who we are, asked once when DIR is opened: two syscalls per file otherwise. */
+static uid_t fsck_euid;
+static gid_t fsck_egid;
+
 const char *fsck_extract_relpath(struct fsck_ctx *ctx)
 {
 	const char *p = ctx->path.buf ? ctx->path.buf + ctx->root_path_len : "";
@@ -81,6 +85,8 @@ int fsck_extract_open_root(struct fsck_ctx *ctx)
 	ctx->extract_root_fd = fd;
 	/* modes are set as the image says, never masked */
 	umask(0);
+	fsck_euid = geteuid();
+	fsck_egid = getegid();
 	return 0;
 }
 
@@ -150,9 +156,9 @@ static int fsck_apply_meta(struct fsck_ctx *ctx, int fd, int dirfd,
 	bool link = S_ISLNK(vi->mode);
 
 	/* a fresh entry is ours: nothing to change when we are its owner */
-	if (geteuid() == 0 &&
-	    !(fresh && !ctx->opts->overwrite && vi->uid == geteuid() &&
-	      vi->gid == getegid())) {
+	if (!fsck_euid &&
+	    !(fresh && !ctx->opts->overwrite && vi->uid == fsck_euid &&
+	      vi->gid == fsck_egid)) {
 		int r = fd >= 0 ? fchown(fd, vi->uid, vi->gid) :
 			fchownat(dirfd, name, vi->uid, vi->gid,
 				 AT_SYMLINK_NOFOLLOW);
@@ -251,7 +257,7 @@ int fsck_extract_entry(struct fsck_ctx *ctx, int dirfd, const char *name,
 		break;
 	case S_IFCHR:
 	case S_IFBLK:
-		if (geteuid() != 0) {
+		if (fsck_euid) {
 			erofs_info("extract: %s: device node skipped (needs root)",
 				   fsck_extract_relpath(ctx));
 			return 0;

@@ -158,8 +158,9 @@ static int z_read(struct erofs_sb_info *sbi, struct z_erofs_pcache *pc,
 	return erofs_io_read(sbi->io, dst, len, pa);
 }
 
+/* Decode @map into @out (@cap bytes): in place when @cap leaves the margin. */
 static int z_decode(struct erofs_inode *vi, const struct erofs_map_blocks *map,
-		    struct z_erofs_pcache *pc, struct z_erofs_pslot *s)
+		    struct z_erofs_pcache *pc, uint8_t *out, size_t cap)
 {
 	struct erofs_sb_info *sbi = vi->sbi;
 	struct z_erofs_decompress_req rq = {
@@ -176,17 +177,15 @@ static int z_decode(struct erofs_inode *vi, const struct erofs_map_blocks *map,
 	 * zero padding guarantees; older images start it at the pcluster start.
 	 */
 	bool inplace = rq.zero_padding && margin != UINT32_MAX &&
-		       map->m_plen <= map->m_llen + (uint64_t)margin;
+		       map->m_plen <= map->m_llen + (uint64_t)margin &&
+		       cap >= map->m_llen + (uint64_t)margin;
 	uint8_t *in;
 	int err;
 
 	/* in place: output, then the pcluster ending exactly at the margin */
-	err = grow(&s->buf, &s->cap, inplace ? map->m_llen + margin : map->m_llen);
-	if (!err && !inplace)
-		err = grow(&pc->bounce, &pc->bounce_cap, map->m_plen);
-	if (err)
-		return err;
-	in = inplace ? s->buf + map->m_llen + margin - map->m_plen : pc->bounce;
+	if (!inplace && grow(&pc->bounce, &pc->bounce_cap, map->m_plen))
+		return -ENOMEM;
+	in = inplace ? out + map->m_llen + margin - map->m_plen : pc->bounce;
 	err = z_read(sbi, pc, in, map->m_plen, map->m_pa);
 	if (err) {
 		erofs_err("nid %llu: cannot read pcluster at offset %llu: %s",
@@ -195,7 +194,7 @@ static int z_decode(struct erofs_inode *vi, const struct erofs_map_blocks *map,
 		return err;
 	}
 	rq.in = in;
-	rq.out = s->buf;
+	rq.out = out;
 	err = z_erofs_decompress(&rq, map->m_algorithmformat);
 	if (err == -EOPNOTSUPP)
 		erofs_err("nid %llu: %s compression is not supported (pcluster at offset %llu)",
@@ -218,6 +217,51 @@ static int z_decode(struct erofs_inode *vi, const struct erofs_map_blocks *map,
 	return err;
 }
 
+/* Room to decode @map in place, when the algorithm allows it at all. */
+static size_t z_room(const struct erofs_map_blocks *map)
+{
+	uint32_t margin = z_erofs_inplace_margin(map->m_algorithmformat,
+						 map->m_plen);
+
+	return map->m_llen + (margin == UINT32_MAX ? 0 : margin);
+}
+
+/* What the physical extent can justify: LZ4 expands at most 255:1. */
+static bool z_plausible(struct erofs_inode *vi,
+			const struct erofs_map_blocks *map, int *errp)
+{
+	if (map->m_llen <= map->m_plen * 256 + (1u << 16))
+		return true;
+	erofs_err("nid %llu: extent at %llu claims %llu bytes from a %llu-byte pcluster",
+		  (unsigned long long)vi->nid, (unsigned long long)map->m_la,
+		  (unsigned long long)map->m_llen,
+		  (unsigned long long)map->m_plen);
+	*errp = -EFSCORRUPTED;
+	return false;
+}
+
+size_t z_erofs_decode_room(const struct erofs_map_blocks *map)
+{
+	return z_room(map);
+}
+
+int z_erofs_decode_into(struct z_erofs_pcache *pc, struct erofs_inode *vi,
+			const struct erofs_map_blocks *map, void *dst,
+			size_t cap)
+{
+	int err = 0;
+
+	if (!pc)
+		pc = z_erofs_pcache(vi->sbi);
+	if (!pc)
+		return -ENOMEM;
+	if (!z_plausible(vi, map, &err))
+		return err;
+	if (cap < map->m_llen)
+		return -EINVAL;
+	return z_decode(vi, map, pc, dst, cap);
+}
+
 const uint8_t *z_erofs_claim(struct erofs_inode *vi,
 			     const struct erofs_map_blocks *map, int *errp)
 {
@@ -235,15 +279,8 @@ const uint8_t *z_erofs_claim_in(struct z_erofs_pcache *pc,
 		*errp = -ENOMEM;
 		return NULL;
 	}
-	/* what the physical extent can justify: LZ4 expands at most 255:1 */
-	if (map->m_llen > map->m_plen * 256 + (1u << 16)) {
-		erofs_err("nid %llu: extent at %llu claims %llu bytes from a %llu-byte pcluster",
-			  (unsigned long long)vi->nid, (unsigned long long)map->m_la,
-			  (unsigned long long)map->m_llen,
-			  (unsigned long long)map->m_plen);
-		*errp = -EFSCORRUPTED;
+	if (!z_plausible(vi, map, errp))
 		return NULL;
-	}
 	victim = &pc->slot[0];
 	for (unsigned int i = 0; i < Z_EROFS_PCACHE_SLOTS; i++) {
 		s = &pc->slot[i];
@@ -258,7 +295,8 @@ const uint8_t *z_erofs_claim_in(struct z_erofs_pcache *pc,
 			victim = s;
 	}
 	victim->valid = false;
-	err = z_decode(vi, map, pc, victim);
+	err = grow(&victim->buf, &victim->cap, z_room(map)) ?:
+	      z_decode(vi, map, pc, victim->buf, victim->cap);
 	if (err) {
 		*errp = err;
 		return NULL;

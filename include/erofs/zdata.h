@@ -33,6 +33,17 @@ const uint8_t *z_erofs_claim_in(struct z_erofs_pcache *pc,
 				const struct erofs_map_blocks *map, int *errp);
 void z_erofs_pcache_merge_free(struct z_erofs_pcache *pc,
 			       struct erofs_sb_info *sbi);
+/*
+ * For a reader that takes each pcluster once, straight into its own
+ * buffer: decode the encoded extent @map into @dst (@cap >= m_llen bytes;
+ * in place when @cap >= z_erofs_decode_room(@map)), without the cache.
+ * @pc as for z_erofs_claim_in(), NULL for the image's.  0 or -errno,
+ * reported like a claim.
+ */
+size_t z_erofs_decode_room(const struct erofs_map_blocks *map);
+int z_erofs_decode_into(struct z_erofs_pcache *pc, struct erofs_inode *vi,
+			const struct erofs_map_blocks *map, void *dst,
+			size_t cap);
 /* Counters of the image's pcluster cache. */
 const struct z_erofs_stats *z_erofs_get_stats(struct erofs_sb_info *sbi);
 /* Free the image's pcluster cache (erofs_sb_release() calls this). */
