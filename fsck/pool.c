@@ -41,6 +41,8 @@ struct fsck_pool_file {
 /* One range of one file. */
 struct fsck_pool_item {
 	struct fsck_pool_file *file;
+	/* the range's own copy: mapping fills in the inode's index fields */
+	struct erofs_inode vi;
 	erofs_off_t from, to;
 	bool whole, last;
 	int err;
@@ -90,7 +92,7 @@ static void fsck_pool_run_item(struct fsck_pool_item *j, void *wctx)
 		j->err = -ECANCELED;
 		return;
 	}
-	j->err = fsck_copy_range(&j->jc, &f->vi, f->fd, j->from, j->to, &j->hi);
+	j->err = fsck_copy_range(&j->jc, &j->vi, f->fd, j->from, j->to, &j->hi);
 	if (j->err)
 		__atomic_add_fetch(&f->failed, 1, __ATOMIC_RELEASE);
 	/* a file in one job is finished here, on the worker */
@@ -258,6 +260,7 @@ void fsck_pool_submit(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd)
 			return;
 		}
 		j->file = f;
+		j->vi = *vi;
 		j->from = from;
 		j->to = vi->size - from > range ? from + range : vi->size;
 		j->last = j->to == vi->size;
