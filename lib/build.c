@@ -29,6 +29,8 @@
 /* Compression queued ahead of the writer: jobs, and bytes at most. */
 #define EROFS_QUEUE_JOBS	64
 #define EROFS_INFLIGHT_BYTES	(32u << 20)
+/* Data written but not yet handed to writeback, at most. */
+#define EROFS_WRITEBACK_BYTES	(16u << 20)
 
 struct builder {
 	const struct erofs_build_opts *opts;
@@ -48,6 +50,7 @@ struct builder {
 	/* progress */
 	uint64_t done_nodes, done_bytes;
 	uint64_t inflight;	/* bytes queued for compression, not yet written */
+	erofs_off_t wb_start;	/* data from here on not yet sent to writeback */
 	struct erofs_progress prog;
 };
 
@@ -117,6 +120,23 @@ static void choose_flat(struct builder *b, struct erofs_node *n)
 	}
 }
 
+/*
+ * Start writeback of the data written so far, without waiting for it:
+ * the final sync then finds most of the image on its way to the disk
+ * instead of writing it all while the build has nothing else to do.
+ * Only a hint: errors show up in that sync.
+ */
+static void start_writeback(struct builder *b, erofs_off_t end)
+{
+	int fd = b->bm.io->fd;
+
+	if (fd < 0 || end < b->wb_start + EROFS_WRITEBACK_BYTES)
+		return;
+	sync_file_range(fd, b->bm.io->offset + b->wb_start, end - b->wb_start,
+			SYNC_FILE_RANGE_WRITE);
+	b->wb_start = end;
+}
+
 static int write_data(struct builder *b, erofs_off_t pos, const void *buf,
 		      size_t len)
 {
@@ -124,6 +144,8 @@ static int write_data(struct builder *b, erofs_off_t pos, const void *buf,
 
 	if (err)
 		b->write_failed = true;
+	else
+		start_writeback(b, pos + len);
 	return err;
 }
 
