@@ -24,12 +24,15 @@ static void *worker_main(void *p)
 		if (wp->stop)
 			break;
 		job = wp->ring[(wp->head + wp->next++) % wp->cap];
+		if (job->done)
+			continue;	/* nothing to run: done when queued */
 		pthread_mutex_unlock(&wp->lock);
-		if (job->run)
-			job->run(job, wctx);
+		job->run(job, wctx);
 		pthread_mutex_lock(&wp->lock);
 		job->done = true;
-		pthread_cond_broadcast(&wp->done);
+		/* the writer only ever waits for the oldest job */
+		if (job == wp->ring[wp->head])
+			pthread_cond_signal(&wp->done);
 	}
 	pthread_mutex_unlock(&wp->lock);
 	return NULL;
@@ -74,12 +77,19 @@ bool erofs_workpool_full(struct erofs_workpool *wp)
 	return wp->count == wp->cap;
 }
 
+/*
+ * A job without work is done as soon as it is queued, and wakes nobody:
+ * when no job waits to be handed out before it, it counts as handed out.
+ */
 void erofs_workpool_push(struct erofs_workpool *wp, struct erofs_job *job)
 {
-	job->done = false;
+	job->done = !job->run;
 	pthread_mutex_lock(&wp->lock);
 	wp->ring[(wp->head + wp->count++) % wp->cap] = job;
-	pthread_cond_signal(&wp->work);
+	if (job->run)
+		pthread_cond_signal(&wp->work);
+	else if (wp->next == wp->count - 1)
+		wp->next++;
 	pthread_mutex_unlock(&wp->lock);
 }
 
@@ -94,7 +104,9 @@ struct erofs_job *erofs_workpool_pop(struct erofs_workpool *wp)
 			pthread_cond_wait(&wp->done, &wp->lock);
 		wp->head = (wp->head + 1) % wp->cap;
 		wp->count--;
-		wp->next--;
+		/* a job without work may leave before a worker passed it */
+		if (wp->next)
+			wp->next--;
 	}
 	pthread_mutex_unlock(&wp->lock);
 	return job;
