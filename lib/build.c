@@ -10,6 +10,7 @@
  * Every source byte is read once: tails stored inline are read in pass 3.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,29 @@
 /* Compression queued ahead of the writer: jobs, and bytes at most. */
 #define EROFS_QUEUE_JOBS	64
 #define EROFS_INFLIGHT_BYTES	(32u << 20)
+/*
+ * Segment output buffers of 64 KiB (2^16) up to 8 MiB, by powers of two,
+ * are recycled (fresh pages fault and are zeroed); this many bytes of
+ * them are kept free at most.
+ */
+#define EROFS_BUF_MIN_BITS	16
+#define EROFS_BUF_CLASSES	8
+#define EROFS_BUF_CACHED	(8u << 20)
 /* Data written but not yet handed to writeback, at most. */
 #define EROFS_WRITEBACK_BYTES	(16u << 20)
+
+struct bufpool {
+	pthread_mutex_t lock;
+	void *free[EROFS_BUF_CLASSES];	/* each links on by its first word */
+	size_t cached;			/* bytes on the free lists */
+};
+
+/* What one worker keeps from one segment to the next. */
+struct worker {
+	struct erofs_compress zc;
+	uint8_t *in;		/* a segment's input */
+	struct bufpool *bufs;
+};
 
 struct builder {
 	const struct erofs_build_opts *opts;
@@ -40,7 +62,8 @@ struct builder {
 	uint32_t feature_incompat;
 	uint8_t *copybuf;
 	struct erofs_workpool pool;
-	struct erofs_compress *zcs;	/* one per worker */
+	struct worker *workers;
+	struct bufpool bufs;
 	unsigned int nworkers;
 	bool compr_cfgs;	/* lz4 configuration record follows the sb */
 	uint32_t max_pclusterblks;
@@ -170,6 +193,67 @@ static void progress(struct builder *b, bool final)
 }
 
 /* ---- pass 1: data ---- */
+
+/* The class of a buffer of @cap bytes, or -1: plain malloc. */
+static int buf_class(size_t cap)
+{
+	int bits = EROFS_BUF_MIN_BITS;
+
+	while (bits < EROFS_BUF_MIN_BITS + EROFS_BUF_CLASSES &&
+	       ((size_t)1 << bits) < cap)
+		bits++;
+	if (cap < (1u << EROFS_BUF_MIN_BITS) / 2 || ((size_t)1 << bits) < cap)
+		return -1;
+	return bits - EROFS_BUF_MIN_BITS;
+}
+
+static void *buf_get(struct bufpool *bp, size_t cap)
+{
+	int k = buf_class(cap);
+	void *buf = NULL;
+
+	if (k < 0)
+		return malloc(cap);
+	pthread_mutex_lock(&bp->lock);
+	if (bp->free[k]) {
+		buf = bp->free[k];
+		bp->free[k] = *(void **)buf;
+		bp->cached -= (size_t)1 << (k + EROFS_BUF_MIN_BITS);
+	}
+	pthread_mutex_unlock(&bp->lock);
+	return buf ? buf : malloc((size_t)1 << (k + EROFS_BUF_MIN_BITS));
+}
+
+static void buf_put(struct bufpool *bp, void *buf, size_t cap)
+{
+	int k = buf_class(cap);
+	size_t size = (size_t)1 << (k + EROFS_BUF_MIN_BITS);
+
+	if (buf && k >= 0) {
+		pthread_mutex_lock(&bp->lock);
+		if (bp->cached + size <= EROFS_BUF_CACHED) {
+			*(void **)buf = bp->free[k];
+			bp->free[k] = buf;
+			bp->cached += size;
+			buf = NULL;
+		}
+		pthread_mutex_unlock(&bp->lock);
+	}
+	free(buf);
+}
+
+static void bufpool_exit(struct bufpool *bp)
+{
+	for (int k = 0; k < EROFS_BUF_CLASSES; k++) {
+		while (bp->free[k]) {
+			void *buf = bp->free[k];
+
+			bp->free[k] = *(void **)buf;
+			free(buf);
+		}
+	}
+	pthread_mutex_destroy(&bp->lock);
+}
 
 static int copy_chunks(struct builder *b, struct erofs_node *n, int fd)
 {
@@ -357,6 +441,7 @@ struct data_job {
 	uint64_t off;
 	uint32_t len;
 	bool last;
+	size_t cap;			/* of seg.data */
 	struct z_erofs_segment seg;
 };
 
@@ -364,16 +449,13 @@ struct data_job {
 static void run_segment(struct erofs_job *job, void *wctx)
 {
 	struct data_job *dj = (struct data_job *)job;
+	struct worker *w = wctx;
 	struct zfile *zfl = dj->zfile;
-	uint8_t *in = malloc(dj->len ? dj->len : 1);
+	uint8_t *in = w->in, *data = NULL;
 	uint32_t got = 0;
 	char probe;
 	int err = 0;
 
-	if (!in) {
-		dj->seg.err = -ENOMEM;
-		return;
-	}
 	while (got < dj->len && !err) {
 		ssize_t n = pread(zfl->fd, in + got, dj->len - got,
 				  zfl->node->src.offset + dj->off + got);
@@ -389,12 +471,17 @@ static void run_segment(struct erofs_job *job, void *wctx)
 	if (!err && dj->last && !zfl->node->src.staged &&
 	    pread(zfl->fd, &probe, 1, dj->off + dj->len) > 0)
 		err = -ESTALE;
+	if (!err) {
+		dj->cap = z_erofs_segment_cap(&zfl->zp, dj->len);
+		data = buf_get(w->bufs, dj->cap);
+		if (!data)
+			err = -ENOMEM;
+	}
 	if (!err)
-		z_erofs_compress_segment(wctx, &zfl->zp, in, dj->len, dj->off,
-					 dj->last, zfl->max_inline, &dj->seg);
+		z_erofs_compress_segment(&w->zc, &zfl->zp, in, dj->len, dj->off,
+					 dj->last, zfl->max_inline, data, &dj->seg);
 	else
 		dj->seg.err = err;
-	free(in);
 }
 
 /*
@@ -483,6 +570,7 @@ static int consume(struct builder *b, struct data_job *dj, int err)
 		z_erofs_file_free(&zfl->zf);
 		free(zfl);
 	}
+	buf_put(&b->bufs, dj->seg.data, dj->cap);
 	z_erofs_segment_free(&dj->seg);
 	free(dj);
 	return err;
@@ -866,13 +954,22 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 	err = erofs_bman_init(&b.bm, io, opts->blkszbits, reserved);
 	if (err)
 		return err;
+	pthread_mutex_init(&b.bufs.lock, NULL);
 	b.copybuf = malloc(EROFS_COPY_BUF);
 	b.nworkers = opts->workers ? opts->workers : 1;
-	b.zcs = calloc(b.nworkers, sizeof(*b.zcs));
-	if (!b.copybuf || !b.zcs)
+	b.workers = calloc(b.nworkers, sizeof(*b.workers));
+	if (!b.copybuf || !b.workers)
 		err = -ENOMEM;
 	for (unsigned int i = 0; !err && opts->compressor && i < b.nworkers; i++) {
-		err = erofs_compress_init(&b.zcs[i], opts->compressor, opts->level);
+		struct worker *w = &b.workers[i];
+
+		w->bufs = &b.bufs;
+		w->in = malloc(Z_EROFS_SEGMENT_SIZE);
+		if (!w->in) {
+			err = -ENOMEM;
+			break;
+		}
+		err = erofs_compress_init(&w->zc, opts->compressor, opts->level);
 		if (err) {
 			erofs_err("cannot set up %s: %s", opts->compressor->name,
 				  strerror(-err));
@@ -883,7 +980,7 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 		void *wctx[b.nworkers];
 
 		for (unsigned int i = 0; i < b.nworkers; i++)
-			wctx[i] = &b.zcs[i];
+			wctx[i] = &b.workers[i];
 		/* many small jobs may queue behind a large one; bytes are capped */
 		err = erofs_workpool_start(&b.pool, b.nworkers, EROFS_QUEUE_JOBS,
 					   wctx);
@@ -907,9 +1004,12 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 	}
 	if (started)
 		erofs_workpool_stop(&b.pool);
-	for (unsigned int i = 0; b.zcs && i < b.nworkers; i++)
-		erofs_compress_exit(&b.zcs[i]);
-	free(b.zcs);
+	for (unsigned int i = 0; b.workers && i < b.nworkers; i++) {
+		erofs_compress_exit(&b.workers[i].zc);
+		free(b.workers[i].in);
+	}
+	free(b.workers);
+	bufpool_exit(&b.bufs);
 	free(b.copybuf);
 	erofs_bman_exit(&b.bm);
 	return err;

@@ -99,37 +99,44 @@ static int seg_add_extent(struct z_erofs_segment *seg,
 void z_erofs_segment_free(struct z_erofs_segment *seg)
 {
 	free(seg->ext);
-	free(seg->data);
 	free(seg->idata);
 	memset(seg, 0, sizeof(*seg));
+}
+
+size_t z_erofs_segment_cap(const struct z_erofs_params *p, uint32_t len)
+{
+	const uint32_t blksz = 1u << p->blkszbits;
+
+	/*
+	 * pclusters never take more blocks than the input, plus one partial;
+	 * and a pcluster is compressed in place at the end of what is used
+	 */
+	return ((size_t)EROFS_DIV_ROUND_UP(len, blksz) + 1) * blksz +
+	       ((size_t)p->pclusterblks << p->blkszbits);
 }
 
 int z_erofs_compress_segment(struct erofs_compress *c,
 			     const struct z_erofs_params *p, const uint8_t *in,
 			     uint32_t len, uint64_t la, bool last,
-			     uint32_t max_inline, struct z_erofs_segment *seg)
+			     uint32_t max_inline, uint8_t *data,
+			     struct z_erofs_segment *seg)
 {
 	const uint32_t blksz = 1u << p->blkszbits;
 	const uint32_t pclsz = p->pclusterblks << p->blkszbits;
 	/* an extent spans fewer lclusters than a NONHEAD delta can count */
 	const uint32_t max_extent = EROFS_MIN(p->max_extent,
 					      (uint32_t)(Z_EROFS_D0_MAX - 1) << p->blkszbits);
-	/* pclusters never take more blocks than the input, plus one partial */
-	const size_t cap = ((size_t)EROFS_DIV_ROUND_UP(len, blksz) + 1) * blksz + pclsz;
-	uint8_t *out = malloc(pclsz);
 	uint32_t pos = 0;
 	int err = 0;
 
 	memset(seg, 0, sizeof(*seg));
 	seg->la = la;
-	seg->data = malloc(cap);
-	if (!out || !seg->data) {
-		err = -ENOMEM;
-		goto out;
-	}
+	seg->data = data;
 	while (pos < len) {
 		struct z_erofs_extent e = { .la = la + pos };
 		unsigned int srclen = EROFS_MIN(len - pos, max_extent);
+		/* straight into the pcluster's place, moved to its end below */
+		uint8_t *out = seg->data + ((size_t)seg->blocks << p->blkszbits);
 		int clen = c->alg->compress_destsize(c, in + pos, &srclen, out, pclsz);
 
 		if (clen < 0) {
@@ -154,21 +161,20 @@ int z_erofs_compress_segment(struct erofs_compress *c,
 		e.cblks = EROFS_DIV_ROUND_UP((uint32_t)clen, blksz);
 		if (e.cblks < EROFS_DIV_ROUND_UP(srclen, blksz)) {
 			/* zero padding first: the stream ends at the pcluster end */
-			uint8_t *dst = seg->data + ((size_t)seg->blocks << p->blkszbits);
 			uint32_t plen = e.cblks << p->blkszbits;
 
-			memset(dst, 0, plen - clen);
-			memcpy(dst + plen - clen, out, clen);
+			if (plen > (uint32_t)clen) {
+				memmove(out + plen - clen, out, clen);
+				memset(out, 0, plen - clen);
+			}
 			e.len = srclen;
 		} else {
 			/* saves no block: one block stored as is */
-			uint8_t *dst = seg->data + ((size_t)seg->blocks << p->blkszbits);
-
 			e.plain = true;
 			e.cblks = 1;
 			e.len = EROFS_MIN(len - pos, blksz);
-			memcpy(dst, in + pos, e.len);
-			memset(dst + e.len, 0, blksz - e.len);
+			memcpy(out, in + pos, e.len);
+			memset(out + e.len, 0, blksz - e.len);
 		}
 		e.pblk = seg->blocks;
 		err = seg_add_extent(seg, &e);
@@ -177,8 +183,6 @@ int z_erofs_compress_segment(struct erofs_compress *c,
 		seg->blocks += e.cblks;
 		pos += e.len;
 	}
-out:
-	free(out);
 	seg->err = err;
 	return err;
 }

@@ -43,7 +43,7 @@ struct z_erofs_file {
 
 struct z_erofs_segment {
 	uint64_t la;		/* where the segment starts in the file */
-	uint8_t *data;		/* its pclusters, back to back */
+	uint8_t *data;		/* its pclusters, back to back (caller's buffer) */
 	uint64_t blocks;	/* ... in blocks */
 	struct z_erofs_extent *ext;	/* pblk relative to data */
 	uint32_t n, cap;
@@ -56,16 +56,21 @@ struct z_erofs_segment {
 uint32_t z_erofs_meta_size(const struct z_erofs_params *p,
 			   erofs_off_t inode_end, uint64_t size);
 
+/* Bytes of output buffer that compressing a segment of @len bytes needs. */
+size_t z_erofs_segment_cap(const struct z_erofs_params *p, uint32_t len);
 /*
- * Compress @len bytes at @in, logical offset @la, into @seg.  For the
- * file's @last segment with ztailpacking, a final pcluster that fits in
- * @max_inline bytes is kept as seg->idata.  Returns 0 or -errno (also in
- * seg->err).
+ * Compress @len bytes at @in, logical offset @la, into @seg, its
+ * pclusters into @data (z_erofs_segment_cap() bytes, the caller's: it
+ * becomes seg->data).  For the file's @last segment with ztailpacking, a
+ * final pcluster that fits in @max_inline bytes is kept as seg->idata.
+ * Returns 0 or -errno (also in seg->err).
  */
 int z_erofs_compress_segment(struct erofs_compress *c,
 			     const struct z_erofs_params *p, const uint8_t *in,
 			     uint32_t len, uint64_t la, bool last,
-			     uint32_t max_inline, struct z_erofs_segment *seg);
+			     uint32_t max_inline, uint8_t *data,
+			     struct z_erofs_segment *seg);
+/* Free what @seg holds but seg->data, which is the caller's. */
 void z_erofs_segment_free(struct z_erofs_segment *seg);
 /* Add @seg's extents to @zf, its pclusters written from @startblk on. */
 int z_erofs_file_append(struct z_erofs_file *zf,
