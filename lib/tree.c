@@ -176,14 +176,14 @@ int erofs_tree_scan_holes(struct erofs_node *node, int fd, uint64_t base,
  * blocks fall short of their size are probed; the answer depends on the
  * file's holes, never on the order anything was read.
  */
-static int scan_holes(struct erofs_node *node, const char *path,
+static int scan_holes(struct erofs_node *node, int dfd, const char *name,
 		      const struct stat *st, unsigned int blkszbits)
 {
 	int fd, err;
 
 	if (!st->st_size || (uint64_t)st->st_blocks * 512 >= (uint64_t)st->st_size)
 		return 0;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	err = erofs_tree_scan_holes(node, fd, 0, st->st_size, blkszbits);
@@ -206,8 +206,10 @@ int erofs_node_set_attrs(struct erofs_node *node, const struct stat *st,
 	return 0;
 }
 
-static struct erofs_node *new_node(struct scan *s, const char *path,
-				   const struct stat *st, int *errp)
+/* @path names the entry in messages; @dfd and @name find it. */
+static struct erofs_node *new_node(struct scan *s, const char *path, int dfd,
+				   const char *name, const struct stat *st,
+				   int *errp)
 {
 	const struct erofs_tree_opts *o = s->opts;
 	struct erofs_node *node = calloc(1, sizeof(*node));
@@ -227,7 +229,7 @@ static struct erofs_node *new_node(struct scan *s, const char *path,
 	case S_IFREG:
 		/* the path is rebuilt from the parents when the file is read */
 		node->size = st->st_size;
-		err = scan_holes(node, path, st, o->blkszbits);
+		err = scan_holes(node, dfd, name, st, o->blkszbits);
 		if (err) {
 			erofs_err("%s: %s", path, strerror(-err));
 			goto out_free;
@@ -236,7 +238,7 @@ static struct erofs_node *new_node(struct scan *s, const char *path,
 		break;
 	case S_IFLNK: {
 		char buf[EROFS_SYMLINK_MAX + 2];
-		ssize_t n = readlink(path, buf, sizeof(buf));
+		ssize_t n = readlinkat(dfd, name, buf, sizeof(buf));
 
 		if (n < 0) {
 			err = -errno;
@@ -297,17 +299,18 @@ bool erofs_tree_excluded(const struct erofs_tree_opts *o, const char *rel)
 
 /* Resolve one directory entry to a node: a new one or a hardlink's. */
 static struct erofs_node *lookup_entry(struct scan *s, const char *path,
+				       int dfd, const char *name,
 				       const struct stat *st, int *errp)
 {
 	struct hardlink key = { .dev = st->st_dev, .ino = st->st_ino }, *hl, **found;
 	struct erofs_node *node;
 
 	if (S_ISDIR(st->st_mode) || st->st_nlink < 2)
-		return new_node(s, path, st, errp);
+		return new_node(s, path, dfd, name, st, errp);
 	found = tfind(&key, &s->hardlinks, hardlink_cmp);
 	if (found)
 		return (*found)->node;
-	node = new_node(s, path, st, errp);
+	node = new_node(s, path, dfd, name, st, errp);
 	if (!node)
 		return NULL;
 	hl = malloc(sizeof(*hl));
@@ -393,7 +396,6 @@ static int scan_dir(struct scan *s, struct erofs_node *dir, const char *path,
 		ents[n].node = NULL;
 		n++;
 	}
-	closedir(d);
 	if (!err && n)
 		qsort(ents, n, sizeof(*ents), dentry_cmp);
 
@@ -407,7 +409,7 @@ static int scan_dir(struct scan *s, struct erofs_node *dir, const char *path,
 
 		if (!child || !crel) {
 			err = -ENOMEM;
-		} else if (lstat(child, &st)) {
+		} else if (fstatat(dirfd(d), ents[i].name, &st, AT_SYMLINK_NOFOLLOW)) {
 			err = -errno;
 			erofs_err("%s: %s", child, strerror(errno));
 		} else if (erofs_tree_excluded(s->opts, crel) ||
@@ -417,7 +419,9 @@ static int scan_dir(struct scan *s, struct erofs_node *dir, const char *path,
 			free(ents[i].name);
 			ents[i].name = NULL;
 		} else {
-			struct erofs_node *node = lookup_entry(s, child, &st, &err);
+			struct erofs_node *node = lookup_entry(s, child, dirfd(d),
+							       ents[i].name,
+							       &st, &err);
 
 			if (node) {
 				node->nlink++;
@@ -435,6 +439,8 @@ static int scan_dir(struct scan *s, struct erofs_node *dir, const char *path,
 		free(child);
 		free(crel);
 	}
+	/* kept open so far: entries are looked up by name in it */
+	closedir(d);
 	if (err) {
 		for (uint32_t i = 0; i < n; i++)
 			free(ents[i].name);
@@ -488,7 +494,7 @@ int erofs_tree_build(struct erofs_tree *tree, const char *srcdir,
 		erofs_err("%s: not a directory", srcdir);
 		return -ENOTDIR;
 	}
-	tree->root = new_node(&s, srcdir, &st, &err);
+	tree->root = new_node(&s, srcdir, AT_FDCWD, srcdir, &st, &err);
 	if (!tree->root)
 		goto out;
 	tree->root->parent = tree->root;
