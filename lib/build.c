@@ -47,11 +47,22 @@ struct bufpool {
 	size_t cached;			/* bytes on the free lists */
 };
 
-/* What one worker keeps from one segment to the next. */
+/*
+ * The directory whose files a thread last opened: siblings follow each
+ * other in tree order, and opening them by name in their directory saves
+ * walking the whole path again for every one.
+ */
+struct dircache {
+	const struct erofs_node *dir;
+	int fd;			/* O_PATH, or -1 */
+};
+
+/* What one worker keeps from one job to the next. */
 struct worker {
 	struct erofs_compress zc;
 	uint8_t *in;		/* a segment's input */
 	struct bufpool *bufs;
+	struct dircache dc;
 };
 
 struct builder {
@@ -64,6 +75,7 @@ struct builder {
 	struct erofs_workpool pool;
 	struct worker *workers;
 	struct bufpool bufs;
+	struct dircache dc;
 	unsigned int nworkers;
 	bool compr_cfgs;	/* lz4 configuration record follows the sb */
 	uint32_t max_pclusterblks;
@@ -381,17 +393,55 @@ static int source_error(struct builder *b, const struct erofs_node *n, int err)
 	return err;
 }
 
+static void dircache_drop(struct dircache *dc)
+{
+	if (dc->dir && dc->fd >= 0)
+		close(dc->fd);
+	dc->dir = NULL;
+}
+
+/* Open @n's bytes for reading: an fd, or -errno (not reported). */
+static int open_node(const struct erofs_tree *t, const struct erofs_node *n,
+		     struct dircache *dc)
+{
+	const int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC;
+	char *path;
+	int fd;
+
+	if (!n->src.staged && t->srcdir && n->parent != n) {
+		if (dc->dir != n->parent) {
+			dircache_drop(dc);
+			path = erofs_node_source_path(t, n->parent);
+			if (!path)
+				return -ENOMEM;
+			dc->dir = n->parent;
+			dc->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			free(path);
+		}
+		if (dc->fd >= 0) {
+			char name[EROFS_NAME_LEN + 1];
+
+			memcpy(name, n->dname, n->dnamelen);
+			name[n->dnamelen] = '\0';
+			fd = openat(dc->fd, name, flags);
+			return fd < 0 ? -errno : fd;
+		}
+		/* the directory cannot be opened: the whole path says why */
+	}
+	path = erofs_node_source_path(t, n);
+	if (!path)
+		return -ENOMEM;
+	fd = open(path, flags);
+	free(path);
+	return fd < 0 ? -errno : fd;
+}
+
 /* Open @n's bytes for reading: an fd, or -errno (reported). */
 static int open_source(struct builder *b, const struct erofs_node *n)
 {
-	char *path = erofs_node_source_path(b->tree, n);
-	int fd;
+	int fd = open_node(b->tree, n, &b->dc);
 
-	if (!path)
-		return source_error(b, n, -ENOMEM);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	free(path);
-	return fd < 0 ? source_error(b, n, -errno) : fd;
+	return fd < 0 ? source_error(b, n, fd) : fd;
 }
 
 /* Regular files stored without compression: flat or chunk by chunk. */
@@ -720,27 +770,68 @@ static void encode_inode(const struct erofs_node *n, uint8_t *buf)
 	}
 }
 
-/* Read a regular file's inline tail, checking the file kept its size. */
-static int read_tail(struct builder *b, struct erofs_node *n, uint8_t *out)
+static bool has_tail(const struct erofs_node *n)
 {
+	return S_ISREG(n->mode) && n->inline_size;
+}
+
+/*
+ * A regular file's inline tail, read by a worker ahead of the writer:
+ * pass 3 would otherwise open every small file in turn while the
+ * workers sit idle.
+ */
+struct tail_job {
+	struct erofs_job job;
+	const struct erofs_tree *tree;
+	struct erofs_node *node;
+	int err;
+	uint8_t data[];
+};
+
+/* Worker side: read the tail, checking the file kept its size. */
+static void run_tail(struct erofs_job *job, void *wctx)
+{
+	struct tail_job *tj = (struct tail_job *)job;
+	struct erofs_node *n = tj->node;
 	const uint64_t from = n->size - n->inline_size;
 	char probe;
 	ssize_t got;
-	int fd, err = 0;
+	int fd;
 
-	fd = open_source(b, n);
-	if (fd < 0)
-		return fd;
-	got = pread(fd, out, n->inline_size, n->src.offset + from);
+	fd = open_node(tj->tree, n, &((struct worker *)wctx)->dc);
+	if (fd < 0) {
+		tj->err = fd;
+		return;
+	}
+	got = pread(fd, tj->data, n->inline_size, n->src.offset + from);
 	if (got < 0)
-		err = -errno;
+		tj->err = -errno;
 	else if ((uint64_t)got != n->inline_size ||
 		 (!n->src.staged && pread(fd, &probe, 1, n->size) > 0))
-		err = -ESTALE;
+		tj->err = -ESTALE;
 	close(fd);
-	if (!err)
-		b->done_bytes += n->inline_size;
-	return err ? source_error(b, n, err) : 0;
+}
+
+/* Queue tail reads for the nodes from *@ahead on, while the ring has room. */
+static int queue_tails(struct builder *b, uint64_t *ahead)
+{
+	const struct erofs_tree *t = b->tree;
+
+	while (*ahead < t->nnodes && !erofs_workpool_full(&b->pool)) {
+		struct erofs_node *n = t->nodes[(*ahead)++];
+		struct tail_job *tj;
+
+		if (!has_tail(n))
+			continue;
+		tj = calloc(1, sizeof(*tj) + n->inline_size);
+		if (!tj)
+			return -ENOMEM;
+		tj->job.run = run_tail;
+		tj->tree = t;
+		tj->node = n;
+		erofs_workpool_push(&b->pool, &tj->job);
+	}
+	return 0;
 }
 
 static int write_dir(struct builder *b, struct erofs_node *n, uint8_t *tail)
@@ -764,7 +855,8 @@ static int write_dir(struct builder *b, struct erofs_node *n, uint8_t *tail)
 	return err;
 }
 
-static int write_meta(struct builder *b, struct erofs_node *n, uint8_t *meta)
+static int write_meta(struct builder *b, struct erofs_node *n, uint8_t *meta,
+		      const struct tail_job *tj)
 {
 	const uint32_t head = meta_head(n);
 	uint8_t *tail = meta + head + n->body_len;
@@ -780,10 +872,14 @@ static int write_meta(struct builder *b, struct erofs_node *n, uint8_t *meta)
 		err = write_dir(b, n, tail);
 	else if (S_ISLNK(n->mode))
 		memcpy(tail, n->link + (n->size - n->inline_size), n->inline_size);
-	else if (S_ISREG(n->mode) && n->inline_size)
-		err = read_tail(b, n, tail);
+	else if (has_tail(n) && tj->err)
+		err = source_error(b, n, tj->err);
+	else if (has_tail(n))
+		memcpy(tail, tj->data, n->inline_size);
 	if (err)
 		return err;
+	if (has_tail(n))
+		b->done_bytes += n->inline_size;
 	return erofs_bman_write_meta(&b->bm, n->meta_off, meta, n->meta_size);
 }
 
@@ -919,8 +1015,19 @@ static int build(struct builder *b)
 	meta = malloc(meta_max);
 	if (!meta)
 		return -ENOMEM;
-	for (uint64_t i = 0; i < t->nnodes && !err; i++)
-		err = write_meta(b, t->nodes[i], meta);
+	for (uint64_t i = 0, ahead = 0; i < t->nnodes && !err; i++) {
+		struct tail_job *tj = NULL;
+
+		err = queue_tails(b, &ahead);
+		if (!err && has_tail(t->nodes[i]))
+			tj = (struct tail_job *)erofs_workpool_pop(&b->pool);
+		if (!err)
+			err = write_meta(b, t->nodes[i], meta, tj);
+		free(tj);
+	}
+	/* tails read ahead of an error */
+	for (struct erofs_job *job; (job = erofs_workpool_pop(&b->pool));)
+		free(job);
 	free(meta);
 	if (!err)
 		err = erofs_bman_flush(&b->bm);
@@ -1008,7 +1115,10 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 		erofs_compress_exit(&b.workers[i].zc);
 		free(b.workers[i].in);
 	}
+	for (unsigned int i = 0; b.workers && i < b.nworkers; i++)
+		dircache_drop(&b.workers[i].dc);
 	free(b.workers);
+	dircache_drop(&b.dc);
 	bufpool_exit(&b.bufs);
 	free(b.copybuf);
 	erofs_bman_exit(&b.bm);
