@@ -38,6 +38,13 @@
 #define EROFS_BUF_MIN_BITS	16
 #define EROFS_BUF_CLASSES	8
 #define EROFS_BUF_CACHED	(8u << 20)
+/*
+ * Small data writes are gathered into runs of up to this many bytes:
+ * fewer syscalls, and page cache folios filled whole instead of zeroed
+ * around each block written.
+ */
+#define EROFS_GATHER_BYTES	(1u << 20)
+#define EROFS_GATHER_MAX	(EROFS_GATHER_BYTES / 8)
 /* Data written but not yet handed to writeback, at most. */
 #define EROFS_WRITEBACK_BYTES	(16u << 20)
 
@@ -72,6 +79,9 @@ struct builder {
 	uint32_t blksz;
 	uint32_t feature_incompat;
 	uint8_t *copybuf;
+	uint8_t *gather;	/* data bytes [gather_pos, + gather_len) unwritten */
+	erofs_off_t gather_pos;
+	size_t gather_len;
 	struct erofs_workpool pool;
 	struct worker *workers;
 	struct bufpool bufs;
@@ -172,8 +182,8 @@ static void start_writeback(struct builder *b, erofs_off_t end)
 	b->wb_start = end;
 }
 
-static int write_data(struct builder *b, erofs_off_t pos, const void *buf,
-		      size_t len)
+static int write_through(struct builder *b, erofs_off_t pos, const void *buf,
+			 size_t len)
 {
 	int err = erofs_bman_write_data(&b->bm, pos, buf, len);
 
@@ -182,6 +192,45 @@ static int write_data(struct builder *b, erofs_off_t pos, const void *buf,
 	else
 		start_writeback(b, pos + len);
 	return err;
+}
+
+/* Write out the data gathered so far. */
+static int flush_data(struct builder *b)
+{
+	size_t len = b->gather_len;
+
+	b->gather_len = 0;
+	return len ? write_through(b, b->gather_pos, b->gather, len) : 0;
+}
+
+/*
+ * Write data bytes, gathering small writes that extend or overwrite what
+ * is gathered.  Any other write flushes first, so the image ends up as
+ * if every write had gone straight through, in order.
+ */
+static int write_data(struct builder *b, erofs_off_t pos, const void *buf,
+		      size_t len)
+{
+	int err;
+
+	if (b->gather_len && pos >= b->gather_pos &&
+	    pos <= b->gather_pos + b->gather_len &&
+	    pos - b->gather_pos + len <= EROFS_GATHER_BYTES) {
+		size_t at = pos - b->gather_pos;
+
+		memcpy(b->gather + at, buf, len);
+		b->gather_len = EROFS_MAX(b->gather_len, at + len);
+		return 0;
+	}
+	err = flush_data(b);
+	if (err)
+		return err;
+	if (len > EROFS_GATHER_MAX)
+		return write_through(b, pos, buf, len);
+	memcpy(b->gather, buf, len);
+	b->gather_pos = pos;
+	b->gather_len = len;
+	return 0;
 }
 
 /*
@@ -776,60 +825,92 @@ static bool has_tail(const struct erofs_node *n)
 }
 
 /*
- * A regular file's inline tail, read by a worker ahead of the writer:
- * pass 3 would otherwise open every small file in turn while the
- * workers sit idle.
+ * Inline tails of regular files, read by a worker ahead of the writer:
+ * pass 3 would otherwise open every small file in turn while the workers
+ * sit idle.  A job reads the tails of a run of nodes in tree order, a few
+ * dozen, so that waking threads costs little beside the reads.
  */
+#define EROFS_TAIL_BATCH	32
+#define EROFS_TAIL_BYTES	(64u << 10)
+#define EROFS_TAIL_JOBS		8	/* queued ahead at most */
+
 struct tail_job {
 	struct erofs_job job;
 	const struct erofs_tree *tree;
-	struct erofs_node *node;
-	int err;
+	unsigned int ntails, taken;
+	int err;			/* of tail number nread, if set */
+	unsigned int nread;		/* tails read, before any error */
+	uint32_t off[EROFS_TAIL_BATCH];	/* where each is in data[] */
+	struct erofs_node *nodes[EROFS_TAIL_BATCH];	/* each with a tail */
 	uint8_t data[];
 };
 
-/* Worker side: read the tail, checking the file kept its size. */
+/* Worker side: read the tails, checking each file kept its size. */
 static void run_tail(struct erofs_job *job, void *wctx)
 {
 	struct tail_job *tj = (struct tail_job *)job;
-	struct erofs_node *n = tj->node;
-	const uint64_t from = n->size - n->inline_size;
-	char probe;
-	ssize_t got;
-	int fd;
+	struct dircache *dc = &((struct worker *)wctx)->dc;
 
-	fd = open_node(tj->tree, n, &((struct worker *)wctx)->dc);
-	if (fd < 0) {
-		tj->err = fd;
-		return;
+	for (; tj->nread < tj->ntails; tj->nread++) {
+		struct erofs_node *n = tj->nodes[tj->nread];
+		const uint64_t from = n->size - n->inline_size;
+		char probe;
+		ssize_t got;
+		int fd = open_node(tj->tree, n, dc);
+
+		if (fd < 0) {
+			tj->err = fd;
+			return;
+		}
+		got = pread(fd, tj->data + tj->off[tj->nread], n->inline_size,
+			    n->src.offset + from);
+		if (got < 0)
+			tj->err = -errno;
+		else if ((uint64_t)got != n->inline_size ||
+			 (!n->src.staged && pread(fd, &probe, 1, n->size) > 0))
+			tj->err = -ESTALE;
+		close(fd);
+		if (tj->err)
+			return;
 	}
-	got = pread(fd, tj->data, n->inline_size, n->src.offset + from);
-	if (got < 0)
-		tj->err = -errno;
-	else if ((uint64_t)got != n->inline_size ||
-		 (!n->src.staged && pread(fd, &probe, 1, n->size) > 0))
-		tj->err = -ESTALE;
-	close(fd);
 }
 
-/* Queue tail reads for the nodes from *@ahead on, while the ring has room. */
-static int queue_tails(struct builder *b, uint64_t *ahead)
+/* Queue tail reads for the nodes from *@ahead on, a few jobs ahead. */
+static int queue_tails(struct builder *b, uint64_t *ahead, unsigned int *queued)
 {
 	const struct erofs_tree *t = b->tree;
 
-	while (*ahead < t->nnodes && !erofs_workpool_full(&b->pool)) {
-		struct erofs_node *n = t->nodes[(*ahead)++];
+	while (*ahead < t->nnodes && *queued < EROFS_TAIL_JOBS &&
+	       !erofs_workpool_full(&b->pool)) {
+		struct erofs_node *batch[EROFS_TAIL_BATCH];
+		unsigned int k = 0;
+		uint32_t bytes = 0;
 		struct tail_job *tj;
 
-		if (!has_tail(n))
-			continue;
-		tj = calloc(1, sizeof(*tj) + n->inline_size);
+		while (*ahead < t->nnodes && k < EROFS_TAIL_BATCH) {
+			struct erofs_node *n = t->nodes[*ahead];
+
+			if (has_tail(n)) {
+				if (k && bytes + n->inline_size > EROFS_TAIL_BYTES)
+					break;
+				batch[k++] = n;
+				bytes += n->inline_size;
+			}
+			++*ahead;
+		}
+		if (!k)
+			break;
+		tj = calloc(1, sizeof(*tj) + bytes);
 		if (!tj)
 			return -ENOMEM;
 		tj->job.run = run_tail;
 		tj->tree = t;
-		tj->node = n;
+		tj->ntails = k;
+		memcpy(tj->nodes, batch, k * sizeof(*batch));
+		for (unsigned int i = 1; i < k; i++)
+			tj->off[i] = tj->off[i - 1] + batch[i - 1]->inline_size;
 		erofs_workpool_push(&b->pool, &tj->job);
+		++*queued;
 	}
 	return 0;
 }
@@ -856,7 +937,7 @@ static int write_dir(struct builder *b, struct erofs_node *n, uint8_t *tail)
 }
 
 static int write_meta(struct builder *b, struct erofs_node *n, uint8_t *meta,
-		      const struct tail_job *tj)
+		      struct tail_job *tj)
 {
 	const uint32_t head = meta_head(n);
 	uint8_t *tail = meta + head + n->body_len;
@@ -872,10 +953,10 @@ static int write_meta(struct builder *b, struct erofs_node *n, uint8_t *meta,
 		err = write_dir(b, n, tail);
 	else if (S_ISLNK(n->mode))
 		memcpy(tail, n->link + (n->size - n->inline_size), n->inline_size);
-	else if (has_tail(n) && tj->err)
+	else if (has_tail(n) && tj->taken == tj->nread)
 		err = source_error(b, n, tj->err);
 	else if (has_tail(n))
-		memcpy(tail, tj->data, n->inline_size);
+		memcpy(tail, tj->data + tj->off[tj->taken++], n->inline_size);
 	if (err)
 		return err;
 	if (has_tail(n))
@@ -963,6 +1044,8 @@ static int build(struct builder *b)
 {
 	struct erofs_tree *t = b->tree;
 	uint32_t meta_max = 0;
+	struct tail_job *tj = NULL;
+	unsigned int queued = 0;
 	uint8_t *meta;
 	int err = write_xattrs(b);
 
@@ -998,6 +1081,8 @@ static int build(struct builder *b)
 	/* drain: every queued job is taken back, in order, even after an error */
 	for (struct erofs_job *job; (job = erofs_workpool_pop(&b->pool));)
 		err = consume(b, (struct data_job *)job, err);
+	if (!err)
+		err = flush_data(b);
 	if (err)
 		return err;
 
@@ -1016,19 +1101,23 @@ static int build(struct builder *b)
 	if (!meta)
 		return -ENOMEM;
 	for (uint64_t i = 0, ahead = 0; i < t->nnodes && !err; i++) {
-		struct tail_job *tj = NULL;
-
-		err = queue_tails(b, &ahead);
-		if (!err && has_tail(t->nodes[i]))
+		err = queue_tails(b, &ahead, &queued);
+		if (!err && has_tail(t->nodes[i]) &&
+		    (!tj || tj->taken == tj->ntails)) {
+			free(tj);
 			tj = (struct tail_job *)erofs_workpool_pop(&b->pool);
+			queued--;
+		}
 		if (!err)
 			err = write_meta(b, t->nodes[i], meta, tj);
-		free(tj);
 	}
+	free(tj);
 	/* tails read ahead of an error */
 	for (struct erofs_job *job; (job = erofs_workpool_pop(&b->pool));)
 		free(job);
 	free(meta);
+	if (!err)
+		err = flush_data(b);
 	if (!err)
 		err = erofs_bman_flush(&b->bm);
 	if (!err)
@@ -1063,9 +1152,10 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 		return err;
 	pthread_mutex_init(&b.bufs.lock, NULL);
 	b.copybuf = malloc(EROFS_COPY_BUF);
+	b.gather = malloc(EROFS_GATHER_BYTES);
 	b.nworkers = opts->workers ? opts->workers : 1;
 	b.workers = calloc(b.nworkers, sizeof(*b.workers));
-	if (!b.copybuf || !b.workers)
+	if (!b.copybuf || !b.gather || !b.workers)
 		err = -ENOMEM;
 	for (unsigned int i = 0; !err && opts->compressor && i < b.nworkers; i++) {
 		struct worker *w = &b.workers[i];
@@ -1121,6 +1211,7 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 	dircache_drop(&b.dc);
 	bufpool_exit(&b.bufs);
 	free(b.copybuf);
+	free(b.gather);
 	erofs_bman_exit(&b.bm);
 	return err;
 }
