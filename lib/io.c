@@ -8,9 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdint.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "erofs/io.h"
@@ -90,28 +88,58 @@ static const struct erofs_io_ops erofs_fd_ops = {
 	.close = fd_close,
 };
 
-static int map_pread(struct erofs_io *io, void *buf, size_t len,
-		     erofs_off_t pos)
+/*
+ * The block cache of read-only images: per thread, so workers never lock,
+ * direct-mapped by block number, each block tagged with the generation of
+ * the io it came from (a new io never hits an old one's blocks).
+ */
+#define RO_BLOCK_BITS	12
+#define RO_BLOCK	(1u << RO_BLOCK_BITS)
+#define RO_SLOTS	32
+#define RO_SMALL	2048	/* larger reads go straight to pread */
+
+struct ro_slot {
+	uint64_t gen;		/* 0: empty */
+	erofs_off_t blk;
+	uint32_t len;		/* short at the end of the image */
+	uint8_t data[RO_BLOCK];
+};
+
+static __thread struct ro_slot ro_cache[RO_SLOTS];
+static uint64_t ro_next_gen;
+
+static int ro_pread(struct erofs_io *io, void *buf, size_t len, erofs_off_t pos)
 {
-	if (pos > io->size || len > io->size - pos)
-		return -EIO;
-	memcpy(buf, io->map + io->offset + pos, len);
+	erofs_off_t blk = pos >> RO_BLOCK_BITS;
+	size_t off = pos & (RO_BLOCK - 1);
+	struct ro_slot *s = &ro_cache[blk % RO_SLOTS];
+
+	if (len > RO_SMALL || off + len > RO_BLOCK ||
+	    pos > io->size || len > io->size - pos)
+		return fd_pread(io, buf, len, pos);
+	if (s->gen != io->gen || s->blk != blk) {
+		uint32_t n = EROFS_MIN(io->size - (blk << RO_BLOCK_BITS),
+				       (erofs_off_t)RO_BLOCK);
+		int err;
+
+		s->gen = 0;
+		err = fd_pread(io, s->data, n, blk << RO_BLOCK_BITS);
+		if (err)
+			return err;
+		s->gen = io->gen;
+		s->blk = blk;
+		s->len = n;
+	}
+	memcpy(buf, s->data + off, len);
 	return 0;
 }
 
-static void map_close(struct erofs_io *io)
-{
-	munmap((void *)io->map, io->maplen);
-	io->map = NULL;
-	fd_close(io);
-}
-
-static const struct erofs_io_ops erofs_map_ops = {
-	.pread = map_pread,
+static const struct erofs_io_ops erofs_ro_ops = {
+	.pread = ro_pread,
 	.pwrite = fd_pwrite,
 	.truncate = fd_truncate,
 	.sync = fd_sync,
-	.close = map_close,
+	.close = fd_close,
 };
 
 int erofs_io_open_ro(struct erofs_io *io, const char *path, erofs_off_t offset)
@@ -143,20 +171,11 @@ int erofs_io_open_ro(struct erofs_io *io, const char *path, erofs_off_t offset)
 		goto out_close;
 	}
 	memset(io, 0, sizeof(*io));
-	io->ops = &erofs_fd_ops;
 	io->fd = fd;
 	io->offset = offset;
 	io->size = size - offset;
-	if (size && size <= SIZE_MAX) {
-		void *m = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-
-		/* not mappable (some devices): read through the fd */
-		if (m != MAP_FAILED) {
-			io->map = m;
-			io->maplen = size;
-			io->ops = &erofs_map_ops;
-		}
-	}
+	io->ops = &erofs_ro_ops;
+	io->gen = __atomic_add_fetch(&ro_next_gen, 1, __ATOMIC_RELAXED);
 	return 0;
 out_close:
 	close(fd);

@@ -118,7 +118,7 @@ static int grow(uint8_t **buf, size_t *cap, size_t need)
  * read, so a long file's pclusters cost one syscall per window, not one
  * each.  The window starts small and doubles while reads stay sequential:
  * a short file never pulls in much of what follows it, a first or random
- * read takes only its own bytes.  A mapped image needs none of this.
+ * read takes only its own bytes.
  */
 static int z_read(struct erofs_sb_info *sbi, struct z_erofs_pcache *pc,
 		  uint8_t *dst, erofs_off_t len, erofs_off_t pa)
@@ -126,9 +126,6 @@ static int z_read(struct erofs_sb_info *sbi, struct z_erofs_pcache *pc,
 	const erofs_off_t end = erofs_sb_image_bytes(sbi);
 	bool sequential = pa == pc->next_pa;
 
-	/* a mapped image costs a copy per read, no syscall: nothing to save */
-	if (sbi->io->map)
-		return erofs_io_read(sbi->io, dst, len, pa);
 	pc->next_pa = pa + len;
 	if (pa >= pc->ra_pa && len <= pc->ra_len &&
 	    pa - pc->ra_pa <= pc->ra_len - len) {

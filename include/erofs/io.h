@@ -31,15 +31,14 @@ struct erofs_io {
 	erofs_off_t offset;	/* where the image starts inside the file */
 	erofs_off_t size;	/* bytes available after @offset */
 	void *priv;		/* backend-specific state */
-	const uint8_t *map;	/* read-only file mapped whole, or NULL */
-	size_t maplen;
+	uint64_t gen;		/* read-only: tags its blocks in the block cache */
 };
 
 /*
  * Open @path read-only (file or block device); the image starts at @offset.
- * The file is mapped when it can be, so that the many small metadata reads
- * of a walk are copies rather than syscalls (a file truncated meanwhile
- * kills the reader with SIGBUS, as it would any reader of a mapping).
+ * Small reads (inodes, index packs, xattrs, short directory blocks) are
+ * served from a per-thread cache of the blocks last read, so that the
+ * hundreds of thousands of them in a walk cost a few thousand syscalls.
  */
 int erofs_io_open_ro(struct erofs_io *io, const char *path, erofs_off_t offset);
 /* Wrap an fd opened for writing; the io owns the fd from now on. */
