@@ -106,7 +106,7 @@ int erofs_iterate_dir(struct erofs_inode *dir,
 		struct erofs_map_blocks map = { .m_la = pos };
 		unsigned int len = EROFS_MIN(dir->size - pos,
 					     (erofs_off_t)sbi->blksz);
-		unsigned int n, i;
+		unsigned int n = 0, i;
 		erofs_off_t phys;
 
 		err = erofs_map_blocks(dir, &map);
