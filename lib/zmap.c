@@ -405,7 +405,7 @@ int z_erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map)
 	const struct erofs_sb_info *sbi = vi->sbi;
 	struct z_lcluster head;
 	uint64_t headlcn;
-	erofs_off_t end;
+	erofs_off_t end = 0;
 	int err;
 
 	err = z_erofs_init_inode(vi);
