@@ -93,9 +93,8 @@ static int fsck_out_put(struct fsck_out *o, const char *src, size_t n,
 
 	if (o->len && pos != o->start + o->len)
 		err = fsck_out_flush(o);
-	if (!err && !o->len && n >= FSCK_OUT_BUF) {
+	if (!err && !o->len && n >= FSCK_OUT_BUF)
 		return fsck_write_sparse(o->fd, src, n, pos, &o->hi);
-	}
 	while (!err && n) {
 		size_t k = EROFS_MIN(n, FSCK_OUT_BUF - o->len);
 
@@ -112,14 +111,6 @@ static int fsck_out_put(struct fsck_out *o, const char *src, size_t n,
 	return err;
 }
 
-static const uint8_t *fsck_claim(struct fsck_ctx *ctx, struct erofs_inode *vi,
-				 const struct erofs_map_blocks *map, int *errp)
-{
-	if (ctx->zcache)
-		return z_erofs_claim_in(ctx->zcache, vi, map, errp);
-	return z_erofs_claim(vi, map, errp);
-}
-
 int fsck_copy_range(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd,
 		    erofs_off_t from, erofs_off_t to, erofs_off_t *hi)
 {
@@ -127,6 +118,7 @@ int fsck_copy_range(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd,
 	const uint8_t *decoded;
 	erofs_off_t pos = from;
 	bool encoded;
+	size_t room;
 	char *buf;
 	int err = 0;
 
@@ -160,10 +152,9 @@ int fsck_copy_range(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd,
 		 * Extracting a whole extent: decode it straight into the
 		 * output buffer, which saves copying every byte once more.
 		 */
-		if (encoded && outfd >= 0 && map.m_la == pos && end == pos + map.m_llen &&
-		    z_erofs_decode_room(&map) <= FSCK_OUT_BUF) {
-			size_t room = z_erofs_decode_room(&map);
-
+		room = encoded ? z_erofs_decode_room(&map) : 0;
+		if (encoded && outfd >= 0 && map.m_la == pos &&
+		    end == pos + map.m_llen && room <= FSCK_OUT_BUF) {
 			if (out.len && (out.start + out.len != pos ||
 					FSCK_OUT_BUF - out.len < room))
 				err = fsck_out_flush(&out);
@@ -187,7 +178,7 @@ int fsck_copy_range(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd,
 		/* a compressed extent is decoded once, then copied from the cache */
 		decoded = NULL;
 		if (encoded) {
-			decoded = fsck_claim(ctx, vi, &map, &err);
+			decoded = z_erofs_claim_in(ctx->zcache, vi, &map, &err);
 			if (!decoded)
 				goto out_free;
 		}

@@ -13,7 +13,8 @@
 #include <unistd.h>
 #include "erofs/io.h"
 
-static int fd_pread(struct erofs_io *io, void *buf, size_t len, erofs_off_t pos)
+static int fd_pread_raw(struct erofs_io *io, void *buf, size_t len,
+			erofs_off_t pos)
 {
 	char *p = buf;
 
@@ -33,6 +34,51 @@ static int fd_pread(struct erofs_io *io, void *buf, size_t len, erofs_off_t pos)
 		pos += n;
 		len -= n;
 	}
+	return 0;
+}
+
+/*
+ * The block cache of read-only images: per thread, so workers never lock,
+ * direct-mapped by block number, each block tagged with the generation of
+ * the io it came from (a new io never hits an old one's blocks).
+ */
+#define RO_BLOCK_BITS	12
+#define RO_BLOCK	(1u << RO_BLOCK_BITS)
+#define RO_SLOTS	32
+#define RO_SMALL	2048	/* larger reads go straight to pread */
+
+struct ro_slot {
+	uint64_t gen;		/* 0: empty */
+	erofs_off_t blk;
+	uint8_t data[RO_BLOCK];
+};
+
+static __thread struct ro_slot ro_cache[RO_SLOTS];
+static uint64_t ro_next_gen;
+
+/* Small reads of a read-only image (io->gen set) go through the cache. */
+static int fd_pread(struct erofs_io *io, void *buf, size_t len, erofs_off_t pos)
+{
+	erofs_off_t blk = pos >> RO_BLOCK_BITS;
+	size_t off = pos & (RO_BLOCK - 1);
+	struct ro_slot *s = &ro_cache[blk % RO_SLOTS];
+
+	if (!io->gen || len > RO_SMALL || off + len > RO_BLOCK ||
+	    pos > io->size || len > io->size - pos)
+		return fd_pread_raw(io, buf, len, pos);
+	if (s->gen != io->gen || s->blk != blk) {
+		uint32_t n = EROFS_MIN(io->size - (blk << RO_BLOCK_BITS),
+				       (erofs_off_t)RO_BLOCK);
+		int err;
+
+		s->gen = 0;
+		err = fd_pread_raw(io, s->data, n, blk << RO_BLOCK_BITS);
+		if (err)
+			return err;
+		s->gen = io->gen;
+		s->blk = blk;
+	}
+	memcpy(buf, s->data + off, len);
 	return 0;
 }
 
@@ -88,60 +134,6 @@ static const struct erofs_io_ops erofs_fd_ops = {
 	.close = fd_close,
 };
 
-/*
- * The block cache of read-only images: per thread, so workers never lock,
- * direct-mapped by block number, each block tagged with the generation of
- * the io it came from (a new io never hits an old one's blocks).
- */
-#define RO_BLOCK_BITS	12
-#define RO_BLOCK	(1u << RO_BLOCK_BITS)
-#define RO_SLOTS	32
-#define RO_SMALL	2048	/* larger reads go straight to pread */
-
-struct ro_slot {
-	uint64_t gen;		/* 0: empty */
-	erofs_off_t blk;
-	uint32_t len;		/* short at the end of the image */
-	uint8_t data[RO_BLOCK];
-};
-
-static __thread struct ro_slot ro_cache[RO_SLOTS];
-static uint64_t ro_next_gen;
-
-static int ro_pread(struct erofs_io *io, void *buf, size_t len, erofs_off_t pos)
-{
-	erofs_off_t blk = pos >> RO_BLOCK_BITS;
-	size_t off = pos & (RO_BLOCK - 1);
-	struct ro_slot *s = &ro_cache[blk % RO_SLOTS];
-
-	if (len > RO_SMALL || off + len > RO_BLOCK ||
-	    pos > io->size || len > io->size - pos)
-		return fd_pread(io, buf, len, pos);
-	if (s->gen != io->gen || s->blk != blk) {
-		uint32_t n = EROFS_MIN(io->size - (blk << RO_BLOCK_BITS),
-				       (erofs_off_t)RO_BLOCK);
-		int err;
-
-		s->gen = 0;
-		err = fd_pread(io, s->data, n, blk << RO_BLOCK_BITS);
-		if (err)
-			return err;
-		s->gen = io->gen;
-		s->blk = blk;
-		s->len = n;
-	}
-	memcpy(buf, s->data + off, len);
-	return 0;
-}
-
-static const struct erofs_io_ops erofs_ro_ops = {
-	.pread = ro_pread,
-	.pwrite = fd_pwrite,
-	.truncate = fd_truncate,
-	.sync = fd_sync,
-	.close = fd_close,
-};
-
 int erofs_io_open_ro(struct erofs_io *io, const char *path, erofs_off_t offset)
 {
 	struct stat st;
@@ -174,7 +166,7 @@ int erofs_io_open_ro(struct erofs_io *io, const char *path, erofs_off_t offset)
 	io->fd = fd;
 	io->offset = offset;
 	io->size = size - offset;
-	io->ops = &erofs_ro_ops;
+	io->ops = &erofs_fd_ops;
 	io->gen = __atomic_add_fetch(&ro_next_gen, 1, __ATOMIC_RELAXED);
 	return 0;
 out_close:

@@ -214,8 +214,7 @@ static int z_decode(struct erofs_inode *vi, const struct erofs_map_blocks *map,
 	return err;
 }
 
-/* Room to decode @map in place, when the algorithm allows it at all. */
-static size_t z_room(const struct erofs_map_blocks *map)
+size_t z_erofs_decode_room(const struct erofs_map_blocks *map)
 {
 	uint32_t margin = z_erofs_inplace_margin(map->m_algorithmformat,
 						 map->m_plen);
@@ -235,11 +234,6 @@ static bool z_plausible(struct erofs_inode *vi,
 		  (unsigned long long)map->m_plen);
 	*errp = -EFSCORRUPTED;
 	return false;
-}
-
-size_t z_erofs_decode_room(const struct erofs_map_blocks *map)
-{
-	return z_room(map);
 }
 
 int z_erofs_decode_into(struct z_erofs_pcache *pc, struct erofs_inode *vi,
@@ -262,7 +256,7 @@ int z_erofs_decode_into(struct z_erofs_pcache *pc, struct erofs_inode *vi,
 const uint8_t *z_erofs_claim(struct erofs_inode *vi,
 			     const struct erofs_map_blocks *map, int *errp)
 {
-	return z_erofs_claim_in(z_erofs_pcache(vi->sbi), vi, map, errp);
+	return z_erofs_claim_in(NULL, vi, map, errp);
 }
 
 const uint8_t *z_erofs_claim_in(struct z_erofs_pcache *pc,
@@ -272,6 +266,8 @@ const uint8_t *z_erofs_claim_in(struct z_erofs_pcache *pc,
 	struct z_erofs_pslot *s, *victim;
 	int err;
 
+	if (!pc)
+		pc = z_erofs_pcache(vi->sbi);
 	if (!pc) {
 		*errp = -ENOMEM;
 		return NULL;
@@ -292,7 +288,7 @@ const uint8_t *z_erofs_claim_in(struct z_erofs_pcache *pc,
 			victim = s;
 	}
 	victim->valid = false;
-	err = grow(&victim->buf, &victim->cap, z_room(map)) ?:
+	err = grow(&victim->buf, &victim->cap, z_erofs_decode_room(map)) ?:
 	      z_decode(vi, map, pc, victim->buf, victim->cap);
 	if (err) {
 		*errp = err;

@@ -31,7 +31,7 @@ struct erofs_io {
 	erofs_off_t offset;	/* where the image starts inside the file */
 	erofs_off_t size;	/* bytes available after @offset */
 	void *priv;		/* backend-specific state */
-	uint64_t gen;		/* read-only: tags its blocks in the block cache */
+	uint64_t gen;		/* read-only: tags its blocks in the block cache; 0: none */
 };
 
 /*

@@ -23,8 +23,8 @@ const uint8_t *z_erofs_claim(struct erofs_inode *vi,
 /*
  * The image's cache belongs to one thread.  Another thread claims through
  * a private cache of its own: z_erofs_pcache_new() (NULL: no memory),
- * z_erofs_claim_in(), and at the end z_erofs_pcache_merge_free(), which
- * adds its counters to the image's.
+ * z_erofs_claim_in() (@pc NULL: the image's), and at the end
+ * z_erofs_pcache_merge_free(), which adds its counters to the image's.
  */
 struct z_erofs_pcache;
 struct z_erofs_pcache *z_erofs_pcache_new(void);
