@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,9 +28,16 @@
 #include "erofs/workpool.h"
 
 #define EROFS_COPY_BUF	(1u << 20)
-/* Compression queued ahead of the writer: jobs, and bytes at most. */
-#define EROFS_QUEUE_JOBS	64
+/*
+ * Work queued ahead of the writer: jobs, bytes to compress, and files held
+ * open (at most a quarter of the open-file limit).  The ring is long
+ * because the writer waits for the oldest job: behind a segment that takes
+ * long to compress, a run of small files must not fill it and leave the
+ * other workers idle.
+ */
+#define EROFS_QUEUE_JOBS	1024
 #define EROFS_INFLIGHT_BYTES	(32u << 20)
+#define EROFS_INFLIGHT_FILES	EROFS_QUEUE_JOBS
 /*
  * Segment output buffers of 64 KiB (2^16) up to 8 MiB, by powers of two,
  * are recycled (fresh pages fault and are zeroed); this many bytes of
@@ -95,6 +103,7 @@ struct builder {
 	/* progress */
 	uint64_t done_nodes, done_bytes;
 	uint64_t inflight;	/* bytes queued for compression, not yet written */
+	unsigned int open_files, max_open_files;	/* held by queued jobs */
 	erofs_off_t wb_start;	/* data from here on not yet sent to writeback */
 	struct erofs_progress prog;
 };
@@ -666,6 +675,7 @@ static int consume(struct builder *b, struct data_job *dj, int err)
 	}
 	if (zfl && dj->last) {
 		close(zfl->fd);
+		b->open_files--;
 		z_erofs_file_free(&zfl->zf);
 		free(zfl);
 	}
@@ -673,6 +683,14 @@ static int consume(struct builder *b, struct data_job *dj, int err)
 	z_erofs_segment_free(&dj->seg);
 	free(dj);
 	return err;
+}
+
+static int take_oldest(struct builder *b, int err)
+{
+	struct data_job *done = (struct data_job *)erofs_workpool_pop(&b->pool);
+
+	b->inflight -= done->len;
+	return consume(b, done, err);
 }
 
 /*
@@ -683,12 +701,8 @@ static int consume(struct builder *b, struct data_job *dj, int err)
 static int submit(struct builder *b, struct data_job *dj, int err)
 {
 	while (erofs_workpool_full(&b->pool) ||
-	       (b->inflight && b->inflight + dj->len > EROFS_INFLIGHT_BYTES)) {
-		struct data_job *done = (struct data_job *)erofs_workpool_pop(&b->pool);
-
-		b->inflight -= done->len;
-		err = consume(b, done, err);
-	}
+	       (b->inflight && b->inflight + dj->len > EROFS_INFLIGHT_BYTES))
+		err = take_oldest(b, err);
 	b->inflight += dj->len;
 	erofs_workpool_push(&b->pool, &dj->job);
 	return err;
@@ -711,7 +725,12 @@ static int submit_zfile(struct builder *b, struct erofs_node *n, int err)
 	zfl->idx = z_erofs_meta_size(&zfl->zp, meta_head(n), n->size);
 	if (meta_head(n) + zfl->idx < b->blksz)
 		zfl->max_inline = b->blksz - meta_head(n) - zfl->idx;
+	/* a file's source stays open until its last segment is written */
+	while (b->open_files >= b->max_open_files)
+		err = take_oldest(b, err);
 	zfl->fd = open_source(b, n);
+	if (zfl->fd >= 0)
+		b->open_files++;
 	if (zfl->fd < 0) {
 		err = zfl->fd;
 		free(zfl);
@@ -723,6 +742,7 @@ static int submit_zfile(struct builder *b, struct erofs_node *n, int err)
 		if (!dj) {
 			if (!off) {
 				close(zfl->fd);
+				b->open_files--;
 				free(zfl);
 			}
 			return -ENOMEM;	/* else the queued jobs still own zfl */
@@ -1136,6 +1156,7 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 			     .blksz = 1u << opts->blkszbits };
 	erofs_off_t reserved = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE;
 	bool started = false;
+	struct rlimit rl;
 	int err;
 
 	/* big pclusters need the lz4 configuration record right after the sb */
@@ -1154,6 +1175,9 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 	b.copybuf = malloc(EROFS_COPY_BUF);
 	b.gather = malloc(EROFS_GATHER_BYTES);
 	b.nworkers = opts->workers ? opts->workers : 1;
+	b.max_open_files = EROFS_INFLIGHT_FILES;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur / 4 < b.max_open_files)
+		b.max_open_files = EROFS_MAX(rl.rlim_cur / 4, (rlim_t)1);
 	b.workers = calloc(b.nworkers, sizeof(*b.workers));
 	if (!b.copybuf || !b.gather || !b.workers)
 		err = -ENOMEM;
@@ -1178,7 +1202,6 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 
 		for (unsigned int i = 0; i < b.nworkers; i++)
 			wctx[i] = &b.workers[i];
-		/* many small jobs may queue behind a large one; bytes are capped */
 		err = erofs_workpool_start(&b.pool, b.nworkers, EROFS_QUEUE_JOBS,
 					   wctx);
 		if (!err)
