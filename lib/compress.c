@@ -115,6 +115,36 @@ size_t z_erofs_segment_cap(const struct z_erofs_params *p, uint32_t len)
 	       ((size_t)p->pclusterblks << p->blkszbits);
 }
 
+/* A pcluster that saves no block: one block of input stored as is. */
+static void store_block(const struct z_erofs_params *p, struct z_erofs_extent *e,
+			const uint8_t *src, uint32_t left, uint8_t *out)
+{
+	const uint32_t blksz = 1u << p->blkszbits;
+
+	e->plain = true;
+	e->cblks = 1;
+	e->len = EROFS_MIN(left, blksz);
+	memcpy(out, src, e->len);
+	memset(out + e->len, 0, blksz - e->len);
+}
+
+/*
+ * After a pcluster stored as is: 0 if the compressor's cheap probe cannot
+ * make the data at @src save a block either (so it is stored as is
+ * without the full attempt), 1 if it can, or -errno.
+ */
+static int worth_trying(const struct erofs_compress *c, const uint8_t *src,
+			unsigned int srclen, uint8_t *out, uint32_t pclsz,
+			uint32_t blksz)
+{
+	int clen = c->alg->probe_destsize(src, &srclen, out, pclsz);
+
+	if (clen < 0)
+		return clen;
+	return EROFS_DIV_ROUND_UP((uint32_t)clen, blksz) <
+	       EROFS_DIV_ROUND_UP(srclen, blksz);
+}
+
 int z_erofs_compress_segment(struct erofs_compress *c,
 			     const struct z_erofs_params *p, const uint8_t *in,
 			     uint32_t len, uint64_t la, bool last,
@@ -127,6 +157,7 @@ int z_erofs_compress_segment(struct erofs_compress *c,
 	const uint32_t max_extent = EROFS_MIN(p->max_extent,
 					      (uint32_t)(Z_EROFS_D0_MAX - 1) << p->blkszbits);
 	uint32_t pos = 0;
+	bool stored = false;	/* the pcluster before was stored as is */
 	int err = 0;
 
 	memset(seg, 0, sizeof(*seg));
@@ -137,45 +168,55 @@ int z_erofs_compress_segment(struct erofs_compress *c,
 		unsigned int srclen = EROFS_MIN(len - pos, max_extent);
 		/* straight into the pcluster's place, moved to its end below */
 		uint8_t *out = seg->data + ((size_t)seg->blocks << p->blkszbits);
-		int clen = c->alg->compress_destsize(c, in + pos, &srclen, out, pclsz);
+		int clen, try = 1;
 
-		if (clen < 0) {
-			err = clen;
+		/* the end of a file, where a tail may go inline, is always tried */
+		if (stored && c->alg->probe_destsize && !(last && len - pos <= pclsz))
+			try = worth_trying(c, in + pos, srclen, out, pclsz, blksz);
+		if (try < 0) {
+			err = try;
 			break;
 		}
-		/* the whole rest of the file in one pcluster: maybe inline */
-		if (last && p->ztailpacking && max_inline && pos + srclen == len) {
-			int kept = keep_inline(seg, &e, in + pos, srclen, out,
-					       clen, max_inline);
-
-			if (kept < 0) {
-				err = kept;
-				break;
-			}
-			if (kept) {
-				e.pblk = seg->blocks;
-				err = seg_add_extent(seg, &e);
-				break;
-			}
-		}
-		e.cblks = EROFS_DIV_ROUND_UP((uint32_t)clen, blksz);
-		if (e.cblks < EROFS_DIV_ROUND_UP(srclen, blksz)) {
-			/* zero padding first: the stream ends at the pcluster end */
-			uint32_t plen = e.cblks << p->blkszbits;
-
-			if (plen > (uint32_t)clen) {
-				memmove(out + plen - clen, out, clen);
-				memset(out, 0, plen - clen);
-			}
-			e.len = srclen;
+		if (!try) {
+			store_block(p, &e, in + pos, len - pos, out);
 		} else {
-			/* saves no block: one block stored as is */
-			e.plain = true;
-			e.cblks = 1;
-			e.len = EROFS_MIN(len - pos, blksz);
-			memcpy(out, in + pos, e.len);
-			memset(out + e.len, 0, blksz - e.len);
+			clen = c->alg->compress_destsize(c, in + pos, &srclen,
+							 out, pclsz);
+			if (clen < 0) {
+				err = clen;
+				break;
+			}
+			/* the whole rest of the file in one pcluster: maybe inline */
+			if (last && p->ztailpacking && max_inline &&
+			    pos + srclen == len) {
+				int kept = keep_inline(seg, &e, in + pos, srclen,
+						       out, clen, max_inline);
+
+				if (kept < 0) {
+					err = kept;
+					break;
+				}
+				if (kept) {
+					e.pblk = seg->blocks;
+					err = seg_add_extent(seg, &e);
+					break;
+				}
+			}
+			e.cblks = EROFS_DIV_ROUND_UP((uint32_t)clen, blksz);
+			if (e.cblks < EROFS_DIV_ROUND_UP(srclen, blksz)) {
+				/* zero padding first: the stream ends at the end */
+				uint32_t plen = e.cblks << p->blkszbits;
+
+				if (plen > (uint32_t)clen) {
+					memmove(out + plen - clen, out, clen);
+					memset(out, 0, plen - clen);
+				}
+				e.len = srclen;
+			} else {
+				store_block(p, &e, in + pos, len - pos, out);
+			}
 		}
+		stored = e.plain;
 		e.pblk = seg->blocks;
 		err = seg_add_extent(seg, &e);
 		if (err)

@@ -111,6 +111,17 @@ roundtrip() {
 	cmp "$IMG" "$BATS_TEST_TMPDIR/one"
 }
 
+@test "compress: a low open-file limit holds fewer files in flight, same image" {
+	build -zlz4hc --workers=3 -T 0 -U clear
+	cp "$IMG" "$BATS_TEST_TMPDIR/free"
+	# a quarter of 24: six files queued at most, where 1024 would fail
+	run bash -c 'ulimit -n 24 && exec "$0" --quiet -zlz4hc --workers=3 -T 0 -U clear "$1" "$2"' \
+		"$MKFS" "$IMG" "$SRC"
+	echo "$output"
+	[ "$status" = 0 ]
+	cmp "$IMG" "$BATS_TEST_TMPDIR/free"
+}
+
 @test "compress: each pcluster is decompressed once by fsck" {
 	build -zlz4hc
 	ext=$("$DUMP" -e --path=/compressible/seq "$IMG" | awk '$6 ~ /lz4$/' | wc -l)
@@ -125,6 +136,22 @@ roundtrip() {
 	build -zlz4hc
 	"$DUMP" --path=/compressible/noise "$IMG" | grep -q '^Layout: *flat'
 	"$DUMP" --path=/compressible/seq "$IMG" | grep -q '^Layout: *compressed'
+}
+
+@test "compress: lz4hc stores a run of noise as is, then compresses again" {
+	build -zlz4hc
+	# seq, noise, zeros, seq: after the first block of noise the rest of
+	# the run is tested with lz4 first, and HC takes over where it ends
+	runs=$("$DUMP" -e --path=/compressible/mixed "$IMG" |
+	       awk '$NF ~ /^mapped,/ { print $NF }' | uniq -c |
+	       awk '{ printf "%s:%s ", $2, $1 }')
+	echo "$runs"
+	# 40000 bytes of noise: 9 whole blocks (a 10th may start the zeros);
+	# the last block of the file is too short to compress
+	[[ "$runs" =~ ^mapped,lz4:[0-9]+\ mapped,plain:(9|10)\ mapped,lz4:[0-9]+\ (mapped,plain:1\ )?$ ]]
+	run "$FSCK" --extract="$BATS_TEST_TMPDIR/out" "$IMG"
+	[ "$status" = 0 ]
+	cmp "$SRC/compressible/mixed" "$BATS_TEST_TMPDIR/out/compressible/mixed"
 }
 
 @test "peers: Debian fsck.erofs 1.5 accepts our compressed images" {

@@ -25,6 +25,14 @@ struct erofs_compressor {
 	int (*compress_destsize)(struct erofs_compress *c, const void *src,
 				 unsigned int *srclen, void *dst,
 				 unsigned int dstlen);
+	/*
+	 * Optional: a much cheaper compression of the same format, with the
+	 * same contract, that keeps no state.  Where the data just before did
+	 * not compress, a pcluster that this cannot make save a block is
+	 * stored as is without the full attempt.
+	 */
+	int (*probe_destsize)(const void *src, unsigned int *srclen, void *dst,
+			      unsigned int dstlen);
 };
 
 /* One compressor instance: per thread, since it carries its own state. */
