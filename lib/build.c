@@ -175,16 +175,18 @@ static void choose_flat(struct builder *b, struct erofs_node *n)
 }
 
 /*
- * Start writeback of the data written so far, without waiting for it:
- * the final sync then finds most of the image on its way to the disk
- * instead of writing it all while the build has nothing else to do.
- * Only a hint: errors show up in that sync.
+ * Start writeback of what was written below @end, without waiting for it,
+ * once there is enough of it (or at once, with @all): the final sync then
+ * finds most of the image on its way to the disk instead of writing it
+ * all while the build has nothing else to do.  Only a hint: errors show
+ * up in that sync.
  */
-static void start_writeback(struct builder *b, erofs_off_t end)
+static void start_writeback(struct builder *b, erofs_off_t end, bool all)
 {
 	int fd = b->bm.io->fd;
 
-	if (fd < 0 || end < b->wb_start + EROFS_WRITEBACK_BYTES)
+	if (fd < 0 || end <= b->wb_start ||
+	    (!all && end < b->wb_start + EROFS_WRITEBACK_BYTES))
 		return;
 	sync_file_range(fd, b->bm.io->offset + b->wb_start, end - b->wb_start,
 			SYNC_FILE_RANGE_WRITE);
@@ -199,7 +201,7 @@ static int write_through(struct builder *b, erofs_off_t pos, const void *buf,
 	if (err)
 		b->write_failed = true;
 	else
-		start_writeback(b, pos + len);
+		start_writeback(b, pos + len, false);
 	return err;
 }
 
@@ -1105,6 +1107,7 @@ static int build(struct builder *b)
 		err = flush_data(b);
 	if (err)
 		return err;
+	start_writeback(b, blk_pos(b, b->bm.data_cursor), true);
 
 	erofs_bman_seal_data(&b->bm);
 	for (uint64_t i = 0; i < t->nnodes; i++) {
@@ -1130,6 +1133,8 @@ static int build(struct builder *b)
 		}
 		if (!err)
 			err = write_meta(b, t->nodes[i], meta, tj);
+		/* the metadata goes out in order, all but the window */
+		start_writeback(b, b->bm.win_start, false);
 	}
 	free(tj);
 	/* tails read ahead of an error */

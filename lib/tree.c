@@ -2,10 +2,14 @@
 /*
  * Source directory -> in-memory tree.  The walk is breadth-first with every
  * directory's entries sorted, so the node order (and so the image) does not
- * depend on readdir order or on where the tree lies.
+ * depend on readdir order or on where the tree lies.  The directories of a
+ * level are read on several threads; their nodes are made on one.
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,8 @@
 #include "erofs/print.h"
 #include "erofs/tree.h"
 
+/* Threads reading directories at most, the caller's included. */
+#define EROFS_SCAN_THREADS	8
 /* Above this many chunks a sparse file's map grows its chunk size instead. */
 #define EROFS_MAX_CHUNKS	65536
 
@@ -50,6 +56,19 @@ struct scan {
 	const struct erofs_tree_opts *opts;
 	void *hardlinks;		/* tsearch tree of struct hardlink */
 	uint64_t cap;
+};
+
+/*
+ * What reading a directory found out about one entry, before any node is
+ * made: everything that needs a system call, so that directories can be
+ * read by several threads and the nodes still made in one fixed order.
+ */
+struct entry_info {
+	struct stat st;
+	char *link;		/* symlink target */
+	uint8_t *holes;		/* sparse regular file: its hole bitmap */
+	uint8_t chunkbits;
+	bool skip;		/* excluded, or the image being replaced */
 };
 
 static int add_node(struct scan *s, struct erofs_node *node)
@@ -176,9 +195,11 @@ int erofs_tree_scan_holes(struct erofs_node *node, int fd, uint64_t base,
  * blocks fall short of their size are probed; the answer depends on the
  * file's holes, never on the order anything was read.
  */
-static int scan_holes(struct erofs_node *node, int dfd, const char *name,
-		      const struct stat *st, unsigned int blkszbits)
+static int scan_holes(struct entry_info *ei, int dfd, const char *name,
+		      unsigned int blkszbits)
 {
+	const struct stat *st = &ei->st;
+	struct erofs_node tmp = { 0 };
 	int fd, err;
 
 	if (!st->st_size || (uint64_t)st->st_blocks * 512 >= (uint64_t)st->st_size)
@@ -186,8 +207,10 @@ static int scan_holes(struct erofs_node *node, int dfd, const char *name,
 	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = erofs_tree_scan_holes(node, fd, 0, st->st_size, blkszbits);
+	err = erofs_tree_scan_holes(&tmp, fd, 0, st->st_size, blkszbits);
 	close(fd);
+	ei->holes = tmp.src.holes;
+	ei->chunkbits = tmp.chunkbits;
 	return err;
 }
 
@@ -206,12 +229,12 @@ int erofs_node_set_attrs(struct erofs_node *node, const struct stat *st,
 	return 0;
 }
 
-/* @path names the entry in messages; @dfd and @name find it. */
-static struct erofs_node *new_node(struct scan *s, const char *path, int dfd,
-				   const char *name, const struct stat *st,
-				   int *errp)
+/* @path names the entry in messages; @ei is what was read of it. */
+static struct erofs_node *new_node(struct scan *s, const char *path,
+				   struct entry_info *ei, int *errp)
 {
 	const struct erofs_tree_opts *o = s->opts;
+	const struct stat *st = &ei->st;
 	struct erofs_node *node = calloc(1, sizeof(*node));
 	int err;
 
@@ -229,38 +252,16 @@ static struct erofs_node *new_node(struct scan *s, const char *path, int dfd,
 	case S_IFREG:
 		/* the path is rebuilt from the parents when the file is read */
 		node->size = st->st_size;
-		err = scan_holes(node, dfd, name, st, o->blkszbits);
-		if (err) {
-			erofs_err("%s: %s", path, strerror(-err));
-			goto out_free;
-		}
+		node->src.holes = ei->holes;
+		node->chunkbits = ei->chunkbits;
+		ei->holes = NULL;
 		s->tree->data_bytes += node->size;
 		break;
-	case S_IFLNK: {
-		char buf[EROFS_SYMLINK_MAX + 2];
-		ssize_t n = readlinkat(dfd, name, buf, sizeof(buf));
-
-		if (n < 0) {
-			err = -errno;
-			erofs_err("%s: %s", path, strerror(errno));
-			goto out_free;
-		}
-		if (n > EROFS_SYMLINK_MAX) {
-			err = -ENAMETOOLONG;
-			erofs_err("%s: symlink target longer than %d bytes",
-				  path, EROFS_SYMLINK_MAX);
-			goto out_free;
-		}
-		node->link = malloc(n + 1);
-		if (!node->link) {
-			err = -ENOMEM;
-			goto out_free;
-		}
-		memcpy(node->link, buf, n);
-		node->link[n] = '\0';
-		node->size = n;
+	case S_IFLNK:
+		node->link = ei->link;
+		node->size = strlen(ei->link);
+		ei->link = NULL;
 		break;
-	}
 	case S_IFCHR:
 	case S_IFBLK:
 	case S_IFDIR:
@@ -278,7 +279,6 @@ static struct erofs_node *new_node(struct scan *s, const char *path, int dfd,
 		goto out_free;
 	return node;
 out_free:
-	free(node->src.path);
 	free(node->src.holes);
 	free(node->link);
 	free(node);
@@ -299,18 +299,18 @@ bool erofs_tree_excluded(const struct erofs_tree_opts *o, const char *rel)
 
 /* Resolve one directory entry to a node: a new one or a hardlink's. */
 static struct erofs_node *lookup_entry(struct scan *s, const char *path,
-				       int dfd, const char *name,
-				       const struct stat *st, int *errp)
+				       struct entry_info *ei, int *errp)
 {
+	const struct stat *st = &ei->st;
 	struct hardlink key = { .dev = st->st_dev, .ino = st->st_ino }, *hl, **found;
 	struct erofs_node *node;
 
 	if (S_ISDIR(st->st_mode) || st->st_nlink < 2)
-		return new_node(s, path, dfd, name, st, errp);
+		return new_node(s, path, ei, errp);
 	found = tfind(&key, &s->hardlinks, hardlink_cmp);
 	if (found)
 		return (*found)->node;
-	node = new_node(s, path, dfd, name, st, errp);
+	node = new_node(s, path, ei, errp);
 	if (!node)
 		return NULL;
 	hl = malloc(sizeof(*hl));
@@ -339,21 +339,61 @@ static char *join_path(const char *dir, const char *name)
 	return p;
 }
 
-/* Read, filter and sort one directory's entries into @dir->children. */
-static int scan_dir(struct scan *s, struct erofs_node *dir, const char *path,
-		    const char *rel)
+/* The path of @dir as the source names it, for messages. */
+static char *dir_path(const struct scan *s, const struct erofs_node *dir)
 {
-	struct erofs_dentry *ents = NULL;
-	uint32_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *d;
-	int err = 0;
+	char *rel = erofs_node_relpath(s->tree->root, dir), *path;
 
+	if (!rel)
+		return NULL;
+	path = *rel ? join_path(s->tree->srcdir, rel) : strdup(s->tree->srcdir);
+	free(rel);
+	return path;
+}
+
+/* One directory read, not yet turned into nodes. */
+struct dir_read {
+	struct erofs_node *dir;
+	struct erofs_dentry *ents;	/* sorted by name */
+	struct entry_info *info;	/* parallel to ents */
+	uint32_t n;
+	int err;
+	char *msg;		/* why it failed, printed in walk order */
+};
+
+static void read_fail(struct dir_read *r, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void read_fail(struct dir_read *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->err = err;
+	va_start(ap, fmt);
+	if (vasprintf(&r->msg, fmt, ap) < 0)
+		r->msg = NULL;
+	va_end(ap);
+}
+
+/* Read one directory's entries: names, sorted, and each one's attributes. */
+static void read_dir(const struct scan *s, struct dir_read *r)
+{
+	const struct erofs_tree_opts *o = s->opts;
+	char *rel = erofs_node_relpath(s->tree->root, r->dir);
+	char *path = !rel ? NULL : *rel ? join_path(s->tree->srcdir, rel)
+					: strdup(s->tree->srcdir);
+	uint32_t cap = 0;
+	struct dirent *de;
+	DIR *d = NULL;
+
+	if (!path) {
+		r->err = -ENOMEM;
+		goto out;
+	}
 	d = opendir(path);
 	if (!d) {
-		err = -errno;
-		erofs_err("%s: %s", path, strerror(errno));
-		return err;
+		read_fail(r, -errno, "%s: %s", path, strerror(errno));
+		goto out;
 	}
 	for (;;) {
 		size_t len;
@@ -361,94 +401,166 @@ static int scan_dir(struct scan *s, struct erofs_node *dir, const char *path,
 		errno = 0;
 		de = readdir(d);
 		if (!de) {
-			if (errno) {
-				err = -errno;
-				erofs_err("%s: %s", path, strerror(errno));
-			}
+			if (errno)
+				read_fail(r, -errno, "%s: %s", path, strerror(errno));
 			break;
 		}
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		len = strlen(de->d_name);
 		if (len > EROFS_NAME_LEN) {
-			err = -ENAMETOOLONG;
-			erofs_err("%s/%s: name longer than %d bytes", path,
-				  de->d_name, EROFS_NAME_LEN);
+			read_fail(r, -ENAMETOOLONG, "%s/%s: name longer than %d bytes",
+				  path, de->d_name, EROFS_NAME_LEN);
 			break;
 		}
-		if (n == cap) {
+		if (r->n == cap) {
 			struct erofs_dentry *e;
 
 			cap = cap ? cap * 2 : 16;
-			e = realloc(ents, cap * sizeof(*e));
+			e = realloc(r->ents, cap * sizeof(*e));
 			if (!e) {
-				err = -ENOMEM;
+				r->err = -ENOMEM;
 				break;
 			}
-			ents = e;
+			r->ents = e;
 		}
-		ents[n].name = strdup(de->d_name);
-		if (!ents[n].name) {
-			err = -ENOMEM;
+		r->ents[r->n].name = strdup(de->d_name);
+		if (!r->ents[r->n].name) {
+			r->err = -ENOMEM;
 			break;
 		}
-		ents[n].namelen = len;
-		ents[n].node = NULL;
-		n++;
+		r->ents[r->n].namelen = len;
+		r->ents[r->n].node = NULL;
+		r->n++;
 	}
-	if (!err && n)
-		qsort(ents, n, sizeof(*ents), dentry_cmp);
+	if (!r->err && r->n) {
+		qsort(r->ents, r->n, sizeof(*r->ents), dentry_cmp);
+		r->info = calloc(r->n, sizeof(*r->info));
+		if (!r->info)
+			r->err = -ENOMEM;
+	}
+	/* attributes in name order: the first failure is the one reported */
+	for (uint32_t i = 0; i < r->n && !r->err; i++) {
+		struct entry_info *ei = &r->info[i];
+		const char *name = r->ents[i].name;
+		char *crel = *rel ? join_path(rel, name) : strdup(name);
+		int err = 0;
 
-	/* Resolve entries in name order so inode numbering is stable. */
-	uint32_t kept = 0;
+		if (!crel) {
+			r->err = -ENOMEM;
+		} else if (fstatat(dirfd(d), name, &ei->st, AT_SYMLINK_NOFOLLOW)) {
+			read_fail(r, -errno, "%s/%s: %s", path, name, strerror(errno));
+		} else if (erofs_tree_excluded(o, crel) ||
+			   (o->have_skip && ei->st.st_dev == o->skip_dev &&
+			    ei->st.st_ino == o->skip_ino)) {
+			erofs_dbg("%s/%s: excluded", path, name);
+			ei->skip = true;
+		} else if (S_ISREG(ei->st.st_mode)) {
+			err = scan_holes(ei, dirfd(d), name, o->blkszbits);
+			if (err)
+				read_fail(r, err, "%s/%s: %s", path, name, strerror(-err));
+		} else if (S_ISLNK(ei->st.st_mode)) {
+			char buf[EROFS_SYMLINK_MAX + 2];
+			ssize_t n = readlinkat(dirfd(d), name, buf, sizeof(buf));
 
-	for (uint32_t i = 0; i < n && !err; i++) {
-		char *child = join_path(path, ents[i].name);
-		char *crel = *rel ? join_path(rel, ents[i].name) : strdup(ents[i].name);
-		struct stat st;
-
-		if (!child || !crel) {
-			err = -ENOMEM;
-		} else if (fstatat(dirfd(d), ents[i].name, &st, AT_SYMLINK_NOFOLLOW)) {
-			err = -errno;
-			erofs_err("%s: %s", child, strerror(errno));
-		} else if (erofs_tree_excluded(s->opts, crel) ||
-			   (s->opts->have_skip && st.st_dev == s->opts->skip_dev &&
-			    st.st_ino == s->opts->skip_ino)) {
-			erofs_dbg("%s: excluded", child);
-			free(ents[i].name);
-			ents[i].name = NULL;
-		} else {
-			struct erofs_node *node = lookup_entry(s, child, dirfd(d),
-							       ents[i].name,
-							       &st, &err);
-
-			if (node) {
-				node->nlink++;
-				if (!node->parent) {
-					node->parent = dir;
-					node->dname = ents[i].name;
-					node->dnamelen = ents[i].namelen;
+			if (n < 0) {
+				read_fail(r, -errno, "%s/%s: %s", path, name,
+					  strerror(errno));
+			} else if (n > EROFS_SYMLINK_MAX) {
+				read_fail(r, -ENAMETOOLONG,
+					  "%s/%s: symlink target longer than %d bytes",
+					  path, name, EROFS_SYMLINK_MAX);
+			} else {
+				ei->link = malloc(n + 1);
+				if (!ei->link) {
+					r->err = -ENOMEM;
+				} else {
+					memcpy(ei->link, buf, n);
+					ei->link[n] = '\0';
 				}
-				if (S_ISDIR(node->mode))
-					dir->nlink++;
-				ents[i].node = node;
-				ents[kept++] = ents[i];
 			}
 		}
-		free(child);
 		free(crel);
 	}
-	/* kept open so far: entries are looked up by name in it */
-	closedir(d);
+out:
+	if (d)
+		closedir(d);
+	free(path);
+	free(rel);
+}
+
+/* Free what is left of a directory read (names not handed to the dir). */
+static void dir_read_free(struct dir_read *r)
+{
+	for (uint32_t i = 0; r->ents && i < r->n; i++)
+		free(r->ents[i].name);
+	for (uint32_t i = 0; r->info && i < r->n; i++) {
+		free(r->info[i].link);
+		free(r->info[i].holes);
+	}
+	free(r->ents);
+	free(r->info);
+	free(r->msg);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * Turn a directory read into nodes, in name order: this is what numbers
+ * the inodes, so it runs on one thread.  The entries kept become
+ * @r->dir->children.
+ */
+static int make_children(struct scan *s, struct dir_read *r)
+{
+	struct erofs_node *dir = r->dir;
+	uint32_t kept = 0;
+	char *dpath;
+	int err = r->err;
+
 	if (err) {
-		for (uint32_t i = 0; i < n; i++)
-			free(ents[i].name);
-		free(ents);
+		if (r->msg)
+			erofs_err("%s", r->msg);
 		return err;
 	}
-	dir->children = ents;
+	dpath = dir_path(s, dir);
+	if (!dpath)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < r->n && !err; i++) {
+		struct entry_info *ei = &r->info[i];
+		struct erofs_node *node = NULL;
+		char *path;
+
+		if (ei->skip)
+			continue;
+		path = join_path(dpath, r->ents[i].name);
+		if (path)
+			node = lookup_entry(s, path, ei, &err);
+		else
+			err = -ENOMEM;
+		free(path);
+		if (!node)
+			break;
+		node->nlink++;
+		if (!node->parent) {
+			node->parent = dir;
+			node->dname = r->ents[i].name;
+			node->dnamelen = r->ents[i].namelen;
+		}
+		if (S_ISDIR(node->mode))
+			dir->nlink++;
+		r->ents[i].node = node;
+	}
+	free(dpath);
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < r->n; i++) {
+		if (r->info[i].skip)
+			free(r->ents[i].name);
+		else
+			r->ents[kept++] = r->ents[i];
+	}
+	dir->children = r->ents;
 	dir->nchildren = kept;
+	r->ents = NULL;
 	return 0;
 }
 
@@ -476,49 +588,99 @@ char *erofs_node_relpath(const struct erofs_node *root,
 	return rel;
 }
 
+/* Read the directories of one level of the walk, on several threads. */
+struct level_read {
+	const struct scan *s;
+	struct dir_read *dirs;
+	uint64_t n;
+	atomic_uint_fast64_t next;
+};
+
+static void *read_level(void *p)
+{
+	struct level_read *lr = p;
+
+	for (uint64_t i; (i = atomic_fetch_add(&lr->next, 1)) < lr->n;)
+		read_dir(lr->s, &lr->dirs[i]);
+	return NULL;
+}
+
+static void read_dirs(const struct scan *s, struct dir_read *dirs, uint64_t n)
+{
+	struct level_read lr = { .s = s, .dirs = dirs, .n = n };
+	unsigned int nthreads = EROFS_MIN((uint64_t)s->opts->workers, n);
+	pthread_t tid[EROFS_SCAN_THREADS];
+	unsigned int started = 0;
+
+	nthreads = EROFS_MIN(nthreads, EROFS_SCAN_THREADS);
+	/* the calling thread reads too; a thread that cannot start is not needed */
+	while (started + 1 < nthreads &&
+	       !pthread_create(&tid[started], NULL, read_level, &lr))
+		started++;
+	read_level(&lr);
+	while (started)
+		pthread_join(tid[--started], NULL);
+}
+
 int erofs_tree_build(struct erofs_tree *tree, const char *srcdir,
 		     const struct erofs_tree_opts *opts)
 {
 	struct scan s = { .tree = tree, .opts = opts };
-	struct stat st;
-	uint64_t next = 0;
+	struct entry_info root = { 0 };
+	struct dir_read *level = NULL;
+	uint64_t nlevel = 0, first = 0;
 	int err = 0;
 
 	memset(tree, 0, sizeof(*tree));
 	tree->srcdir = srcdir;
-	if (stat(srcdir, &st)) {
+	if (stat(srcdir, &root.st)) {
 		erofs_err("%s: %s", srcdir, strerror(errno));
 		return -errno;
 	}
-	if (!S_ISDIR(st.st_mode)) {
+	if (!S_ISDIR(root.st.st_mode)) {
 		erofs_err("%s: not a directory", srcdir);
 		return -ENOTDIR;
 	}
-	tree->root = new_node(&s, srcdir, AT_FDCWD, srcdir, &st, &err);
+	tree->root = new_node(&s, srcdir, &root, &err);
 	if (!tree->root)
 		goto out;
 	tree->root->parent = tree->root;
 	tree->root->nlink = 2;
 
 	/*
-	 * Breadth-first: nodes[] doubles as the queue.  Directories are never
-	 * hardlinked, so each is scanned once; the path is rebuilt from the
-	 * parents instead of being kept for every directory.
+	 * Breadth-first, a level at a time: the directories of a level are
+	 * read in parallel, then their entries become nodes in walk order, so
+	 * nodes[] (and the inode numbers) come out as from a plain queue.
+	 * Directories are never hardlinked, so each is read once; paths are
+	 * rebuilt from the parents instead of being kept for every directory.
 	 */
-	while (next < tree->nnodes && !err) {
-		struct erofs_node *dir = tree->nodes[next++];
-		char *path, *rel;
+	while (!err && first < tree->nnodes) {
+		uint64_t end = tree->nnodes, k = 0;
 
-		if (!S_ISDIR(dir->mode))
-			continue;
-		err = -ENOMEM;
-		rel = erofs_node_relpath(tree->root, dir);
-		path = !rel ? NULL : *rel ? join_path(srcdir, rel) : strdup(srcdir);
-		if (path && rel)
-			err = scan_dir(&s, dir, path, rel);
-		free(path);
-		free(rel);
+		for (uint64_t i = first; i < end; i++)
+			k += S_ISDIR(tree->nodes[i]->mode);
+		if (!k)
+			break;
+		level = calloc(k, sizeof(*level));
+		if (!level) {
+			err = -ENOMEM;
+			break;
+		}
+		nlevel = k;
+		for (uint64_t i = first, j = 0; i < end; i++)
+			if (S_ISDIR(tree->nodes[i]->mode))
+				level[j++].dir = tree->nodes[i];
+		read_dirs(&s, level, nlevel);
+		for (uint64_t j = 0; j < nlevel && !err; j++)
+			err = make_children(&s, &level[j]);
+		for (uint64_t j = 0; j < nlevel; j++)
+			dir_read_free(&level[j]);
+		free(level);
+		level = NULL;
+		first = end;
 	}
+	if (err == -ENOMEM)
+		erofs_err("out of memory");
 out:
 	tdestroy(s.hardlinks, free);
 	if (err)

@@ -52,7 +52,7 @@ static const struct argp_option mkfs_argp_options[] = {
 	{ NULL, 'E', "OPTS", 0, "extended options, comma-separated: legacy-compress (full cluster indexes), ztailpacking (last pcluster inline)", 1 },
 	{ "max-extent-bytes", OPT_MAX_EXTENT, "N", 0, "largest decompressed extent in bytes", 1 },
 	{ "compress-hints", OPT_COMPRESS_HINTS, "FILE", 0, "per-path pcluster sizes: lines 'SIZE [ALG] REGEX'", 1 },
-	{ "workers", OPT_WORKERS, "N", 0, "compression threads (default: online CPUs); the image is the same for every N", 1 },
+	{ "workers", OPT_WORKERS, "N", 0, "threads compressing and reading directories (default: online CPUs); the image is the same for every N", 1 },
 	{ NULL, 0, NULL, 0, "Extended attributes:", 2 },
 	{ NULL, 'x', "N", 0, "store an attribute carried by more than N inodes once, shared (default 2); below 0: no attributes at all", 2 },
 	{ "xattr-prefix", OPT_XATTR_PREFIX, "PREFIX", 0, "a long name prefix (such as trusted.overlay.) stored once per image; repeatable, up to 128", 2 },
@@ -425,6 +425,7 @@ void mkfs_parse_options(int argc, char **argv, struct mkfs_options *o)
 
 		o->build.workers = n > 0 ? (n > 64 ? 64 : n) : 1;
 	}
+	o->tree.workers = o->build.workers;
 	o->build.src_prefix = strlen(o->src) + 1;
 	resolve_time(&ps);
 	if (ps.hints && mkfs_load_hints(o, ps.hints))

@@ -85,6 +85,26 @@ setup() {
 	[ -z "$(ls -A "$w/out")" ]
 }
 
+@test "errors: of two unreadable directories, the first in walk order is named" {
+	require_root "to switch to an unprivileged user"
+	w=$(world_dir)
+	mkdir "$w/t" "$w/out"
+	cp -a "$SRC/." "$w/t/"
+	# one level, read by several threads: whichever fails first, the
+	# message is the one a single thread would give
+	mkdir "$w/t/a_locked" "$w/t/z_locked"
+	chown -R 65534:65534 "$w/t" "$w/out"
+	chmod 000 "$w/t/a_locked" "$w/t/z_locked"
+	for i in 1 2 3 4 5; do
+		run as_nobody "$MKFS" --workers=4 "$w/out/img" "$w/t"
+		echo "exit $status: $output"
+		[ "$status" = 1 ]
+		[ "${#lines[@]}" = 1 ]
+		[[ $output == "mkfs.erofs: $w/t/a_locked: Permission denied" ]]
+	done
+	[ -z "$(ls -A "$w/out")" ]
+}
+
 @test "errors: DEST directory not writable (unprivileged build)" {
 	require_root "to switch to an unprivileged user"
 	w=$(world_dir)

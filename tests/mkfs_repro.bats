@@ -65,6 +65,12 @@ copy_reversed() {
 	cmp "$BATS_TEST_TMPDIR/1.img" "$BATS_TEST_TMPDIR/2.img"
 }
 
+@test "repro: directories read by one thread or eight give the same image" {
+	build "$BATS_TEST_TMPDIR/1.img" "$SRC" -T 1700000000 -U $UUID --workers=1
+	build "$BATS_TEST_TMPDIR/8.img" "$SRC" -T 1700000000 -U $UUID --workers=8
+	cmp "$BATS_TEST_TMPDIR/1.img" "$BATS_TEST_TMPDIR/8.img"
+}
+
 # A tmpfs lists entries newest first while ext4 lists them in name-hash
 # order, so a copy there really changes the readdir order mkfs sees.
 mount_tmpfs() {

@@ -94,6 +94,7 @@ struct erofs_tree_opts {
 	dev_t skip_dev;			/* the image being replaced: never packed */
 	ino_t skip_ino;
 	bool have_skip;
+	unsigned int workers;		/* threads reading directories; 0 or 1: one */
 };
 
 struct erofs_tree {
