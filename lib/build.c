@@ -175,17 +175,18 @@ static void choose_flat(struct builder *b, struct erofs_node *n)
 }
 
 /*
- * Start writeback of what was written below @end, without waiting for it,
- * once there is enough of it (or at once, with @all): the final sync then
- * finds most of the image on its way to the disk instead of writing it
- * all while the build has nothing else to do.  Only a hint: errors show
- * up in that sync.
+ * When the image is synced at the end: start writeback of what was written
+ * below @end, without waiting for it, once there is enough of it (or at
+ * once, with @all), so that the sync finds most of the image on its way to
+ * the disk instead of writing it all while the build has nothing else to
+ * do.  Only a hint: errors show up in that sync.  (An image that is not
+ * synced is left to the kernel: early writeback only slows the build.)
  */
 static void start_writeback(struct builder *b, erofs_off_t end, bool all)
 {
 	int fd = b->bm.io->fd;
 
-	if (fd < 0 || end <= b->wb_start ||
+	if (!b->opts->writeback || fd < 0 || end <= b->wb_start ||
 	    (!all && end < b->wb_start + EROFS_WRITEBACK_BYTES))
 		return;
 	sync_file_range(fd, b->bm.io->offset + b->wb_start, end - b->wb_start,

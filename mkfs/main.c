@@ -145,8 +145,13 @@ static int mkfs_run(struct mkfs_options *o)
 		goto out_unlink;
 	}
 	o->build.progress = erofs_progress_wanted(o->quiet);
+	/*
+	 * As erofs-utils and mksquashfs do, an image file is left to the page
+	 * cache (sync(1) makes it durable); a device, or --fsync, is flushed.
+	 */
+	o->build.writeback = to_device || o->fsync;
 	err = erofs_build_image(&io, &tree, &o->build, &stats);
-	if (!err) {
+	if (!err && o->build.writeback) {
 		err = io.ops->sync(&io);
 		if (err)
 			erofs_err("%s: %s", o->dest, strerror(-err));

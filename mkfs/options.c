@@ -39,6 +39,7 @@ enum {
 	OPT_TAR,
 	OPT_UNGZIP,
 	OPT_UNXZ,
+	OPT_FSYNC,
 };
 
 static const struct argp_option mkfs_argp_options[] = {
@@ -53,6 +54,7 @@ static const struct argp_option mkfs_argp_options[] = {
 	{ "max-extent-bytes", OPT_MAX_EXTENT, "N", 0, "largest decompressed extent in bytes", 1 },
 	{ "compress-hints", OPT_COMPRESS_HINTS, "FILE", 0, "per-path pcluster sizes: lines 'SIZE [ALG] REGEX'", 1 },
 	{ "workers", OPT_WORKERS, "N", 0, "threads compressing and reading directories (default: online CPUs); the image is the same for every N", 1 },
+	{ "fsync", OPT_FSYNC, NULL, 0, "flush the image to disk before it takes DEST's name (always done for a block device)", 1 },
 	{ NULL, 0, NULL, 0, "Extended attributes:", 2 },
 	{ NULL, 'x', "N", 0, "store an attribute carried by more than N inodes once, shared (default 2); below 0: no attributes at all", 2 },
 	{ "xattr-prefix", OPT_XATTR_PREFIX, "PREFIX", 0, "a long name prefix (such as trusted.overlay.) stored once per image; repeatable, up to 128", 2 },
@@ -318,6 +320,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 	case OPT_QUIET:
 		o->quiet = true;
+		break;
+	case OPT_FSYNC:
+		o->fsync = true;
 		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);

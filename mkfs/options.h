@@ -14,6 +14,7 @@ struct mkfs_options {
 	struct erofs_xattr_opts xattr;
 	const char *file_contexts;	/* --file-contexts, opened by main() */
 	bool quiet;
+	bool fsync;			/* --fsync: flush before the rename */
 	bool tar;			/* --tar: SOURCE is a tarball ("-": stdin) */
 };
 

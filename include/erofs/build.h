@@ -32,6 +32,7 @@ struct erofs_build_opts {
 	unsigned int nhints;
 	size_t src_prefix;	/* strip this many bytes off source paths */
 	unsigned int workers;	/* compression threads (0: one) */
+	bool writeback;		/* the image is synced at the end: start early */
 	const struct erofs_xattr_area *xattrs;	/* NULL: no xattr area */
 };
 
