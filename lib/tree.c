@@ -7,9 +7,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +19,8 @@
 #include "erofs/dir.h"
 #include "erofs/print.h"
 #include "erofs/tree.h"
+#include "erofs/workpool.h"
 
-/* Threads reading directories at most, the caller's included. */
-#define EROFS_SCAN_THREADS	8
 /* Above this many chunks a sparse file's map grows its chunk size instead. */
 #define EROFS_MAX_CHUNKS	65536
 
@@ -592,34 +589,13 @@ char *erofs_node_relpath(const struct erofs_node *root,
 struct level_read {
 	const struct scan *s;
 	struct dir_read *dirs;
-	uint64_t n;
-	atomic_uint_fast64_t next;
 };
 
-static void *read_level(void *p)
+static void read_one(void *ctx, uint64_t i)
 {
-	struct level_read *lr = p;
+	struct level_read *lr = ctx;
 
-	for (uint64_t i; (i = atomic_fetch_add(&lr->next, 1)) < lr->n;)
-		read_dir(lr->s, &lr->dirs[i]);
-	return NULL;
-}
-
-static void read_dirs(const struct scan *s, struct dir_read *dirs, uint64_t n)
-{
-	struct level_read lr = { .s = s, .dirs = dirs, .n = n };
-	unsigned int nthreads = EROFS_MIN((uint64_t)s->opts->workers, n);
-	pthread_t tid[EROFS_SCAN_THREADS];
-	unsigned int started = 0;
-
-	nthreads = EROFS_MIN(nthreads, EROFS_SCAN_THREADS);
-	/* the calling thread reads too; a thread that cannot start is not needed */
-	while (started + 1 < nthreads &&
-	       !pthread_create(&tid[started], NULL, read_level, &lr))
-		started++;
-	read_level(&lr);
-	while (started)
-		pthread_join(tid[--started], NULL);
+	read_dir(lr->s, &lr->dirs[i]);
 }
 
 int erofs_tree_build(struct erofs_tree *tree, const char *srcdir,
@@ -670,7 +646,8 @@ int erofs_tree_build(struct erofs_tree *tree, const char *srcdir,
 		for (uint64_t i = first, j = 0; i < end; i++)
 			if (S_ISDIR(tree->nodes[i]->mode))
 				level[j++].dir = tree->nodes[i];
-		read_dirs(&s, level, nlevel);
+		erofs_parallel_for(opts->workers, nlevel, read_one,
+				   &(struct level_read){ .s = &s, .dirs = level });
 		for (uint64_t j = 0; j < nlevel && !err; j++)
 			err = make_children(&s, &level[j]);
 		for (uint64_t j = 0; j < nlevel; j++)

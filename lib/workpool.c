@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "erofs/workpool.h"
@@ -128,4 +129,41 @@ void erofs_workpool_stop(struct erofs_workpool *wp)
 	pthread_cond_destroy(&wp->done);
 	pthread_cond_destroy(&wp->work);
 	pthread_mutex_destroy(&wp->lock);
+}
+
+/* Shared by the threads of one erofs_parallel_for(). */
+struct pfor {
+	void (*fn)(void *ctx, uint64_t i);
+	void *ctx;
+	uint64_t n;
+	atomic_uint_fast64_t next;
+};
+
+static void *pfor_main(void *p)
+{
+	struct pfor *pf = p;
+
+	for (uint64_t i; (i = atomic_fetch_add(&pf->next, 1)) < pf->n;)
+		pf->fn(pf->ctx, i);
+	return NULL;
+}
+
+void erofs_parallel_for(unsigned int nthreads, uint64_t n,
+			void (*fn)(void *ctx, uint64_t i), void *ctx)
+{
+	struct pfor pf = { .fn = fn, .ctx = ctx, .n = n };
+	pthread_t tid[EROFS_PFOR_THREADS];
+	unsigned int started = 0;
+
+	if (nthreads > n)
+		nthreads = n;
+	if (nthreads > EROFS_PFOR_THREADS)
+		nthreads = EROFS_PFOR_THREADS;
+	/* the caller works too; a thread that cannot start is not needed */
+	while (started + 1 < nthreads &&
+	       !pthread_create(&tid[started], NULL, pfor_main, &pf))
+		started++;
+	pfor_main(&pf);
+	while (started)
+		pthread_join(tid[--started], NULL);
 }

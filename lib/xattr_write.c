@@ -20,6 +20,7 @@
 #include "erofs/print.h"
 #include "erofs/xattr.h"
 #include "erofs/xattr_write.h"
+#include "erofs/workpool.h"
 
 #define XATTR_SELINUX	"security.selinux"
 /* Inline bytes after the header that i_xattr_icount (16 bits) can cover. */
@@ -198,20 +199,28 @@ static ssize_t xattr_list(const char *path, char **list)
 	return -EAGAIN;
 }
 
-/* Whether attribute @name of @path goes into the image (else why not). */
-static bool xattr_wanted(struct xstate *s, const char *path, const char *name)
+/* 0 if attribute @name goes into the image, else why not (1 or 2). */
+static int xattr_kept(const struct xstate *s, const char *name)
 {
 	size_t plen;
 	unsigned int index = erofs_xattr_match_short(name, strlen(name), &plen);
 
 	if (s->o->selabel && !strcmp(name, XATTR_SELINUX))
-		return false;	/* the file_contexts label replaces it */
-	if (!index || index == EROFS_XATTR_INDEX_LUSTRE) {
+		return 1;	/* the file_contexts label replaces it */
+	if (!index || index == EROFS_XATTR_INDEX_LUSTRE)
+		return 2;	/* no EROFS name prefix */
+	return 0;
+}
+
+/* Whether attribute @name of @path goes into the image (else why not). */
+static bool xattr_wanted(struct xstate *s, const char *path, const char *name)
+{
+	int why = xattr_kept(s, name);
+
+	if (why == 2)
 		erofs_warn("%s: attribute %s has no EROFS name prefix: left out",
 			   path, name);
-		return false;
-	}
-	return true;
+	return !why;
 }
 
 /* Attributes the source handed over with the node (a tarball's). */
@@ -235,33 +244,86 @@ static int xattr_take_pairs(struct xstate *s, struct xnode *xn,
 	return err;
 }
 
-static int xattr_read_source(struct xstate *s, struct xnode *xn,
-			     const char *path)
+/*
+ * What one inode's source holds, read on any thread: the name list and the
+ * value of each name kept (or why it could not be read), in list order.
+ */
+struct xraw {
+	char *path;		/* for messages */
+	char *list;
+	ssize_t len;		/* of list, or -errno */
+	struct xval {
+		uint8_t *val;
+		size_t len;
+		int err;	/* of xattr_get() */
+	} *vals;
+};
+
+static void xattr_read_raw(const struct xstate *s, struct xraw *r)
 {
-	char *list = NULL;
-	uint8_t *val = NULL;
-	ssize_t len = xattr_list(path, &list);
+	uint32_t k = 0, n = 0;
+
+	r->len = xattr_list(r->path, &r->list);
+	if (r->len <= 0)
+		return;
+	for (char *name = r->list; name < r->list + r->len;
+	     name += strlen(name) + 1)
+		n++;
+	r->vals = calloc(n, sizeof(*r->vals));
+	if (!r->vals) {
+		r->len = -ENOMEM;
+		return;
+	}
+	for (char *name = r->list; name < r->list + r->len;
+	     name += strlen(name) + 1, k++)
+		if (!xattr_kept(s, name))
+			r->vals[k].err = xattr_get(r->path, name, &r->vals[k].val,
+						   &r->vals[k].len);
+}
+
+static void xattr_raw_free(struct xraw *r)
+{
+	uint32_t k = 0;
+
+	for (char *name = r->list; r->vals && name < r->list + r->len;
+	     name += strlen(name) + 1)
+		free(r->vals[k++].val);
+	free(r->vals);
+	free(r->list);
+	free(r->path);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Take what was read, in walk order: messages, and the items interned. */
+static int xattr_take_raw(struct xstate *s, struct xnode *xn,
+			  const struct xraw *r)
+{
+	const char *path = r->path;
+	uint32_t k = 0;
 	int err = 0;
 
-	if (len == -ENOTSUP) {
+	if (!path)
+		return -ENOMEM;
+	if (r->len == -ENOTSUP) {
 		if (!s->no_support)
 			erofs_warn("%s: the source holds no extended attributes (%s): building without them",
 				   path, strerror(ENOTSUP));
 		s->no_support = true;
 		return 0;
 	}
-	if (len < 0) {
-		erofs_err("%s: cannot list extended attributes: %s", path,
-			  strerror(-len));
-		return len;
+	if (r->len < 0) {
+		if (r->len != -ENOMEM)
+			erofs_err("%s: cannot list extended attributes: %s",
+				  path, strerror(-r->len));
+		return r->len;
 	}
-	for (char *name = list; !err && name < list + len;
+	for (const char *name = r->list; !err && name < r->list + r->len;
 	     name += strlen(name) + 1) {
-		size_t vlen = 0;
+		const struct xval *v = &r->vals[k++];
 
 		if (!xattr_wanted(s, path, name))
 			continue;
-		err = xattr_get(path, name, &val, &vlen);
+		err = v->err;
 		if (err == 1) {
 			err = 0;
 			continue;
@@ -269,14 +331,12 @@ static int xattr_read_source(struct xstate *s, struct xnode *xn,
 		if (err == -E2BIG)
 			erofs_err("%s: attribute %s: value longer than EROFS's %u bytes",
 				  path, name, EROFS_XATTR_VALUE_MAX);
-		else if (err)
+		else if (err && err != -ENOMEM)
 			erofs_err("%s: cannot read attribute %s: %s", path,
 				  name, strerror(-err));
-		else
-			err = xattr_add(s, xn, name, val, vlen);
+		else if (!err)
+			err = xattr_add(s, xn, name, v->val, v->len);
 	}
-	free(val);
-	free(list);
 	return err;
 }
 
@@ -327,36 +387,92 @@ static int xattr_label(struct xstate *s, struct xnode *xn,
 	return err;
 }
 
+/* A batch of inodes whose attributes are read on several threads. */
+#define XATTR_BATCH	4096
+
+struct xbatch {
+	const struct xstate *s;
+	uint64_t first;
+	struct xraw *raw;
+};
+
+/* Build each path on the reading thread too: it walks the parents. */
+static char *xattr_source_path(const struct xstate *s, const char *rel)
+{
+	const char *dir = s->srcdir ? s->srcdir : "";
+	char *path = malloc(strlen(dir) + strlen(rel) + 2);
+
+	/* without a source directory (a tarball), names are /-rooted */
+	if (path) {
+		strcpy(path, dir);
+		strcat(path, *rel || s->srcdir ? rel : "/");
+	}
+	return path;
+}
+
+static void xattr_read_one(void *ctx, uint64_t i)
+{
+	struct xbatch *xb = ctx;
+	const struct xstate *s = xb->s;
+	struct xraw *r = &xb->raw[i];
+	char *rel = xattr_relpath(s->tree->root, s->tree->nodes[xb->first + i]);
+
+	r->path = rel ? xattr_source_path(s, rel) : NULL;
+	free(rel);
+	if (!r->path)
+		r->len = -ENOMEM;
+	else
+		xattr_read_raw(s, r);
+}
+
 static int xattr_collect(struct xstate *s)
 {
 	struct erofs_tree *t = s->tree;
+	struct xraw *raw = NULL;
 	int err = 0;
 
-	for (uint64_t i = 0; i < t->nnodes && !err; i++) {
-		struct erofs_node *n = t->nodes[i];
-		char *rel = xattr_relpath(t->root, n), *path = NULL;
-
-		/* without a source directory (a tarball), names are /-rooted */
-		if (rel)
-			path = malloc(strlen(s->srcdir ? s->srcdir : "") + strlen(rel) + 2);
-		if (!path) {
+	if (s->srcdir) {
+		raw = calloc(EROFS_MIN(t->nnodes, (uint64_t)XATTR_BATCH),
+			     sizeof(*raw));
+		if (!raw && t->nnodes) {
 			erofs_err("out of memory");
-			free(rel);
 			return -ENOMEM;
 		}
-		strcpy(path, s->srcdir ? s->srcdir : "");
-		strcat(path, *rel || s->srcdir ? rel : "/");
-		if (!s->srcdir)
-			err = xattr_take_pairs(s, &s->nodes[i], n, path);
-		else if (!s->no_support)
-			err = xattr_read_source(s, &s->nodes[i], path);
-		if (!err && s->o->selabel)
-			err = xattr_label(s, &s->nodes[i], n, rel);
-		if (err == -ENOMEM)
-			erofs_err("out of memory");
-		free(path);
-		free(rel);
 	}
+	for (uint64_t first = 0; first < t->nnodes && !err; first += XATTR_BATCH) {
+		uint64_t n = EROFS_MIN(t->nnodes - first, (uint64_t)XATTR_BATCH);
+
+		if (raw && !s->no_support)
+			erofs_parallel_for(s->o->workers, n, xattr_read_one,
+					   &(struct xbatch){ s, first, raw });
+		for (uint64_t j = 0; j < n && !err; j++) {
+			struct erofs_node *node = t->nodes[first + j];
+			struct xnode *xn = &s->nodes[first + j];
+			char *rel = NULL, *path = NULL;
+
+			if (!s->srcdir || s->o->selabel) {
+				rel = xattr_relpath(t->root, node);
+				if (!rel)
+					err = -ENOMEM;
+			}
+			if (!err && !s->srcdir) {
+				path = xattr_source_path(s, rel);
+				err = path ? xattr_take_pairs(s, xn, node, path)
+					   : -ENOMEM;
+			} else if (!err && !s->no_support) {
+				err = xattr_take_raw(s, xn, &raw[j]);
+			}
+			if (!err && s->o->selabel)
+				err = xattr_label(s, xn, node, rel);
+			if (err == -ENOMEM)
+				erofs_err("out of memory");
+			free(path);
+			free(rel);
+		}
+		for (uint64_t j = 0; raw && j < n; j++)
+			xattr_raw_free(&raw[j]);
+	}
+	free(raw);
 	return err;
 }
 

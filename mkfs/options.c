@@ -431,6 +431,7 @@ void mkfs_parse_options(int argc, char **argv, struct mkfs_options *o)
 		o->build.workers = n > 0 ? (n > 64 ? 64 : n) : 1;
 	}
 	o->tree.workers = o->build.workers;
+	o->xattr.workers = o->build.workers;
 	o->build.src_prefix = strlen(o->src) + 1;
 	resolve_time(&ps);
 	if (ps.hints && mkfs_load_hints(o, ps.hints))

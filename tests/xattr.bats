@@ -213,6 +213,38 @@ build_mount_compare() {
 	cmp "$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/c"
 }
 
+@test "xattr: 5000 inodes' attributes read on one thread or four: same image, kernel agrees" {
+	require_mkfs
+	require_erofs_mount
+	require_cmd getfattr
+	local t=$BATS_TEST_TMPDIR/bulk mnt=$BATS_TEST_TMPDIR/mnt
+	# more inodes than one batch of reads (4096)
+	python3 - "$t" <<'PY'
+import os, sys
+root = sys.argv[1]
+for d in range(50):
+    p = os.path.join(root, "d%02d" % d)
+    os.makedirs(p)
+    for f in range(100):
+        q = os.path.join(p, "f%03d" % f)
+        with open(q, "w") as fh:
+            fh.write("x")
+        os.setxattr(q, "user.k", str((d * 100 + f) % 7).encode())
+        if f % 10 == 0:
+            os.setxattr(q, "user.own", ("own %d %d" % (d, f)).encode())
+PY
+	run "$MKFS" --quiet -T 0 -U clear --workers=1 "$BATS_TEST_TMPDIR/one" "$t"
+	[ "$status" = 0 ]
+	run "$MKFS" --quiet -T 0 -U clear --workers=4 "$BATS_TEST_TMPDIR/four" "$t"
+	[ "$status" = 0 ]
+	cmp "$BATS_TEST_TMPDIR/one" "$BATS_TEST_TMPDIR/four"
+	mount_image "$BATS_TEST_TMPDIR/four" "$mnt"
+	xattr_snapshot "$t" >"$BATS_TEST_TMPDIR/want"
+	xattr_snapshot "$mnt" >"$BATS_TEST_TMPDIR/got"
+	[ "$(grep -c user.k "$BATS_TEST_TMPDIR/want")" = 5000 ]
+	cmp "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+}
+
 @test "xattr: -x -1 builds without attributes, with a warning, same bytes as a bare tree" {
 	require_mkfs
 	run "$MKFS" --quiet -T 0 -U clear -x -1 "$BATS_TEST_TMPDIR/a" "$SRC"

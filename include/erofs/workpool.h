@@ -44,4 +44,15 @@ struct erofs_job *erofs_workpool_pop(struct erofs_workpool *wp);
 /* Stop and join the workers; queued jobs not yet run are left undone. */
 void erofs_workpool_stop(struct erofs_workpool *wp);
 
+/* Threads of one erofs_parallel_for() at most, the caller's included. */
+#define EROFS_PFOR_THREADS	8
+
+/*
+ * Run @fn(@ctx, i) for every i below @n, on up to @nthreads threads (the
+ * calling one among them), in no particular order; returns when all are
+ * done.  Fewer threads, down to the caller alone, if they cannot start.
+ */
+void erofs_parallel_for(unsigned int nthreads, uint64_t n,
+			void (*fn)(void *ctx, uint64_t i), void *ctx);
+
 #endif

@@ -20,6 +20,7 @@ struct erofs_xattr_opts {
 	unsigned int nprefixes;
 	struct erofs_selabel *selabel;	/* --file-contexts, or NULL */
 	const char *mount_point;	/* "/" or "/system": for labels */
+	unsigned int workers;		/* threads reading them; 0 or 1: one */
 };
 
 /*
