@@ -29,8 +29,10 @@
 
 #define EROFS_COPY_BUF	(1u << 20)
 /*
- * Work queued ahead of the writer: jobs, bytes to compress, and files held
- * open (at most a quarter of the open-file limit).  The ring is long
+ * Work queued ahead of the writer: jobs, the bytes of the segments' output
+ * buffers (the input plus a pcluster; up to twice that once rounded to a
+ * buffer class), and files held open (at most a quarter of the open-file
+ * limit).  The ring is long
  * because the writer waits for the oldest job: behind a segment that takes
  * long to compress, a run of small files must not fill it and leave the
  * other workers idle.
@@ -102,7 +104,7 @@ struct builder {
 	bool write_failed;	/* the error came from writing the image */
 	/* progress */
 	uint64_t done_nodes, done_bytes;
-	uint64_t inflight;	/* bytes queued for compression, not yet written */
+	uint64_t inflight;	/* output buffer bytes of queued segments */
 	unsigned int open_files, max_open_files;	/* held by queued jobs */
 	erofs_off_t wb_start;	/* data from here on not yet sent to writeback */
 	struct erofs_progress prog;
@@ -583,7 +585,6 @@ static void run_segment(struct erofs_job *job, void *wctx)
 	    pread(zfl->fd, &probe, 1, dj->off + dj->len) > 0)
 		err = -ESTALE;
 	if (!err) {
-		dj->cap = z_erofs_segment_cap(&zfl->zp, dj->len);
 		data = buf_get(w->bufs, dj->cap);
 		if (!data)
 			err = -ENOMEM;
@@ -692,21 +693,21 @@ static int take_oldest(struct builder *b, int err)
 {
 	struct data_job *done = (struct data_job *)erofs_workpool_pop(&b->pool);
 
-	b->inflight -= done->len;
+	b->inflight -= done->cap;
 	return consume(b, done, err);
 }
 
 /*
- * Queue a job; take finished ones back while the ring is full or the bytes
- * queued for compression exceed the budget, which bounds memory however
- * large the files are.
+ * Queue a job; take finished ones back while the ring is full or the
+ * output buffers of the segments queued would exceed the budget, which
+ * bounds memory however large the files (or the pclusters) are.
  */
 static int submit(struct builder *b, struct data_job *dj, int err)
 {
 	while (erofs_workpool_full(&b->pool) ||
-	       (b->inflight && b->inflight + dj->len > EROFS_INFLIGHT_BYTES))
+	       (b->inflight && b->inflight + dj->cap > EROFS_INFLIGHT_BYTES))
 		err = take_oldest(b, err);
-	b->inflight += dj->len;
+	b->inflight += dj->cap;
 	erofs_workpool_push(&b->pool, &dj->job);
 	return err;
 }
@@ -754,6 +755,8 @@ static int submit_zfile(struct builder *b, struct erofs_node *n, int err)
 		dj->zfile = zfl;
 		dj->off = off;
 		dj->len = EROFS_MIN(n->size - off, (uint64_t)Z_EROFS_SEGMENT_SIZE);
+		/* what its output takes, a whole pcluster more than its input */
+		dj->cap = z_erofs_segment_cap(&zfl->zp, dj->len);
 		off += dj->len;
 		dj->last = off == n->size;
 		err = submit(b, dj, err);

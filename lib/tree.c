@@ -21,6 +21,8 @@
 #include "erofs/tree.h"
 #include "erofs/workpool.h"
 
+/* Directories read in parallel before their nodes are made, at most. */
+#define EROFS_READ_BATCH	256
 /* Above this many chunks a sparse file's map grows its chunk size instead. */
 #define EROFS_MAX_CHUNKS	65536
 
@@ -354,6 +356,7 @@ struct dir_read {
 	struct erofs_dentry *ents;	/* sorted by name */
 	struct entry_info *info;	/* parallel to ents */
 	uint32_t n;
+	uint32_t failed_at;	/* entries before this one were read whole */
 	int err;
 	char *msg;		/* why it failed, printed in walk order */
 };
@@ -367,8 +370,10 @@ static void read_fail(struct dir_read *r, int err, const char *fmt, ...)
 
 	r->err = err;
 	va_start(ap, fmt);
-	if (vasprintf(&r->msg, fmt, ap) < 0)
+	if (vasprintf(&r->msg, fmt, ap) < 0) {
 		r->msg = NULL;
+		r->err = -ENOMEM;
+	}
 	va_end(ap);
 }
 
@@ -443,6 +448,8 @@ static void read_dir(const struct scan *s, struct dir_read *r)
 		char *crel = *rel ? join_path(rel, name) : strdup(name);
 		int err = 0;
 
+		r->failed_at = i;
+
 		if (!crel) {
 			r->err = -ENOMEM;
 		} else if (fstatat(dirfd(d), name, &ei->st, AT_SYMLINK_NOFOLLOW)) {
@@ -509,19 +516,16 @@ static void dir_read_free(struct dir_read *r)
 static int make_children(struct scan *s, struct dir_read *r)
 {
 	struct erofs_node *dir = r->dir;
+	/* up to a failed read, nodes are made, and may fail first */
+	const uint32_t n = r->err ? r->failed_at : r->n;
 	uint32_t kept = 0;
 	char *dpath;
-	int err = r->err;
+	int err = 0;
 
-	if (err) {
-		if (r->msg)
-			erofs_err("%s", r->msg);
-		return err;
-	}
 	dpath = dir_path(s, dir);
 	if (!dpath)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < r->n && !err; i++) {
+	for (uint32_t i = 0; i < n && !err; i++) {
 		struct entry_info *ei = &r->info[i];
 		struct erofs_node *node = NULL;
 		char *path;
@@ -547,6 +551,11 @@ static int make_children(struct scan *s, struct dir_read *r)
 		r->ents[i].node = node;
 	}
 	free(dpath);
+	if (!err && r->err) {
+		err = r->err;
+		if (r->msg)
+			erofs_err("%s", r->msg);
+	}
 	if (err)
 		return err;
 	for (uint32_t i = 0; i < r->n; i++) {
@@ -591,7 +600,7 @@ struct level_read {
 	struct dir_read *dirs;
 };
 
-static void read_one(void *ctx, uint64_t i)
+static void read_one(void *ctx, size_t i)
 {
 	struct level_read *lr = ctx;
 
@@ -646,12 +655,17 @@ int erofs_tree_build(struct erofs_tree *tree, const char *srcdir,
 		for (uint64_t i = first, j = 0; i < end; i++)
 			if (S_ISDIR(tree->nodes[i]->mode))
 				level[j++].dir = tree->nodes[i];
-		erofs_parallel_for(opts->workers, nlevel, read_one,
-				   &(struct level_read){ .s = &s, .dirs = level });
-		for (uint64_t j = 0; j < nlevel && !err; j++)
-			err = make_children(&s, &level[j]);
-		for (uint64_t j = 0; j < nlevel; j++)
-			dir_read_free(&level[j]);
+		/* a few hundred directories at a time: what is read waits little */
+		for (uint64_t j0 = 0; j0 < nlevel && !err; j0 += EROFS_READ_BATCH) {
+			uint64_t m = EROFS_MIN(nlevel - j0, (uint64_t)EROFS_READ_BATCH);
+
+			erofs_parallel_for(opts->workers, m, read_one,
+					   &(struct level_read){ .s = &s, .dirs = level + j0 });
+			for (uint64_t j = j0; j < j0 + m && !err; j++)
+				err = make_children(&s, &level[j]);
+			for (uint64_t j = j0; j < j0 + m; j++)
+				dir_read_free(&level[j]);
+		}
 		free(level);
 		level = NULL;
 		first = end;

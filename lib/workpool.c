@@ -135,21 +135,21 @@ void erofs_workpool_stop(struct erofs_workpool *wp)
 struct pfor {
 	void (*fn)(void *ctx, uint64_t i);
 	void *ctx;
-	uint64_t n;
-	atomic_uint_fast64_t next;
+	size_t n;
+	atomic_size_t next;	/* no 64-bit atomics needed on 32-bit CPUs */
 };
 
 static void *pfor_main(void *p)
 {
 	struct pfor *pf = p;
 
-	for (uint64_t i; (i = atomic_fetch_add(&pf->next, 1)) < pf->n;)
+	for (size_t i; (i = atomic_fetch_add(&pf->next, 1)) < pf->n;)
 		pf->fn(pf->ctx, i);
 	return NULL;
 }
 
-void erofs_parallel_for(unsigned int nthreads, uint64_t n,
-			void (*fn)(void *ctx, uint64_t i), void *ctx)
+void erofs_parallel_for(unsigned int nthreads, size_t n,
+			void (*fn)(void *ctx, size_t i), void *ctx)
 {
 	struct pfor pf = { .fn = fn, .ctx = ctx, .n = n };
 	pthread_t tid[EROFS_PFOR_THREADS];

@@ -410,7 +410,7 @@ static char *xattr_source_path(const struct xstate *s, const char *rel)
 	return path;
 }
 
-static void xattr_read_one(void *ctx, uint64_t i)
+static void xattr_read_one(void *ctx, size_t i)
 {
 	struct xbatch *xb = ctx;
 	const struct xstate *s = xb->s;

@@ -69,6 +69,22 @@ static int mkfs_create_tmp(const char *dest, const char *tag, char **pathp)
 	return fd;
 }
 
+/* Make the new name of DEST durable too (--fsync): 0 or -errno. */
+static int mkfs_sync_dir(const char *dest)
+{
+	char *d = strdup(dest);
+	int fd, err = -ENOMEM;
+
+	if (d) {
+		fd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		err = fd < 0 || fsync(fd) ? -errno : 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	free(d);
+	return err;
+}
+
 /* The tree from SOURCE: a directory, or with --tar an archive. */
 static int mkfs_read_tree(struct mkfs_options *o, struct erofs_tree *tree,
 			  int *stage_fd)
@@ -173,6 +189,13 @@ static int mkfs_run(struct mkfs_options *o)
 	if (!err) {
 		free(mkfs_tmp_path);
 		mkfs_tmp_path = NULL;
+		/* the image is complete and in place: only its name may not be durable */
+		if (o->fsync && !to_device) {
+			err = mkfs_sync_dir(o->dest);
+			if (err)
+				erofs_err("%s: cannot flush its directory: %s",
+					  o->dest, strerror(-err));
+		}
 	}
 out_unlink:
 	if (mkfs_tmp_path) {

@@ -105,6 +105,29 @@ setup() {
 	[ -z "$(ls -A "$w/out")" ]
 }
 
+@test "errors: in one directory, an earlier entry's error wins over a later unreadable file" {
+	require_root "to switch to an unprivileged user"
+	w=$(world_dir)
+	mkdir "$w/t" "$w/out"
+	echo a >"$w/t/a"
+	truncate -s 1M "$w/t/b_sparse"	# its holes are probed, which opens it
+	chown -R 65534:65534 "$w/t" "$w/out"
+	chown 4294967290 "$w/t/a"	# + 10 is past 32 bits
+	chmod 000 "$w/t/b_sparse"
+	run as_nobody "$MKFS" --uid-offset=10 "$w/out/img" "$w/t"
+	echo "exit $status: $output"
+	[ "$status" = 1 ]
+	[ "${#lines[@]}" = 1 ]
+	[[ $output == "mkfs.erofs: $w/t/a: uid/gid out of range after mapping" ]]
+	# and the unreadable file is what fails once a is fine
+	chown 65534 "$w/t/a"
+	run as_nobody "$MKFS" --uid-offset=10 "$w/out/img" "$w/t"
+	echo "exit $status: $output"
+	[ "$status" = 1 ]
+	[[ $output == "mkfs.erofs: $w/t/b_sparse: Permission denied" ]]
+	[ -z "$(ls -A "$w/out")" ]
+}
+
 @test "errors: DEST directory not writable (unprivileged build)" {
 	require_root "to switch to an unprivileged user"
 	w=$(world_dir)

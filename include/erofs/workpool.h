@@ -52,7 +52,7 @@ void erofs_workpool_stop(struct erofs_workpool *wp);
  * calling one among them), in no particular order; returns when all are
  * done.  Fewer threads, down to the caller alone, if they cannot start.
  */
-void erofs_parallel_for(unsigned int nthreads, uint64_t n,
-			void (*fn)(void *ctx, uint64_t i), void *ctx);
+void erofs_parallel_for(unsigned int nthreads, size_t n,
+			void (*fn)(void *ctx, size_t i), void *ctx);
 
 #endif
