@@ -133,7 +133,7 @@ void erofs_workpool_stop(struct erofs_workpool *wp)
 
 /* Shared by the threads of one erofs_parallel_for(). */
 struct pfor {
-	void (*fn)(void *ctx, uint64_t i);
+	void (*fn)(void *ctx, size_t i);
 	void *ctx;
 	size_t n;
 	atomic_size_t next;	/* no 64-bit atomics needed on 32-bit CPUs */
