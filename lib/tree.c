@@ -338,21 +338,10 @@ static char *join_path(const char *dir, const char *name)
 	return p;
 }
 
-/* The path of @dir as the source names it, for messages. */
-static char *dir_path(const struct scan *s, const struct erofs_node *dir)
-{
-	char *rel = erofs_node_relpath(s->tree->root, dir), *path;
-
-	if (!rel)
-		return NULL;
-	path = *rel ? join_path(s->tree->srcdir, rel) : strdup(s->tree->srcdir);
-	free(rel);
-	return path;
-}
-
 /* One directory read, not yet turned into nodes. */
 struct dir_read {
 	struct erofs_node *dir;
+	char *path;		/* as the source names it, for messages */
 	struct erofs_dentry *ents;	/* sorted by name */
 	struct entry_info *info;	/* parallel to ents */
 	uint32_t n;
@@ -388,6 +377,7 @@ static void read_dir(const struct scan *s, struct dir_read *r)
 	struct dirent *de;
 	DIR *d = NULL;
 
+	r->path = path;		/* kept for make_children()'s messages */
 	if (!path) {
 		r->err = -ENOMEM;
 		goto out;
@@ -489,7 +479,6 @@ static void read_dir(const struct scan *s, struct dir_read *r)
 out:
 	if (d)
 		closedir(d);
-	free(path);
 	free(rel);
 }
 
@@ -505,6 +494,7 @@ static void dir_read_free(struct dir_read *r)
 	free(r->ents);
 	free(r->info);
 	free(r->msg);
+	free(r->path);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -519,12 +509,8 @@ static int make_children(struct scan *s, struct dir_read *r)
 	/* up to a failed read, nodes are made, and may fail first */
 	const uint32_t n = r->err ? r->failed_at : r->n;
 	uint32_t kept = 0;
-	char *dpath;
 	int err = 0;
 
-	dpath = dir_path(s, dir);
-	if (!dpath)
-		return -ENOMEM;
 	for (uint32_t i = 0; i < n && !err; i++) {
 		struct entry_info *ei = &r->info[i];
 		struct erofs_node *node = NULL;
@@ -532,7 +518,7 @@ static int make_children(struct scan *s, struct dir_read *r)
 
 		if (ei->skip)
 			continue;
-		path = join_path(dpath, r->ents[i].name);
+		path = join_path(r->path, r->ents[i].name);
 		if (path)
 			node = lookup_entry(s, path, ei, &err);
 		else
@@ -550,7 +536,6 @@ static int make_children(struct scan *s, struct dir_read *r)
 			dir->nlink++;
 		r->ents[i].node = node;
 	}
-	free(dpath);
 	if (!err && r->err) {
 		err = r->err;
 		if (r->msg)
