@@ -128,6 +128,13 @@ static void store_block(const struct z_erofs_params *p, struct z_erofs_extent *e
 	memset(out + e->len, 0, blksz - e->len);
 }
 
+/* Whether @clen compressed bytes take fewer blocks than the @srclen input. */
+static bool saves_block(int clen, unsigned int srclen, uint32_t blksz)
+{
+	return EROFS_DIV_ROUND_UP((uint32_t)clen, blksz) <
+	       EROFS_DIV_ROUND_UP(srclen, blksz);
+}
+
 /*
  * After a pcluster stored as is: 0 if the compressor's cheap probe cannot
  * make the data at @src save a block either (so it is stored as is
@@ -139,10 +146,7 @@ static int worth_trying(const struct erofs_compress *c, const uint8_t *src,
 {
 	int clen = c->alg->probe_destsize(src, &srclen, out, pclsz);
 
-	if (clen < 0)
-		return clen;
-	return EROFS_DIV_ROUND_UP((uint32_t)clen, blksz) <
-	       EROFS_DIV_ROUND_UP(srclen, blksz);
+	return clen < 0 ? clen : saves_block(clen, srclen, blksz);
 }
 
 int z_erofs_compress_segment(struct erofs_compress *c,
@@ -202,10 +206,12 @@ int z_erofs_compress_segment(struct erofs_compress *c,
 					break;
 				}
 			}
-			e.cblks = EROFS_DIV_ROUND_UP((uint32_t)clen, blksz);
-			if (e.cblks < EROFS_DIV_ROUND_UP(srclen, blksz)) {
+			if (saves_block(clen, srclen, blksz)) {
 				/* zero padding first: the stream ends at the end */
-				uint32_t plen = e.cblks << p->blkszbits;
+				uint32_t plen;
+
+				e.cblks = EROFS_DIV_ROUND_UP((uint32_t)clen, blksz);
+				plen = e.cblks << p->blkszbits;
 
 				if (plen > (uint32_t)clen) {
 					memmove(out + plen - clen, out, clen);
