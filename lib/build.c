@@ -32,10 +32,9 @@
  * Work queued ahead of the writer: jobs, the bytes of the segments' output
  * buffers (the input plus a pcluster; up to twice that once rounded to a
  * buffer class), and files held open (at most a quarter of the open-file
- * limit).  The ring is long
- * because the writer waits for the oldest job: behind a segment that takes
- * long to compress, a run of small files must not fill it and leave the
- * other workers idle.
+ * limit).  The ring is long because the writer waits for the oldest job:
+ * behind a segment that takes long to compress, a run of small files must
+ * not fill it and leave the other workers idle.
  */
 #define EROFS_QUEUE_JOBS	1024
 #define EROFS_INFLIGHT_BYTES	(32u << 20)
