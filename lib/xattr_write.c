@@ -123,6 +123,9 @@ static int xattr_add(struct xstate *s, struct xnode *xn, const char *name,
 		*it = key;
 		it->name = strdup(name);
 		it->value = malloc(vlen ? vlen : 1);
+		/* before tsearch(): it compares the new item's value */
+		if (it->value)
+			memcpy(it->value, value, vlen);
 		if (s->nall == s->capall) {
 			size_t cap = s->capall ? s->capall * 2 : 256;
 			struct xitem **a = realloc(s->all, cap * sizeof(*a));
@@ -139,7 +142,6 @@ static int xattr_add(struct xstate *s, struct xnode *xn, const char *name,
 			free(it);
 			return -ENOMEM;
 		}
-		memcpy(it->value, value, vlen);
 		it->pfx = -1;
 		s->all[s->nall++] = it;
 	}
