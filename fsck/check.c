@@ -7,7 +7,6 @@
  * written for an entry fsck has not just checked.
  */
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,49 +19,6 @@
 
 /* A path deeper than this cannot be named within PATH_MAX ("a/" each). */
 #define FSCK_MAX_DEPTH	(PATH_MAX / 2)
-
-const char *fsck_path_str(struct fsck_ctx *ctx)
-{
-	return ctx->path.len ? ctx->path.buf : "/";
-}
-
-void fsck_corrupt(struct fsck_ctx *ctx, erofs_nid_t nid, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	erofs_err("%s: nid %llu: %s", fsck_path_str(ctx),
-		  (unsigned long long)nid, msg);
-	ctx->corrupt++;
-}
-
-int fsck_path_push(struct fsck_path *p, const char *name, size_t len)
-{
-	if (p->len + len + 2 > p->cap) {
-		size_t ncap = (p->len + len + 2) * 2;
-		char *n = realloc(p->buf, ncap);
-
-		if (!n)
-			return -ENOMEM;
-		p->buf = n;
-		p->cap = ncap;
-	}
-	p->buf[p->len++] = '/';
-	memcpy(p->buf + p->len, name, len);
-	p->len += len;
-	p->buf[p->len] = '\0';
-	return 0;
-}
-
-void fsck_path_pop(struct fsck_path *p, size_t oldlen)
-{
-	p->len = oldlen;
-	if (p->buf)
-		p->buf[oldlen] = '\0';
-}
 
 /* One child entry, copied out of its directory block for the recursion. */
 struct fsck_child {
@@ -161,16 +117,6 @@ static int fsck_scan_entry(const struct erofs_dir_entry *de, void *arg)
 	s->kids[s->nkids].name[de->namelen] = '\0';
 	s->nkids++;
 	return 0;
-}
-
-void fsck_count_error(struct fsck_ctx *ctx, int err)
-{
-	if (err == -EOPNOTSUPP)
-		ctx->unsupported++;
-	else if (err == -EFSCORRUPTED || err == -EBADMSG)
-		ctx->corrupt++;
-	else
-		ctx->op_errors++;
 }
 
 static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,

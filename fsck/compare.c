@@ -10,7 +10,6 @@
  * while fsck reads the image's bytes anyway (decoded through the library).
  */
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,26 +58,6 @@ static const char *cmp_type_name(mode_t mode)
 	case S_IFSOCK: return "socket";
 	}
 	return "unknown";
-}
-
-void fsck_differ(struct fsck_ctx *ctx, const char *kind, const char *fmt, ...)
-{
-	char detail[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	ctx->differences++;
-	if (ctx->json) {
-		erofs_json_object(ctx->json, NULL);
-		erofs_json_str(ctx->json, "path", fsck_path_str(ctx));
-		erofs_json_str(ctx->json, "kind", kind);
-		erofs_json_str(ctx->json, "detail", detail);
-		erofs_json_end(ctx->json);
-	} else {
-		printf("%s: %s: %s\n", fsck_path_str(ctx), kind, detail);
-	}
 }
 
 int fsck_compare_open(struct fsck_ctx *ctx)

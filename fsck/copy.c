@@ -213,7 +213,7 @@ int fsck_copy_range(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd,
 		err = fsck_out_flush(&out);
 out_write:
 	if (err) {
-		erofs_err("%s: cannot write: %s", fsck_extract_relpath(ctx),
+		erofs_err("%s: cannot write: %s", fsck_path_rel(ctx),
 			  strerror(-err));
 		err = -EIO;	/* an operational error */
 	}

@@ -20,18 +20,9 @@
 static uid_t fsck_euid;
 static gid_t fsck_egid;
 
-const char *fsck_extract_relpath(struct fsck_ctx *ctx)
-{
-	const char *p = ctx->path.buf ? ctx->path.buf + ctx->root_path_len : "";
-
-	while (*p == '/')
-		p++;
-	return *p ? p : ".";
-}
-
 static int fsck_extract_fail(struct fsck_ctx *ctx, const char *what, int err)
 {
-	erofs_err("extract: %s: %s: %s", fsck_extract_relpath(ctx), what,
+	erofs_err("extract: %s: %s: %s", fsck_path_rel(ctx), what,
 		  strerror(err));
 	ctx->op_errors++;
 	return -err;
@@ -205,7 +196,7 @@ static void fsck_remember_first(struct fsck_ctx *ctx, struct erofs_inode *vi)
 		return;
 	rec = fsck_itable_get(&ctx->itable, vi->nid, &fresh);
 	if (rec && !rec->extract_path)
-		rec->extract_path = strdup(fsck_extract_relpath(ctx));
+		rec->extract_path = strdup(fsck_path_rel(ctx));
 }
 
 int fsck_extract_entry(struct fsck_ctx *ctx, int dirfd, const char *name,
@@ -259,7 +250,7 @@ int fsck_extract_entry(struct fsck_ctx *ctx, int dirfd, const char *name,
 	case S_IFBLK:
 		if (fsck_euid) {
 			erofs_info("extract: %s: device node skipped (needs root)",
-				   fsck_extract_relpath(ctx));
+				   fsck_path_rel(ctx));
 			return 0;
 		}
 		/* fall through */
@@ -269,7 +260,7 @@ int fsck_extract_entry(struct fsck_ctx *ctx, int dirfd, const char *name,
 		err = fsck_apply_meta(ctx, -1, dirfd, name, vi, false);
 		break;
 	case S_IFSOCK:
-		erofs_info("extract: %s: socket skipped", fsck_extract_relpath(ctx));
+		erofs_info("extract: %s: socket skipped", fsck_path_rel(ctx));
 		return 0;
 	default:
 		return -EINVAL;

@@ -9,6 +9,8 @@
 #include "erofs/json.h"
 #include "erofs/progress.h"
 #include "erofs/tree.h"
+#include "itable.h"
+#include "report.h"
 
 /* Exit status, documented in fsck.erofs(1). */
 enum {
@@ -50,48 +52,6 @@ void fsck_free_options(struct fsck_options *opts);
 /* Parse argv into @opts; exits with FSCK_EXIT_ERROR on bad usage. */
 void fsck_parse_options(int argc, char **argv, struct fsck_options *opts);
 
-/* What one nid looked like when first met, for nlink and hardlinks. */
-struct fsck_inode_rec {
-	bool used;			/* slot taken */
-	erofs_nid_t nid;
-	uint32_t links_found;
-	uint32_t nlink;
-	bool isdir;
-	unsigned int ftype;		/* EROFS_FT_* from the inode mode */
-	bool bad;			/* inode unreadable: do not count it */
-	char *extract_path;		/* relative path of the first copy */
-	const struct erofs_node *src;	/* --compare: the source it matched */
-	char *first_path;		/* --compare, nlink > 1: first image path */
-};
-
-/* An open-addressing table of every nid met during the walk. */
-struct fsck_itable {
-	struct fsck_inode_rec *slots;
-	size_t cap, count;
-};
-
-struct fsck_itable_iter {
-	size_t i;
-};
-
-/* Return the record of @nid, adding a zeroed one if new (*@fresh set). */
-struct fsck_inode_rec *fsck_itable_get(struct fsck_itable *t, erofs_nid_t nid,
-				       bool *fresh);
-struct fsck_inode_rec *fsck_itable_next(struct fsck_itable *t,
-					struct fsck_itable_iter *it);
-void fsck_itable_free(struct fsck_itable *t);
-
-/* A growing path buffer ("/a/b") for messages and extraction. */
-struct fsck_path {
-	char *buf;
-	size_t len, cap;
-};
-
-/* Append "/NAME" (@len bytes) to @p: 0 or -ENOMEM. */
-int fsck_path_push(struct fsck_path *p, const char *name, size_t len);
-/* Cut @p back to @oldlen bytes. */
-void fsck_path_pop(struct fsck_path *p, size_t oldlen);
-
 struct fsck_compare;
 struct fsck_pool;
 struct z_erofs_pcache;
@@ -126,13 +86,6 @@ struct fsck_ctx {
  */
 int fsck_check_tree(struct fsck_ctx *ctx, erofs_nid_t nid, erofs_nid_t parent,
 		    const char *name);
-/* The image path of the entry being checked ("/" for the root). */
-const char *fsck_path_str(struct fsck_ctx *ctx);
-
-/* Report a corruption found by fsck itself: "PATH: nid N: ...". */
-void fsck_corrupt(struct fsck_ctx *ctx, erofs_nid_t nid, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /* --extract=DIR: prepare DIR (absent, empty, or --overwrite); 0 or -errno. */
 int fsck_extract_open_root(struct fsck_ctx *ctx);
 void fsck_extract_close_root(struct fsck_ctx *ctx);
@@ -150,8 +103,6 @@ int fsck_extract_link(struct fsck_ctx *ctx, int dirfd, const char *name,
 		      struct fsck_inode_rec *rec);
 /* An fd of DIR itself, for the start directory; -1 after reporting. */
 int fsck_extract_dup_root(struct fsck_ctx *ctx);
-/* Current entry's path relative to DIR. */
-const char *fsck_extract_relpath(struct fsck_ctx *ctx);
 /*
  * Regular file @fd of @vi written up to @hi (fsck_copy_range()), or not,
  * @err: set its size, owner, mode and times unless @err, then close it.
@@ -186,8 +137,6 @@ int fsck_copy_range(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd,
  * closes, when >= 0): on the walk's thread, or queued for the workers.
  */
 void fsck_file_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd);
-/* Count a library error: unsupported, corrupt, or operational. */
-void fsck_count_error(struct fsck_ctx *ctx, int err);
 
 /*
  * Workers for file data (pool.c): each file's bytes are read, decoded and
@@ -210,10 +159,6 @@ int fsck_compare_open(struct fsck_ctx *ctx);
 void fsck_compare_close(struct fsck_ctx *ctx);
 /* The source node matching the start of the walk. */
 const struct erofs_node *fsck_compare_root(struct fsck_ctx *ctx);
-
-/* Report a difference of @kind at the current path. */
-void fsck_differ(struct fsck_ctx *ctx, const char *kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /*
  * First visit of inode @vi through an entry matching @src: compare type,

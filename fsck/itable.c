@@ -5,7 +5,7 @@
  * the inode total.  It grows only with what the image really references.
  */
 #include <stdlib.h>
-#include "fsck.h"
+#include "itable.h"
 
 static size_t fsck_hash(erofs_nid_t nid, size_t cap)
 {

@@ -110,7 +110,7 @@ static int fsck_xattr_set_one(const struct erofs_xattr *x, void *arg)
 
 	if (r) {
 		erofs_err("extract: %s: cannot set %s: %s",
-			  fsck_extract_relpath(s->ctx), x->name, strerror(errno));
+			  fsck_path_rel(s->ctx), x->name, strerror(errno));
 		s->ctx->op_errors++;
 	}
 	return 0;	/* one refused attribute does not stop the others */
