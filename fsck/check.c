@@ -3,10 +3,10 @@
  * The walk: every inode reachable from the start nid is read once through
  * the library, and what only a whole-tree view can see is checked here --
  * entry order and names, '.' and '..', entry types against modes, link
- * counts, cycles.  Extraction rides on the same walk so that nothing is
- * written for an entry fsck has not just checked.
+ * counts, cycles.  Extraction and comparison are jobs riding on the same
+ * walk (job.h), so that nothing is written for an entry fsck has not just
+ * checked, and they are told of each entry in the order fsck meets it.
  */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +16,6 @@
 #include "erofs/dir.h"
 #include "erofs/print.h"
 #include "fsck.h"
-
-/* A path deeper than this cannot be named within PATH_MAX ("a/" each). */
-#define FSCK_MAX_DEPTH	(PATH_MAX / 2)
 
 /* One child entry, copied out of its directory block for the recursion. */
 struct fsck_child {
@@ -120,33 +117,25 @@ static int fsck_scan_entry(const struct erofs_dir_entry *de, void *arg)
 }
 
 static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
-		      erofs_nid_t parent, unsigned int depth, int dirfd,
-		      const char *name, const struct erofs_node *src,
+		      erofs_nid_t parent, unsigned int depth, const char *name,
 		      bool *isdir);
 
 /*
- * Check directory @dir (already read) and everything under it; with
- * --compare, against the source directory @src.
+ * Check directory @dir (already read) and everything under it.  True when
+ * every entry of it could be read.
  */
-static void fsck_check_dir(struct fsck_ctx *ctx, struct erofs_inode *dir,
-			   erofs_nid_t parent, unsigned int depth, int fd,
-			   const struct erofs_node *src)
+static bool fsck_check_dir(struct fsck_ctx *ctx, struct erofs_inode *dir,
+			   erofs_nid_t parent, unsigned int depth)
 {
 	struct fsck_dir_scan s = { .ctx = ctx, .dir = dir, .parent = parent };
-	struct fsck_compare_dir cd;
 	unsigned long subdirs = 0;
 	size_t i;
 	int err;
 
-	if (fsck_compare_dir_begin(ctx, src, &cd)) {
-		ctx->op_errors++;
-		return;
-	}
-
 	if (!dir->size) {
 		fsck_corrupt(ctx, dir->nid, "empty directory: no \".\" or \"..\" (inode at offset %llu)",
 			     (unsigned long long)dir->iloc);
-		return;
+		return false;
 	}
 	err = erofs_iterate_dir(dir, fsck_scan_entry, &s);
 	if (err) {
@@ -164,18 +153,16 @@ static void fsck_check_dir(struct fsck_ctx *ctx, struct erofs_inode *dir,
 
 	for (i = 0; i < s.nkids; i++) {
 		size_t oldlen = ctx->path.len;
-		const struct erofs_node *kid_src;
 		bool kid_isdir = false;
 
 		if (fsck_path_push(&ctx->path, s.kids[i].name, s.kids[i].namelen)) {
 			ctx->op_errors++;
 			break;
 		}
-		kid_src = fsck_compare_dir_child(ctx, &cd, s.kids[i].name,
-						 s.kids[i].namelen,
-						 s.kids[i].ftype);
+		fsck_jobs_child(ctx, s.kids[i].name, s.kids[i].namelen,
+				s.kids[i].ftype);
 		fsck_visit(ctx, s.kids[i].nid, s.kids[i].ftype, dir->nid,
-			   depth + 1, fd, s.kids[i].name, kid_src, &kid_isdir);
+			   depth + 1, s.kids[i].name, &kid_isdir);
 		fsck_path_pop(&ctx->path, oldlen);
 		subdirs += kid_isdir;
 	}
@@ -183,12 +170,9 @@ static void fsck_check_dir(struct fsck_ctx *ctx, struct erofs_inode *dir,
 	if (!err && dir->nlink != 2 + subdirs)
 		fsck_corrupt(ctx, dir->nid, "directory nlink %u, expected %lu (2 + %lu subdirectories)",
 			     dir->nlink, 2 + subdirs, subdirs);
-	/* an unreadable directory is corrupt, not a list of missing entries */
-	if (!err)
-		fsck_compare_dir_end(ctx, &cd);
 out_free:
-	free(cd.matched);
 	free(s.kids);
+	return !err;
 }
 
 /*
@@ -212,17 +196,16 @@ static void fsck_check_symlink(struct fsck_ctx *ctx, struct erofs_inode *vi,
 
 /*
  * Visit inode @nid reached through entry @name (of type @ftype, -1 for the
- * start) in directory @parent; @dirfd is where to extract it (-1: don't).
+ * start) in directory @parent.
  */
 static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
-		      erofs_nid_t parent, unsigned int depth, int dirfd,
-		      const char *name, const struct erofs_node *src,
+		      erofs_nid_t parent, unsigned int depth, const char *name,
 		      bool *isdir)
 {
 	struct fsck_inode_rec *rec;
 	struct erofs_inode vi;
-	bool fresh, ok = true;
-	int err, newfd = -1;
+	bool fresh, ok = true, complete;
+	int err, outfd;
 
 	rec = fsck_itable_get(&ctx->itable, nid, &fresh);
 	if (!rec) {
@@ -242,9 +225,7 @@ static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
 		if (ftype >= 0 && (unsigned int)ftype != rec->ftype)
 			fsck_corrupt(ctx, nid, "entry type %d but inode type %u",
 				     ftype, rec->ftype);
-		fsck_compare_link(ctx, rec, src);
-		if (dirfd >= 0)
-			fsck_extract_link(ctx, dirfd, name, rec);
+		fsck_jobs_link(ctx, name, rec);
 		return 0;
 	}
 
@@ -265,7 +246,7 @@ static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
 	if (ftype >= 0 && (unsigned int)ftype != rec->ftype)
 		fsck_corrupt(ctx, nid, "entry type %d but inode mode 0%o (type %u)",
 			     ftype, (unsigned int)vi.mode, rec->ftype);
-	fsck_compare_inode(ctx, &vi, rec, src);
+	fsck_jobs_inode(ctx, &vi, rec);
 	rec = NULL;	/* the recursion below may move the table */
 	fsck_check_xattrs(ctx, &vi);
 	erofs_progress_update(&ctx->progress, ctx->physical, ctx->inodes);
@@ -278,20 +259,17 @@ static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
 				     depth);
 			return 0;
 		}
-		/* the start directory is DIR itself, anything else is created */
-		if (dirfd >= 0 && !depth)
-			newfd = fsck_extract_dup_root(ctx);
-		else if (dirfd >= 0 &&
-			 fsck_extract_entry(ctx, dirfd, name, &vi, &newfd))
-			newfd = -1;
-		fsck_check_dir(ctx, &vi, parent, depth, newfd, src);
-		if (newfd >= 0)
-			fsck_extract_finish_dir(ctx, newfd, &vi);
+		fsck_jobs_dir_begin(ctx, name, &vi);
+		complete = fsck_check_dir(ctx, &vi, parent, depth);
+		fsck_jobs_dir_end(ctx, &vi, complete);
 		return 0;
 	case S_IFREG:
 		ctx->files++;
-		if (dirfd < 0 || !fsck_extract_entry(ctx, dirfd, name, &vi, &newfd))
-			fsck_file_data(ctx, &vi, newfd);
+		err = fsck_jobs_file_begin(ctx, name, &vi, &outfd);
+		if (err)
+			fsck_jobs_finish_file(ctx, -1, &vi, err, 0);
+		else
+			fsck_file_data(ctx, &vi, outfd);
 		return 0;
 	case S_IFLNK:
 		ctx->others++;
@@ -303,9 +281,7 @@ static int fsck_visit(struct fsck_ctx *ctx, erofs_nid_t nid, int ftype,
 		ctx->others++;
 		break;
 	}
-	if (dirfd >= 0)
-		fsck_extract_entry(ctx, dirfd, name, &vi, &newfd);
-	fsck_compare_data_end(ctx);
+	fsck_jobs_other(ctx, name, &vi);
 	return 0;
 }
 
@@ -321,9 +297,7 @@ void fsck_file_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd)
 	err = fsck_copy_range(ctx, vi, outfd, 0, vi->size, &hi);
 	if (err)
 		fsck_count_error(ctx, err);
-	if (outfd >= 0)
-		fsck_extract_finish_file(ctx, outfd, vi, err, hi);
-	fsck_compare_data_end(ctx);
+	fsck_jobs_finish_file(ctx, outfd, vi, err, hi);
 }
 
 int fsck_check_tree(struct fsck_ctx *ctx, erofs_nid_t nid, erofs_nid_t parent,
@@ -333,8 +307,7 @@ int fsck_check_tree(struct fsck_ctx *ctx, erofs_nid_t nid, erofs_nid_t parent,
 	struct fsck_inode_rec *rec;
 	bool isdir;
 
-	fsck_visit(ctx, nid, -1, parent, 0, ctx->extract_root_fd, name,
-		   fsck_compare_root(ctx), &isdir);
+	fsck_visit(ctx, nid, -1, parent, 0, name, &isdir);
 	/* every file's findings are in before the totals are judged */
 	fsck_pool_stop(ctx);
 

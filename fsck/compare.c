@@ -4,10 +4,11 @@
  *
  * SRCDIR is scanned by the same code mkfs uses (erofs_tree_build()), under
  * the same mapping options, so ownership, timestamps and exclusions are
- * what mkfs would have stored and a faithful image compares clean.  The
- * fsck walk then carries the matching source node beside every image
- * entry; attributes and contents are read from SRCDIR itself, contents
- * while fsck reads the image's bytes anyway (decoded through the library).
+ * what mkfs would have stored and a faithful image compares clean.  This
+ * job then follows the fsck walk through the source tree, matching each
+ * image entry with its source node; attributes and contents are read from
+ * SRCDIR itself, contents while fsck reads the image's bytes anyway
+ * (decoded through the library).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,17 +16,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 #include "erofs/data.h"
 #include "erofs/dir.h"
 #include "erofs/print.h"
 #include "erofs/selabel.h"
-#include "erofs/xattr.h"
+#include "compare.h"
 #include "fsck.h"
 
 #define CMP_BUF		(128 * 1024)
-#define XATTR_SELINUX	"security.selinux"
 
 /* Where a source inode was first met in the image, by tree node index. */
 struct fsck_src_seen {
@@ -34,11 +33,22 @@ struct fsck_src_seen {
 	char *path;		/* first image path, for multiply-linked nodes */
 };
 
+/* A source directory whose children are being matched, by index. */
+struct cmp_dir {
+	struct cmp_dir *up;		/* the directory it is in */
+	const struct erofs_node *src;
+	bool matched[];
+};
+
 struct fsck_compare {
+	struct fsck_job job;
 	struct erofs_tree tree;
 	struct fsck_src_seen *seen;	/* parallel to tree.nodes */
-	struct erofs_selabel *selabel;	/* --file-contexts, when labels work */
-	bool ignore_selinux;		/* --file-contexts without libselinux */
+	struct fsck_cmp_labels labels;
+	/* where the walk is */
+	const struct erofs_node *cur;	/* the current entry's source, or NULL */
+	struct cmp_dir *dir;		/* the innermost directory compared */
+	unsigned int off;		/* directories begun inside it, not compared */
 	/* the regular file being compared */
 	int fd;
 	bool differs;
@@ -60,6 +70,8 @@ static const char *cmp_type_name(mode_t mode)
 	return "unknown";
 }
 
+static const struct fsck_job_ops cmp_ops;
+
 int fsck_compare_open(struct fsck_ctx *ctx)
 {
 	struct fsck_options *o = ctx->opts;
@@ -70,8 +82,9 @@ int fsck_compare_open(struct fsck_ctx *ctx)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	c->job.ops = &cmp_ops;
 	c->fd = -1;
-	ctx->cmp = c;
+	fsck_job_add(ctx, &c->job);
 	map->blkszbits = ctx->sbi->blkszbits;
 	/* what mkfs took for "now" is the build time the image records */
 	if (!o->have_T && !o->have_sde) {
@@ -79,10 +92,10 @@ int fsck_compare_open(struct fsck_ctx *ctx)
 		map->build_time_nsec = ctx->sbi->fixed_nsec;
 	}
 	if (o->file_contexts) {
-		err = erofs_selabel_open(o->file_contexts, &c->selabel);
+		err = erofs_selabel_open(o->file_contexts, &c->labels.selabel);
 		if (err == -EOPNOTSUPP) {
 			/* labels cannot be computed here: expect, not check */
-			c->ignore_selinux = true;
+			c->labels.ignore_selinux = true;
 		} else if (err) {
 			return err;
 		}
@@ -93,32 +106,36 @@ int fsck_compare_open(struct fsck_ctx *ctx)
 	err = erofs_tree_build(&c->tree, o->compare_dir, map);
 	if (err)
 		return err;
+	/* SRCDIR is what the walk's start should be */
+	c->cur = c->tree.root;
 	c->seen = calloc(c->tree.nnodes, sizeof(*c->seen));
 	return c->seen ? 0 : -ENOMEM;
 }
 
 void fsck_compare_close(struct fsck_ctx *ctx)
 {
-	struct fsck_compare *c = ctx->cmp;
+	struct fsck_compare *c =
+		(struct fsck_compare *)fsck_job_find(ctx, &cmp_ops);
 
 	if (!c)
 		return;
+	fsck_job_remove(ctx, &c->job);
+	while (c->dir) {
+		struct cmp_dir *up = c->dir->up;
+
+		free(c->dir);
+		c->dir = up;
+	}
 	for (uint64_t i = 0; c->seen && i < c->tree.nnodes; i++)
 		free(c->seen[i].path);
 	free(c->seen);
 	if (c->tree.nodes)
 		erofs_tree_free(&c->tree);
-	erofs_selabel_close(c->selabel);
+	erofs_selabel_close(c->labels.selabel);
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->buf);
 	free(c);
-	ctx->cmp = NULL;
-}
-
-const struct erofs_node *fsck_compare_root(struct fsck_ctx *ctx)
-{
-	return ctx->cmp ? ctx->cmp->tree.root : NULL;
 }
 
 /* The entry's path below the start of the walk: "" or "/a/b". */
@@ -150,196 +167,6 @@ static struct fsck_src_seen *cmp_seen(struct fsck_compare *c,
 	return &c->seen[src->ino - 1];
 }
 
-/* One attribute, copied out of the image or read from the source. */
-struct cmp_xattr {
-	char *name;
-	void *value;
-	size_t len;
-};
-
-struct cmp_xattrs {
-	struct cmp_xattr *v;
-	size_t n, cap;
-};
-
-static int cmp_xattrs_add(struct cmp_xattrs *xs, const char *name,
-			  const void *value, size_t len)
-{
-	struct cmp_xattr *x;
-
-	if (xs->n == xs->cap) {
-		size_t cap = xs->cap ? xs->cap * 2 : 8;
-
-		x = realloc(xs->v, cap * sizeof(*x));
-		if (!x)
-			return -ENOMEM;
-		xs->v = x;
-		xs->cap = cap;
-	}
-	x = &xs->v[xs->n];
-	x->name = strdup(name);
-	x->value = malloc(len ? len : 1);
-	if (!x->name || !x->value) {
-		free(x->name);
-		free(x->value);
-		return -ENOMEM;
-	}
-	memcpy(x->value, value, len);
-	x->len = len;
-	xs->n++;
-	return 0;
-}
-
-static void cmp_xattrs_free(struct cmp_xattrs *xs)
-{
-	for (size_t i = 0; i < xs->n; i++) {
-		free(xs->v[i].name);
-		free(xs->v[i].value);
-	}
-	free(xs->v);
-}
-
-static int cmp_xattr_name_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct cmp_xattr *)a)->name,
-		      ((const struct cmp_xattr *)b)->name);
-}
-
-static int cmp_image_xattr(const struct erofs_xattr *x, void *arg)
-{
-	return cmp_xattrs_add(arg, x->name, x->value, x->value_len);
-}
-
-/* The attributes mkfs would have stored for the entry at @path. */
-static int cmp_source_xattrs(struct fsck_ctx *ctx, const char *path,
-			     const struct erofs_node *src,
-			     struct cmp_xattrs *xs)
-{
-	struct fsck_compare *c = ctx->cmp;
-	char *list = NULL, *name, *val = NULL;
-	ssize_t len, vlen;
-	int err = 0;
-
-	len = llistxattr(path, NULL, 0);
-	if (len > 0) {
-		list = malloc(len);
-		if (!list)
-			return -ENOMEM;
-		len = llistxattr(path, list, len);
-	}
-	if (len < 0) {
-		free(list);
-		/* a source that cannot hold attributes gave mkfs none */
-		return errno == ENOTSUP ? 0 : -errno;
-	}
-	for (name = list; !err && name < list + len; name += strlen(name) + 1) {
-		size_t plen;
-		unsigned int index = erofs_xattr_match_short(name, strlen(name),
-							     &plen);
-
-		/* mkfs leaves out names EROFS cannot store */
-		if (!index || index == EROFS_XATTR_INDEX_LUSTRE)
-			continue;
-		if ((c->selabel || c->ignore_selinux) &&
-		    !strcmp(name, XATTR_SELINUX))
-			continue;	/* the file_contexts label replaces it */
-		vlen = lgetxattr(path, name, NULL, 0);
-		if (vlen < 0) {
-			err = errno == ENODATA ? 0 : -errno;
-			continue;
-		}
-		free(val);
-		val = malloc(vlen ? vlen : 1);
-		if (!val) {
-			err = -ENOMEM;
-			break;
-		}
-		vlen = lgetxattr(path, name, val, vlen);
-		if (vlen < 0)
-			err = -errno;
-		else
-			err = cmp_xattrs_add(xs, name, val, vlen);
-	}
-	free(val);
-	free(list);
-	if (!err && c->selabel) {
-		const char *mp = ctx->opts->mount_point ?
-				 ctx->opts->mount_point : "";
-		const char *rel = cmp_relpath(ctx);
-		size_t mplen = strlen(mp);
-		char *lpath, *label = NULL;
-
-		while (mplen && mp[mplen - 1] == '/')
-			mplen--;
-		lpath = malloc(mplen + strlen(rel) + 2);
-		if (!lpath)
-			return -ENOMEM;
-		memcpy(lpath, mp, mplen);
-		strcpy(lpath + mplen, rel);
-		if (!lpath[0])
-			strcpy(lpath, "/");
-		err = erofs_selabel_lookup(c->selabel, lpath, src->mode, &label);
-		if (!err)	/* stored with its NUL, as mkfs does */
-			err = cmp_xattrs_add(xs, XATTR_SELINUX, label,
-					     strlen(label) + 1);
-		else if (err == -ENOENT)
-			err = 0;
-		free(label);
-		free(lpath);
-	}
-	return err;
-}
-
-static void cmp_xattrs(struct fsck_ctx *ctx, struct erofs_inode *vi,
-		       const struct erofs_node *src, const char *path)
-{
-	struct cmp_xattrs want = { 0 }, have = { 0 };
-	size_t i = 0, k = 0;
-	int err;
-
-	err = cmp_source_xattrs(ctx, path, src, &want);
-	if (err) {
-		erofs_err("compare: %s: cannot read attributes: %s", path,
-			  strerror(-err));
-		ctx->op_errors++;
-		goto out;
-	}
-	/* a bad body was reported and counted by the check of this inode */
-	if (vi->xattr_isize && erofs_xattr_iterate(vi, cmp_image_xattr, &have))
-		goto out;
-	if (want.n)
-		qsort(want.v, want.n, sizeof(*want.v), cmp_xattr_name_cmp);
-	if (have.n)
-		qsort(have.v, have.n, sizeof(*have.v), cmp_xattr_name_cmp);
-	while (i < want.n || k < have.n) {
-		int r = i == want.n ? 1 : k == have.n ? -1 :
-			strcmp(want.v[i].name, have.v[k].name);
-
-		if (r > 0 && ctx->cmp->ignore_selinux &&
-		    !strcmp(have.v[k].name, XATTR_SELINUX)) {
-			k++;
-		} else if (r < 0) {
-			fsck_differ(ctx, "xattr", "%s: not in the image",
-				    want.v[i++].name);
-		} else if (r > 0) {
-			fsck_differ(ctx, "xattr", "%s: not in the source",
-				    have.v[k++].name);
-		} else {
-			if (want.v[i].len != have.v[k].len ||
-			    memcmp(want.v[i].value, have.v[k].value,
-				   want.v[i].len))
-				fsck_differ(ctx, "xattr", "%s: value differs (%zu bytes in the source, %zu in the image)",
-					    want.v[i].name, want.v[i].len,
-					    have.v[k].len);
-			i++;
-			k++;
-		}
-	}
-out:
-	cmp_xattrs_free(&want);
-	cmp_xattrs_free(&have);
-}
-
 /* Source rdev is kept in the kernel's encoding; show it as major:minor. */
 static unsigned int cmp_major(uint32_t raw)
 {
@@ -352,10 +179,10 @@ static unsigned int cmp_minor(uint32_t raw)
 }
 
 /* Pair image inode @rec with @src; a different pairing is a hardlink diff. */
-static void cmp_pair(struct fsck_ctx *ctx, struct fsck_inode_rec *rec,
-		     const struct erofs_node *src)
+static void cmp_pair(struct fsck_ctx *ctx, struct fsck_compare *c,
+		     struct fsck_inode_rec *rec, const struct erofs_node *src)
 {
-	struct fsck_src_seen *s = cmp_seen(ctx->cmp, src);
+	struct fsck_src_seen *s = cmp_seen(c, src);
 
 	if (!s) {
 		ctx->op_errors++;
@@ -384,8 +211,13 @@ static void cmp_pair(struct fsck_ctx *ctx, struct fsck_inode_rec *rec,
 	}
 }
 
+static void cmp_data(struct fsck_ctx *ctx, struct fsck_job *job,
+		     const void *buf, size_t len, erofs_off_t pos);
+static void cmp_data_end(struct fsck_ctx *ctx, struct fsck_compare *c);
+
 /* Content of @vi against the open source file, read through erofs_pread. */
-static void cmp_reread_content(struct fsck_ctx *ctx, struct erofs_inode *vi)
+static void cmp_reread_content(struct fsck_ctx *ctx, struct fsck_compare *c,
+			       struct erofs_inode *vi)
 {
 	uint8_t *buf = malloc(CMP_BUF);
 	erofs_off_t pos;
@@ -400,24 +232,32 @@ static void cmp_reread_content(struct fsck_ctx *ctx, struct erofs_inode *vi)
 
 		err = erofs_pread(vi, buf, n, pos);
 		if (!err)
-			fsck_compare_data(ctx, buf, n, pos);
+			cmp_data(ctx, &c->job, buf, n, pos);
 	}
 	free(buf);
 	/* a read error was reported and counted on the first visit */
 	if (err)
-		ctx->cmp->differs = false;
-	fsck_compare_data_end(ctx);
+		c->differs = false;
+	cmp_data_end(ctx, c);
 }
 
-void fsck_compare_link(struct fsck_ctx *ctx, struct fsck_inode_rec *rec,
-		       const struct erofs_node *src)
+static bool cmp_inode(struct fsck_ctx *ctx, struct fsck_compare *c,
+		      struct erofs_inode *vi, struct fsck_inode_rec *rec,
+		      const struct erofs_node *src);
+
+/* A further entry naming inode @rec: is it the same source inode too? */
+static void cmp_link(struct fsck_ctx *ctx, struct fsck_job *job,
+		     const char *name, struct fsck_inode_rec *rec)
 {
+	struct fsck_compare *c = (struct fsck_compare *)job;
+	const struct erofs_node *src = c->cur;
 	struct erofs_inode vi;
 
-	if (!ctx->cmp || !src)
+	(void)name;
+	if (!src)
 		return;
 	if (rec->src) {
-		cmp_pair(ctx, rec, src);
+		cmp_pair(ctx, c, rec, src);
 		return;
 	}
 	/*
@@ -426,14 +266,13 @@ void fsck_compare_link(struct fsck_ctx *ctx, struct fsck_inode_rec *rec,
 	 */
 	if (erofs_read_inode(ctx->sbi, rec->nid, &vi))
 		return;		/* reported and counted on the first visit */
-	if (fsck_compare_inode(ctx, &vi, rec, src))
-		cmp_reread_content(ctx, &vi);
+	if (cmp_inode(ctx, c, &vi, rec, src))
+		cmp_reread_content(ctx, c, &vi);
 }
 
-static void cmp_open_content(struct fsck_ctx *ctx, const char *path)
+static void cmp_open_content(struct fsck_ctx *ctx, struct fsck_compare *c,
+			     const char *path)
 {
-	struct fsck_compare *c = ctx->cmp;
-
 	c->differs = false;
 	c->fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (c->fd < 0) {
@@ -443,17 +282,24 @@ static void cmp_open_content(struct fsck_ctx *ctx, const char *path)
 	}
 }
 
-bool fsck_compare_inode(struct fsck_ctx *ctx, struct erofs_inode *vi,
-			struct fsck_inode_rec *rec, const struct erofs_node *src)
+/*
+ * First visit of inode @vi through an entry matching @src: compare type,
+ * mode, owner, mtime, size, link target, device and attributes, and note
+ * the pairing for hardlinks.  True when the content of a regular file is
+ * to be compared (the source file is then open).
+ */
+static bool cmp_inode(struct fsck_ctx *ctx, struct fsck_compare *c,
+		      struct erofs_inode *vi, struct fsck_inode_rec *rec,
+		      const struct erofs_node *src)
 {
 	char target[EROFS_SYMLINK_MAX + 1];
 	bool content = false;
 	char *path;
 	ssize_t n;
 
-	if (!ctx->cmp || !src)
+	if (!src)
 		return false;
-	cmp_pair(ctx, rec, src);
+	cmp_pair(ctx, c, rec, src);
 	if ((vi->mode & S_IFMT) != (src->mode & S_IFMT)) {
 		fsck_differ(ctx, "type", "%s in the source, %s in the image",
 			    cmp_type_name(src->mode), cmp_type_name(vi->mode));
@@ -483,8 +329,8 @@ bool fsck_compare_inode(struct fsck_ctx *ctx, struct erofs_inode *vi,
 				    (unsigned long long)vi->size);
 			break;
 		}
-		cmp_open_content(ctx, path);
-		content = ctx->cmp->fd >= 0;
+		cmp_open_content(ctx, c, path);
+		content = c->fd >= 0;
 		break;
 	case S_IFLNK:
 		n = erofs_read_symlink(vi, target, sizeof(target));
@@ -500,9 +346,17 @@ bool fsck_compare_inode(struct fsck_ctx *ctx, struct erofs_inode *vi,
 				    major(vi->rdev), minor(vi->rdev));
 		break;
 	}
-	cmp_xattrs(ctx, vi, src, path);
+	fsck_compare_xattrs(ctx, &c->labels, vi, src, path, cmp_relpath(ctx));
 	free(path);
 	return content;
+}
+
+static void cmp_inode_op(struct fsck_ctx *ctx, struct fsck_job *job,
+			 struct erofs_inode *vi, struct fsck_inode_rec *rec)
+{
+	struct fsck_compare *c = (struct fsck_compare *)job;
+
+	cmp_inode(ctx, c, vi, rec, c->cur);
 }
 
 /* Source bytes [@pos, @pos + @len) into the buffer; false if short. */
@@ -533,12 +387,14 @@ static void cmp_mismatch(struct fsck_compare *c, const uint8_t *a,
 	c->diff_at = pos + i;
 }
 
-void fsck_compare_data(struct fsck_ctx *ctx, const void *buf, size_t len,
-		       erofs_off_t pos)
+/* Image bytes at @pos against the source file's. */
+static void cmp_data(struct fsck_ctx *ctx, struct fsck_job *job,
+		     const void *buf, size_t len, erofs_off_t pos)
 {
-	struct fsck_compare *c = ctx->cmp;
+	struct fsck_compare *c = (struct fsck_compare *)job;
 
-	while (c && c->fd >= 0 && !c->differs && len) {
+	(void)ctx;
+	while (c->fd >= 0 && !c->differs && len) {
 		size_t n = len < CMP_BUF ? len : CMP_BUF;
 
 		if (!cmp_read_source(c, n, pos)) {
@@ -553,11 +409,14 @@ void fsck_compare_data(struct fsck_ctx *ctx, const void *buf, size_t len,
 	}
 }
 
-void fsck_compare_hole(struct fsck_ctx *ctx, erofs_off_t pos, erofs_off_t len)
+/* A hole of the image file: the source must hold zeros there. */
+static void cmp_hole(struct fsck_ctx *ctx, struct fsck_job *job,
+		     erofs_off_t pos, erofs_off_t len)
 {
-	struct fsck_compare *c = ctx->cmp;
+	struct fsck_compare *c = (struct fsck_compare *)job;
 
-	while (c && c->fd >= 0 && !c->differs && len) {
+	(void)ctx;
+	while (c->fd >= 0 && !c->differs && len) {
 		size_t n = len < CMP_BUF ? len : CMP_BUF;
 
 		if (!cmp_read_source(c, n, pos)) {
@@ -571,11 +430,10 @@ void fsck_compare_hole(struct fsck_ctx *ctx, erofs_off_t pos, erofs_off_t len)
 	}
 }
 
-void fsck_compare_data_end(struct fsck_ctx *ctx)
+/* Report a content difference found while reading, if any. */
+static void cmp_data_end(struct fsck_ctx *ctx, struct fsck_compare *c)
 {
-	struct fsck_compare *c = ctx->cmp;
-
-	if (!c || c->fd < 0)
+	if (c->fd < 0)
 		return;
 	if (c->differs)
 		fsck_differ(ctx, "content", "first difference at byte %llu",
@@ -591,50 +449,89 @@ static int cmp_dentry_name(const void *key, const void *elt)
 	return erofs_dir_name_cmp(k->name, k->namelen, e->name, e->namelen);
 }
 
-int fsck_compare_dir_begin(struct fsck_ctx *ctx, const struct erofs_node *src,
-			   struct fsck_compare_dir *d)
+static void cmp_finish_file(struct fsck_ctx *ctx, struct fsck_job *job,
+			    int outfd, struct erofs_inode *vi, int err,
+			    erofs_off_t hi)
 {
-	d->src = NULL;
-	d->matched = NULL;
-	if (!ctx->cmp || !src || !S_ISDIR(src->mode))
-		return 0;
-	d->matched = calloc(src->nchildren ? src->nchildren : 1, 1);
-	if (!d->matched)
-		return -ENOMEM;
-	d->src = src;
-	return 0;
+	(void)outfd;
+	(void)vi;
+	(void)err;
+	(void)hi;
+	cmp_data_end(ctx, (struct fsck_compare *)job);
 }
 
-const struct erofs_node *fsck_compare_dir_child(struct fsck_ctx *ctx,
-						struct fsck_compare_dir *d,
-						const char *name,
-						unsigned int len,
-						unsigned int ftype)
+/* Directory @vi: match its entries with the children of its source. */
+static void cmp_dir_begin(struct fsck_ctx *ctx, struct fsck_job *job,
+			  const char *name, struct erofs_inode *vi)
+{
+	struct fsck_compare *c = (struct fsck_compare *)job;
+	const struct erofs_node *src = c->cur;
+	struct cmp_dir *d;
+
+	(void)name;
+	(void)vi;
+	if (c->off || !src || !S_ISDIR(src->mode)) {
+		c->off++;
+		return;
+	}
+	d = calloc(1, sizeof(*d) + src->nchildren);
+	if (!d) {
+		ctx->op_errors++;
+		c->off++;
+		return;
+	}
+	d->src = src;
+	d->up = c->dir;
+	c->dir = d;
+}
+
+/* The source child named like the next image entry; none: "extra". */
+static void cmp_child(struct fsck_ctx *ctx, struct fsck_job *job,
+		      const char *name, unsigned int len, unsigned int ftype)
 {
 	static const char *const ftypes[] = {
 		"unknown", "regular file", "directory", "character device",
 		"block device", "fifo", "socket", "symlink",
 	};
+	struct fsck_compare *c = (struct fsck_compare *)job;
 	struct erofs_dentry key = { .name = (char *)name, .namelen = len };
+	const struct erofs_node *src;
 	const struct erofs_dentry *e;
 
-	if (!d->src)
-		return NULL;
-	e = !d->src->nchildren ? NULL : bsearch(&key, d->src->children, d->src->nchildren,
-		    sizeof(*e), cmp_dentry_name);
-	if (!e || d->matched[e - d->src->children]) {
+	c->cur = NULL;
+	if (c->off)
+		return;
+	src = c->dir->src;
+	e = !src->nchildren ? NULL : bsearch(&key, src->children,
+					     src->nchildren, sizeof(*e),
+					     cmp_dentry_name);
+	if (!e || c->dir->matched[e - src->children]) {
 		fsck_differ(ctx, "extra", "%s in the image, not in the source",
 			    ftype < EROFS_ARRAY_SIZE(ftypes) ? ftypes[ftype] :
 			    "unknown");
-		return NULL;
+		return;
 	}
-	d->matched[e - d->src->children] = true;
-	return e->node;
+	c->dir->matched[e - src->children] = true;
+	c->cur = e->node;
 }
 
-void fsck_compare_dir_end(struct fsck_ctx *ctx, struct fsck_compare_dir *d)
+/*
+ * Report the source children no image entry matched ("missing"); not
+ * when the directory could not be read whole: that is corrupt, not a list
+ * of missing entries.
+ */
+static void cmp_dir_end(struct fsck_ctx *ctx, struct fsck_job *job,
+			struct erofs_inode *vi, bool complete)
 {
-	for (uint32_t i = 0; d->src && i < d->src->nchildren; i++) {
+	struct fsck_compare *c = (struct fsck_compare *)job;
+	struct cmp_dir *d = c->dir;
+
+	(void)vi;
+	if (c->off) {
+		c->off--;
+		return;
+	}
+	for (uint32_t i = 0; complete && i < d->src->nchildren; i++) {
 		const struct erofs_dentry *e = &d->src->children[i];
 		size_t oldlen = ctx->path.len;
 
@@ -648,7 +545,17 @@ void fsck_compare_dir_end(struct fsck_ctx *ctx, struct fsck_compare_dir *d)
 			    cmp_type_name(e->node->mode));
 		fsck_path_pop(&ctx->path, oldlen);
 	}
-	free(d->matched);
-	d->matched = NULL;
-	d->src = NULL;
+	c->dir = d->up;
+	free(d);
 }
+
+static const struct fsck_job_ops cmp_ops = {
+	.child = cmp_child,
+	.link = cmp_link,
+	.inode = cmp_inode_op,
+	.dir_begin = cmp_dir_begin,
+	.dir_end = cmp_dir_end,
+	.data = cmp_data,
+	.hole = cmp_hole,
+	.finish_file = cmp_finish_file,
+};

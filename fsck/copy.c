@@ -136,7 +136,7 @@ int fsck_copy_range(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd,
 			goto out_free;
 		end = EROFS_MIN(map.m_la + map.m_llen, to);
 		if (!(map.m_flags & EROFS_MAP_MAPPED)) {
-			fsck_compare_hole(ctx, pos, end - pos);
+			fsck_jobs_hole(ctx, pos, end - pos);
 			pos = end;
 			continue;
 		}
@@ -168,7 +168,7 @@ int fsck_copy_range(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd,
 			if (err)
 				goto out_free;
 			ctx->bytes += map.m_llen;
-			fsck_compare_data(ctx, out.buf + out.len, map.m_llen, pos);
+			fsck_jobs_data(ctx, out.buf + out.len, map.m_llen, pos);
 			out.len += map.m_llen;
 			pos = end;
 			erofs_progress_update(&ctx->progress, ctx->physical,
@@ -200,7 +200,7 @@ int fsck_copy_range(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd,
 				goto out_free;
 			}
 			ctx->bytes += n;
-			fsck_compare_data(ctx, src, n, pos);
+			fsck_jobs_data(ctx, src, n, pos);
 			if (outfd >= 0)
 				err = fsck_out_put(&out, src, n, pos);
 			if (err)

@@ -3,7 +3,8 @@
  * --extract=DIR: recreate the checked tree under DIR.  Everything is made
  * relative to directory fds we opened ourselves with O_NOFOLLOW, and names
  * are re-checked here, so neither a hostile image nor a symlink already in
- * DIR can make us write outside it.
+ * DIR can make us write outside it.  A job on the fsck walk: each entry is
+ * made right after fsck has checked its inode.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -19,6 +20,20 @@
 /* Who we are, asked once when DIR is opened: two syscalls per file otherwise. */
 static uid_t fsck_euid;
 static gid_t fsck_egid;
+
+struct fsck_extract {
+	struct fsck_job job;
+	int root_fd;			/* DIR */
+	/*
+	 * The directories being filled, outermost first: DIR, then one per
+	 * level of the walk (-1 where a directory could not be made, and
+	 * below it).  The walk goes no deeper than FSCK_MAX_DEPTH.
+	 */
+	int *dirs;
+	unsigned int ndirs;
+};
+
+static const struct fsck_job_ops fsck_extract_ops;
 
 static int fsck_extract_fail(struct fsck_ctx *ctx, const char *what, int err)
 {
@@ -55,6 +70,7 @@ static bool fsck_dir_is_empty(int fd)
 int fsck_extract_open_root(struct fsck_ctx *ctx)
 {
 	const char *dir = ctx->opts->extract_dir;
+	struct fsck_extract *x;
 	int fd;
 
 	if (mkdir(dir, 0700) && errno != EEXIST) {
@@ -73,7 +89,19 @@ int fsck_extract_open_root(struct fsck_ctx *ctx)
 		close(fd);
 		return -EEXIST;
 	}
-	ctx->extract_root_fd = fd;
+	x = calloc(1, sizeof(*x));
+	if (x)
+		x->dirs = calloc(FSCK_MAX_DEPTH + 2, sizeof(*x->dirs));
+	if (!x || !x->dirs) {
+		erofs_err("out of memory");
+		free(x);
+		close(fd);
+		return -ENOMEM;
+	}
+	x->job.ops = &fsck_extract_ops;
+	x->root_fd = fd;
+	x->dirs[x->ndirs++] = fd;
+	fsck_job_add(ctx, &x->job);
 	/* modes are set as the image says, never masked */
 	umask(0);
 	fsck_euid = geteuid();
@@ -83,14 +111,21 @@ int fsck_extract_open_root(struct fsck_ctx *ctx)
 
 void fsck_extract_close_root(struct fsck_ctx *ctx)
 {
-	if (ctx->extract_root_fd >= 0)
-		close(ctx->extract_root_fd);
-	ctx->extract_root_fd = -1;
+	struct fsck_extract *x =
+		(struct fsck_extract *)fsck_job_find(ctx, &fsck_extract_ops);
+
+	if (!x)
+		return;
+	fsck_job_remove(ctx, &x->job);
+	close(x->root_fd);
+	free(x->dirs);
+	free(x);
 }
 
-int fsck_extract_dup_root(struct fsck_ctx *ctx)
+/* An fd of DIR itself, for the start directory; -1 after reporting. */
+static int fsck_extract_dup_root(struct fsck_ctx *ctx, struct fsck_extract *x)
 {
-	int fd = fcntl(ctx->extract_root_fd, F_DUPFD_CLOEXEC, 0);
+	int fd = fcntl(x->root_fd, F_DUPFD_CLOEXEC, 0);
 
 	if (fd < 0)
 		fsck_extract_fail(ctx, "dup", errno);
@@ -173,8 +208,14 @@ static int fsck_apply_meta(struct fsck_ctx *ctx, int fd, int dirfd,
 	return 0;
 }
 
-int fsck_extract_finish_file(struct fsck_ctx *ctx, int fd,
-			     struct erofs_inode *vi, int err, erofs_off_t hi)
+/*
+ * Regular file @fd of @vi written up to @hi (fsck_copy_range()), or not,
+ * @err: set its size, owner, mode and times unless @err, then close it.
+ * Returns @err, or -errno after reporting.
+ */
+static int fsck_extract_finish_file(struct fsck_ctx *ctx, int fd,
+				    struct erofs_inode *vi, int err,
+				    erofs_off_t hi)
 {
 	/* the size also covers trailing holes and zero blocks never written */
 	if (!err && hi != vi->size && ftruncate(fd, vi->size))
@@ -199,8 +240,15 @@ static void fsck_remember_first(struct fsck_ctx *ctx, struct erofs_inode *vi)
 		rec->extract_path = strdup(fsck_path_rel(ctx));
 }
 
-int fsck_extract_entry(struct fsck_ctx *ctx, int dirfd, const char *name,
-		       struct erofs_inode *vi, int *newfd)
+/*
+ * Create entry @name of inode @vi in directory @dirfd.  For a directory,
+ * *@newfd receives its fd (to fill, then finish with
+ * fsck_extract_finish_dir()); for a regular file, the fd to write its data
+ * to (then fsck_extract_finish_file()).  0, or -errno after reporting.
+ */
+static int fsck_extract_entry(struct fsck_ctx *ctx, int dirfd,
+			      const char *name, struct erofs_inode *vi,
+			      int *newfd)
 {
 	char target[EROFS_SYMLINK_MAX + 1];
 	int err, fd;
@@ -270,8 +318,10 @@ int fsck_extract_entry(struct fsck_ctx *ctx, int dirfd, const char *name,
 	return err;
 }
 
-int fsck_extract_link(struct fsck_ctx *ctx, int dirfd, const char *name,
-		      struct fsck_inode_rec *rec)
+/* Make @name in @dirfd another link to the first copy of @rec. */
+static int fsck_extract_link(struct fsck_ctx *ctx, struct fsck_extract *x,
+			     int dirfd, const char *name,
+			     struct fsck_inode_rec *rec)
 {
 	int err;
 
@@ -286,16 +336,98 @@ int fsck_extract_link(struct fsck_ctx *ctx, int dirfd, const char *name,
 	if (err)
 		return err;
 	/* flags 0: link the entry itself, even when it is a symlink */
-	if (linkat(ctx->extract_root_fd, rec->extract_path, dirfd, name, 0))
+	if (linkat(x->root_fd, rec->extract_path, dirfd, name, 0))
 		return fsck_extract_fail(ctx, "hardlink", errno);
 	return 0;
 }
 
-int fsck_extract_finish_dir(struct fsck_ctx *ctx, int fd,
-			    struct erofs_inode *vi)
+/* Apply owner, mode and times to directory @fd of @vi, then close it. */
+static int fsck_extract_finish_dir(struct fsck_ctx *ctx, int fd,
+				   struct erofs_inode *vi)
 {
 	int err = fsck_apply_meta(ctx, fd, -1, NULL, vi, false);
 
 	close(fd);
 	return err;
 }
+
+/* The steps of the walk: make each entry in the directory being filled. */
+static int fsck_extract_top(struct fsck_job *job)
+{
+	struct fsck_extract *x = (struct fsck_extract *)job;
+
+	return x->dirs[x->ndirs - 1];
+}
+
+static void fsck_extract_link_op(struct fsck_ctx *ctx, struct fsck_job *job,
+				 const char *name, struct fsck_inode_rec *rec)
+{
+	int dirfd = fsck_extract_top(job);
+
+	if (dirfd >= 0)
+		fsck_extract_link(ctx, (struct fsck_extract *)job, dirfd, name,
+				  rec);
+}
+
+static void fsck_extract_dir_begin(struct fsck_ctx *ctx, struct fsck_job *job,
+				   const char *name, struct erofs_inode *vi)
+{
+	struct fsck_extract *x = (struct fsck_extract *)job;
+	int dirfd = fsck_extract_top(job), newfd = -1;
+
+	/* the start directory is DIR itself, anything else is created */
+	if (dirfd >= 0 && x->ndirs == 1)
+		newfd = fsck_extract_dup_root(ctx, x);
+	else if (dirfd >= 0 && fsck_extract_entry(ctx, dirfd, name, vi, &newfd))
+		newfd = -1;
+	x->dirs[x->ndirs++] = newfd;
+}
+
+static void fsck_extract_dir_end(struct fsck_ctx *ctx, struct fsck_job *job,
+				 struct erofs_inode *vi, bool complete)
+{
+	struct fsck_extract *x = (struct fsck_extract *)job;
+	int fd = x->dirs[--x->ndirs];
+
+	(void)complete;
+	if (fd >= 0)
+		fsck_extract_finish_dir(ctx, fd, vi);
+}
+
+static int fsck_extract_file_begin(struct fsck_ctx *ctx, struct fsck_job *job,
+				   const char *name, struct erofs_inode *vi,
+				   int *outfd)
+{
+	int dirfd = fsck_extract_top(job);
+
+	/* under a directory not made: the data is checked all the same */
+	return dirfd < 0 ? 0 : fsck_extract_entry(ctx, dirfd, name, vi, outfd);
+}
+
+/* May run on a worker: touches nothing but @ctx's counters. */
+static void fsck_extract_finish_op(struct fsck_ctx *ctx, struct fsck_job *job,
+				   int outfd, struct erofs_inode *vi, int err,
+				   erofs_off_t hi)
+{
+	(void)job;
+	if (outfd >= 0)
+		fsck_extract_finish_file(ctx, outfd, vi, err, hi);
+}
+
+static void fsck_extract_other(struct fsck_ctx *ctx, struct fsck_job *job,
+			       const char *name, struct erofs_inode *vi)
+{
+	int dirfd = fsck_extract_top(job), fd;
+
+	if (dirfd >= 0)
+		fsck_extract_entry(ctx, dirfd, name, vi, &fd);
+}
+
+static const struct fsck_job_ops fsck_extract_ops = {
+	.link = fsck_extract_link_op,
+	.dir_begin = fsck_extract_dir_begin,
+	.dir_end = fsck_extract_dir_end,
+	.file_begin = fsck_extract_file_begin,
+	.finish_file = fsck_extract_finish_op,
+	.other = fsck_extract_other,
+};

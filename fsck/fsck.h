@@ -3,6 +3,7 @@
 #ifndef FSCK_H
 #define FSCK_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "erofs/inode.h"
@@ -10,6 +11,7 @@
 #include "erofs/progress.h"
 #include "erofs/tree.h"
 #include "itable.h"
+#include "job.h"
 #include "report.h"
 
 /* Exit status, documented in fsck.erofs(1). */
@@ -52,7 +54,6 @@ void fsck_free_options(struct fsck_options *opts);
 /* Parse argv into @opts; exits with FSCK_EXIT_ERROR on bad usage. */
 void fsck_parse_options(int argc, char **argv, struct fsck_options *opts);
 
-struct fsck_compare;
 struct fsck_pool;
 struct z_erofs_pcache;
 
@@ -63,8 +64,7 @@ struct fsck_ctx {
 	struct fsck_path path;
 	size_t root_path_len;		/* length of the subtree root's path */
 	bool whole_tree;
-	int extract_root_fd;		/* -1 when not extracting */
-	struct fsck_compare *cmp;	/* NULL unless --compare */
+	struct fsck_job *jobs;		/* --compare, --extract; NULL: check only */
 	struct erofs_json *json;	/* NULL unless --json */
 	struct erofs_progress progress;
 	struct z_erofs_pcache *zcache;	/* a worker's own; NULL: the image's */
@@ -79,41 +79,16 @@ struct fsck_ctx {
 	unsigned long long logical, physical;	/* for -p */
 };
 
+/* A path deeper than this cannot be named within PATH_MAX ("a/" each). */
+#define FSCK_MAX_DEPTH	(PATH_MAX / 2)
+
 /*
  * Walk and check the tree under @nid (the root or a subtree whose parent is
  * @parent, (erofs_nid_t)-1 if unknown); @name is what a non-directory start
- * inode is extracted as.
+ * inode is extracted as.  The jobs of @ctx ride on the walk.
  */
 int fsck_check_tree(struct fsck_ctx *ctx, erofs_nid_t nid, erofs_nid_t parent,
 		    const char *name);
-/* --extract=DIR: prepare DIR (absent, empty, or --overwrite); 0 or -errno. */
-int fsck_extract_open_root(struct fsck_ctx *ctx);
-void fsck_extract_close_root(struct fsck_ctx *ctx);
-
-/*
- * Create entry @name of inode @vi in directory @dirfd.  For a directory,
- * *@newfd receives its fd (to fill, then finish with
- * fsck_extract_finish_dir()); for a regular file, the fd to write its data
- * to (then fsck_extract_finish_file()).  0, or -errno after reporting.
- */
-int fsck_extract_entry(struct fsck_ctx *ctx, int dirfd, const char *name,
-		       struct erofs_inode *vi, int *newfd);
-/* Make @name in @dirfd another link to the first copy of @rec. */
-int fsck_extract_link(struct fsck_ctx *ctx, int dirfd, const char *name,
-		      struct fsck_inode_rec *rec);
-/* An fd of DIR itself, for the start directory; -1 after reporting. */
-int fsck_extract_dup_root(struct fsck_ctx *ctx);
-/*
- * Regular file @fd of @vi written up to @hi (fsck_copy_range()), or not,
- * @err: set its size, owner, mode and times unless @err, then close it.
- * Returns @err, or -errno after reporting.
- */
-int fsck_extract_finish_file(struct fsck_ctx *ctx, int fd,
-			     struct erofs_inode *vi, int err, erofs_off_t hi);
-/* Apply owner, mode and times to directory @fd of @vi, then close it. */
-int fsck_extract_finish_dir(struct fsck_ctx *ctx, int fd,
-			    struct erofs_inode *vi);
-
 /* Check every extended attribute of @vi, counting what is wrong. */
 void fsck_check_xattrs(struct fsck_ctx *ctx, struct erofs_inode *vi);
 /*
@@ -125,7 +100,8 @@ int fsck_extract_xattrs(struct fsck_ctx *ctx, int fd, int dirfd,
 			const char *name, struct erofs_inode *vi);
 
 /*
- * Read every byte of regular file @vi in [@from, @to); with @outfd >= 0
+ * Read every byte of regular file @vi in [@from, @to), handing bytes and
+ * holes to the jobs (fsck_jobs_data(), fsck_jobs_hole()); with @outfd >= 0
  * also write it there, leaving holes and zero runs unwritten, *@hi set to
  * the end of the last byte written.  0, -EFSCORRUPTED-like from the
  * library (reported there), or -EIO after a write failed (reported).
@@ -148,51 +124,5 @@ int fsck_pool_start(struct fsck_ctx *ctx, unsigned int workers);
 void fsck_pool_submit(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd);
 /* Wait for every queued file, fold in the findings, stop the workers. */
 void fsck_pool_stop(struct fsck_ctx *ctx);
-
-/*
- * --compare (compare.c).  The walk above carries, for each image entry,
- * the source node it should equal (NULL: not compared); these hooks
- * report every difference as "PATH: KIND: detail" (or a JSON object).
- */
-/* Scan SRCDIR under the mapping options; 0 or -errno (reported). */
-int fsck_compare_open(struct fsck_ctx *ctx);
-void fsck_compare_close(struct fsck_ctx *ctx);
-/* The source node matching the start of the walk. */
-const struct erofs_node *fsck_compare_root(struct fsck_ctx *ctx);
-
-/*
- * First visit of inode @vi through an entry matching @src: compare type,
- * mode, owner, mtime, size, link target, device and attributes, and note
- * the pairing for hardlinks.  Returns true when the content of a regular
- * file is to be compared (then fsck_copy_data() does it).
- */
-bool fsck_compare_inode(struct fsck_ctx *ctx, struct erofs_inode *vi,
-			struct fsck_inode_rec *rec, const struct erofs_node *src);
-/* A further entry naming inode @rec: is @src the same source inode too? */
-void fsck_compare_link(struct fsck_ctx *ctx, struct fsck_inode_rec *rec,
-		       const struct erofs_node *src);
-
-/* The children of source directory @src, matched one by one by name. */
-struct fsck_compare_dir {
-	const struct erofs_node *src;	/* NULL: not comparing here */
-	bool *matched;
-};
-int fsck_compare_dir_begin(struct fsck_ctx *ctx, const struct erofs_node *src,
-			   struct fsck_compare_dir *d);
-/* The source child named like the current image entry; NULL: "extra". */
-const struct erofs_node *fsck_compare_dir_child(struct fsck_ctx *ctx,
-						struct fsck_compare_dir *d,
-						const char *name,
-						unsigned int len,
-						unsigned int ftype);
-/* Report the source children no image entry matched ("missing"). */
-void fsck_compare_dir_end(struct fsck_ctx *ctx, struct fsck_compare_dir *d);
-
-/* Content of the current file: image bytes at @pos, or a hole of @len. */
-void fsck_compare_data(struct fsck_ctx *ctx, const void *buf, size_t len,
-		       erofs_off_t pos);
-void fsck_compare_hole(struct fsck_ctx *ctx, erofs_off_t pos, erofs_off_t len);
-/* Report a content difference found while reading, if any. */
-void fsck_compare_data_end(struct fsck_ctx *ctx);
 
 #endif

@@ -178,7 +178,7 @@ static int fsck_find_start(struct fsck_ctx *ctx, erofs_nid_t *nid,
 int main(int argc, char **argv)
 {
 	struct fsck_options opts;
-	struct fsck_ctx ctx = { .opts = &opts, .extract_root_fd = -1 };
+	struct fsck_ctx ctx = { .opts = &opts };
 	struct erofs_sb_info sbi;
 	struct erofs_json json;
 	struct erofs_io io;

@@ -77,7 +77,7 @@ static void fsck_job_ctx(struct fsck_ctx *jc, const struct fsck_ctx *ctx,
 	jc->opts = ctx->opts;
 	jc->sbi = ctx->sbi;
 	jc->root_path_len = ctx->root_path_len;
-	jc->extract_root_fd = ctx->extract_root_fd;
+	jc->jobs = ctx->jobs;
 	jc->path.buf = f->path;
 	jc->path.len = f->path ? strlen(f->path) : 0;
 }
@@ -97,7 +97,7 @@ static void fsck_pool_run_item(struct fsck_pool_item *j, void *wctx)
 		__atomic_add_fetch(&f->failed, 1, __ATOMIC_RELEASE);
 	/* a file in one job is finished here, on the worker */
 	if (j->whole && f->fd >= 0)
-		fsck_extract_finish_file(&j->jc, f->fd, &f->vi, j->err, j->hi);
+		fsck_jobs_finish_file(&j->jc, f->fd, &f->vi, j->err, j->hi);
 }
 
 static void fsck_pool_run(struct erofs_job *job, void *wctx)
@@ -133,9 +133,9 @@ static void fsck_pool_reap_item(struct fsck_ctx *ctx, struct fsck_pool_item *j)
 			struct fsck_ctx *tmp = &j->jc;
 
 			fsck_job_ctx(tmp, ctx, f);
-			fsck_extract_finish_file(tmp, f->fd, &f->vi,
-						 f->err ?: (f->failed ? -ECANCELED : 0),
-						 j->hi);
+			fsck_jobs_finish_file(tmp, f->fd, &f->vi,
+					      f->err ?: (f->failed ? -ECANCELED : 0),
+					      j->hi);
 			fsck_fold(ctx, tmp);
 		}
 		free(f->path);
@@ -253,8 +253,8 @@ void fsck_pool_submit(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd)
 			while (from && p->wp.count)
 				fsck_pool_reap(ctx);
 			if (outfd >= 0)
-				fsck_extract_finish_file(ctx, outfd, vi,
-							 -ENOMEM, 0);
+				fsck_jobs_finish_file(ctx, outfd, vi,
+						      -ENOMEM, 0);
 			free(f->path);
 			free(f);
 			return;
