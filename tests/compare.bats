@@ -144,6 +144,23 @@ has_diff() {
 	has_diff /dir/hardlink-to-small extra
 }
 
+@test "compare: bytes where the image has a hole are a content difference" {
+	local d=$BATS_TEST_TMPDIR/sparse img=$BATS_TEST_TMPDIR/s.img
+	mkdir "$d"
+	printf 'head' > "$d/file"
+	truncate -s 1M "$d/file"
+	printf 'tail' >> "$d/file"
+	"$OUR_MKFS" -T 0 "$img" "$d" >/dev/null 2>&1
+	run "$FSCK" --compare="$d" -T 0 "$img"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	printf 'X' | dd of="$d/file" bs=1 seek=500000 conv=notrunc 2>/dev/null
+	run "$FSCK" --compare="$d" -T 0 "$img"
+	echo "$output"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"/file: content: first difference at byte 500000"* ]]
+}
+
 @test "compare: owner mapping and exclusions are honored like mkfs" {
 	is_root || skip "needs root for owners"
 	img=$BATS_TEST_TMPDIR/m.img
