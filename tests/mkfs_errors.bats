@@ -297,7 +297,7 @@ fault_sweep() {
 		fail "$op:1:$err $*: injection did not fail"
 		return 1
 	fi
-	echo "$op:$err $*: $((n - 1)) failure points"
+	echo "# $op:$err $*: $((n - 1)) failure points" >&3
 	if ! "$FSCK" "$IMG" >/dev/null; then
 		fail "$op:$err $*: the build after the sweep is not clean"
 		return 1
