@@ -38,7 +38,8 @@ if [ -z "${TREECMP:-}" ]; then
 		TREECMP="$BATS_RUN_TMPDIR/treecmp"
 		if [ ! -x "$TREECMP" ]; then
 			${CC:-cc} -std=gnu11 -O2 -Wall -o "$TREECMP.$$" \
-				"$BATS_TEST_DIRNAME/helpers/treecmp.c" &&
+				"$BATS_TEST_DIRNAME/helpers/treecmp.c" \
+				"$BATS_TEST_DIRNAME/helpers/treecmp_data.c" &&
 				mv "$TREECMP.$$" "$TREECMP"
 		fi
 	fi
