@@ -5,7 +5,8 @@
 #
 # Usage: gentree.sh [OPTIONS] DIR
 #   --no-root      skip everything that needs root (device nodes, chown,
-#                  unreadable entries); implied when not running as root
+#                  unreadable entries, trusted. and security. xattrs,
+#                  security.capability); implied when not running as root
 #   --no-huge      skip the 5 GiB sparse file
 #   --no-longname  skip the 255-byte file name (erofs-utils 1.5 tools
 #                  cannot handle it)
@@ -30,7 +31,7 @@ while [ $# -gt 0 ]; do
 	--no-socket) no_socket=1 ;;
 	--no-xattr) no_xattr=1 ;;
 	--small) small=1 ;;
-	-h|--help) sed -n '4,20p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,21p' "$0"; exit 0 ;;
 	-*) echo "gentree.sh: unknown option $1" >&2; exit 2 ;;
 	*) [ -z "$dir" ] || { echo "gentree.sh: one DIR only" >&2; exit 2; }
 	   dir=$1 ;;
