@@ -56,7 +56,7 @@ has_diff() {
 }
 
 @test "compare: every planted difference is named with its path and kind" {
-	is_root || skip "needs root for owners and device numbers"
+	is_root || skip_required root "needs root for owners and device numbers"
 	copy_src
 	# changed byte, same size
 	printf 'jello\n' > "$COPY/small.new"
@@ -162,7 +162,7 @@ has_diff() {
 }
 
 @test "compare: owner mapping and exclusions are honored like mkfs" {
-	is_root || skip "needs root for owners"
+	is_root || skip_required root "needs root for owners"
 	img=$BATS_TEST_TMPDIR/m.img
 	"$OUR_MKFS" -T 0 --uid-offset=1000 --gid-offset=2000 \
 		--exclude-path=many --exclude-regex='^dir/sub' "$img" "$SRC" >/dev/null
@@ -200,12 +200,12 @@ has_diff() {
 }
 
 @test "compare: --file-contexts labels are expected, not reported" {
-	command -v getfattr >/dev/null || skip "needs getfattr"
+	command -v getfattr >/dev/null || skip_required xattr "needs getfattr"
 	fc=$BATS_TEST_TMPDIR/file_contexts
 	printf '%s\n' '/.*    system_u:object_r:etc_t:s0' > "$fc"
 	img=$BATS_TEST_TMPDIR/l.img
 	"$OUR_MKFS" -T 0 --file-contexts="$fc" "$img" "$SRC" >/dev/null 2>&1 ||
-		skip "mkfs.erofs built without libselinux"
+		skip_required xattr "mkfs.erofs built without libselinux"
 	run "$FSCK" --compare="$SRC" -T 0 --file-contexts="$fc" "$img"
 	echo "$output" | head -20
 	[ "$status" -eq 0 ]

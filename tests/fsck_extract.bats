@@ -121,7 +121,7 @@ setup_file() {
 
 @test "extract without root skips devices with a note" {
 	need_deb_mkfs
-	is_root || skip "the source tree has no devices unless built as root"
+	is_root || skip_required root "the source tree has no devices unless built as root"
 	command -v setpriv >/dev/null || skip "setpriv is not installed"
 	# bats' own temporary directories are private to root
 	pub=$(mktemp -d /tmp/fsck-nobody.XXXXXX)

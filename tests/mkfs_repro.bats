@@ -28,14 +28,16 @@ build() {
 }
 
 # copy_reversed SRC DST: the same tree, every entry created in reverse
-# name order (hard links and holes kept), so readdir order differs wherever the
-# filesystem returns entries in creation order.
+# name order (hard links, holes and xattrs kept), so readdir order differs
+# wherever the filesystem returns entries in creation order.
 copy_reversed() {
 	local src=$1 dst=$2
 	mkdir "$dst"
 	(cd "$src" && find . -mindepth 1 ! -type s -print0 | LC_ALL=C sort -rz |
-		tar --format=posix --sparse --null --no-recursion -T - -cf -) 2>/dev/null |
-		tar --warning=no-timestamp -xpf - --same-owner -C "$dst"
+		tar --format=posix --sparse --xattrs --xattrs-include='*' --acls \
+			--null --no-recursion -T - -cf -) 2>/dev/null |
+		tar --warning=no-timestamp --xattrs --xattrs-include='*' --acls \
+			-xpf - --same-owner -C "$dst"
 	# tar does not carry sockets: recreate them, then restore the
 	# parents' mtimes
 	(cd "$src" && find . -type s -print0) | while IFS= read -r -d '' s; do

@@ -34,7 +34,8 @@ tarimg() {
 
 # attrs DIR: every entry's xattrs and ACLs, as text, sorted by path
 attrs() {
-	(cd "$1" && getfattr -R -d -m - -h -e hex . 2>/dev/null)
+	(cd "$1" && find . -print0 | LC_ALL=C sort -z |
+		xargs -0 getfattr -d -m - -h -e hex -- 2>/dev/null)
 }
 
 @test "tar: a pax tarball gives what the kernel shows for the directory" {

@@ -206,6 +206,108 @@ line"
 	[[ $output != *files/size_1* ]]
 }
 
+@test "treecmp: --skip does not hide an entry only B has" {
+	mkdir "$B/newdir"
+	ln "$B/files/hello" "$B/files/hello2"
+	touch -d @1444444444.444444444 "$B/files"
+	touch -d @1555555555.555555555 "$B"
+	run "$TREECMP" --skip newdir --skip files/hello2 "$A" "$B"
+	echo "$output"
+	[ "$status" = 1 ]
+	[ "${#lines[@]}" = 3 ]
+	[ "${lines[0]}" = "files/hello: hardlink: linked with {files/hello} in A but {files/hello, files/hello2} in B" ]
+	[ "${lines[1]}" = "files/hello2: extra: only in B" ]
+	[ "${lines[2]}" = "newdir: extra: only in B" ]
+}
+
+# xattr_copy: A becomes the generated xattrs/ directory, B a fresh copy
+# of it that treecmp finds identical
+xattr_copy() {
+	A=$SRC/xattrs
+	B=$BATS_TEST_TMPDIR/xattrs
+	rm -rf "$B"
+	cp -a "$A" "$B"
+	"$TREECMP" "$A" "$B" || fail "a fresh copy of xattrs/ differs"
+}
+
+# expect_xattr LINE: treecmp exits 1 and prints LINE, nothing else
+expect_xattr() {
+	run "$TREECMP" "$A" "$B"
+	echo "$output"
+	[ "$status" = 1 ] || fail "treecmp exit $status, expected 1"
+	[ "$output" = "$1" ] || fail "expected exactly: $1"
+}
+
+@test "treecmp: user. xattrs: a different value, a missing name, an extra name" {
+	xattr_copy
+	# same length, one byte changed; the old value holds a newline
+	setfattr -n user.len_17 -v '17/0000000:X17/00' "$B/sizes"
+	expect_xattr "sizes: xattr: user.len_17: '17/0000000:\\n17/00' (17 bytes) vs '17/0000000:X17/00' (17 bytes), first difference at byte 11"
+	xattr_copy
+	setfattr -n user.one -v xy "$B/sizes"           # longer
+	expect_xattr "sizes: xattr: user.one: 'x' (1 bytes) vs 'xy' (2 bytes), first difference at byte 1"
+	xattr_copy
+	setfattr -n user.len_1000 -v "$(getfattr --only-values -n user.len_1000 "$A/sizes" | head -c 999)Z" "$B/sizes"
+	expect_xattr "sizes: xattr: user.len_1000: (1000 bytes) vs (1000 bytes), first difference at byte 999"
+	xattr_copy
+	setfattr -n user.empty -v 0x00 "$B/sizes"       # empty against one NUL
+	expect_xattr "sizes: xattr: user.empty: '' (0 bytes) vs '\\x00' (1 bytes), first difference at byte 0"
+	xattr_copy
+	setfattr -x user.shared "$B/shared/f7"
+	expect_xattr "shared/f7: xattr: user.shared: only in A"
+	xattr_copy
+	setfattr -n user.new -v 1 "$B/dir"
+	expect_xattr "dir: xattr: user.new: only in B"
+	xattr_copy
+	setfattr -n user.new -v 1 "$B/shared/d9"
+	setfattr -x user.long "$B/long"
+	run "$TREECMP" "$A" "$B"
+	echo "$output"
+	[ "$status" = 1 ]
+	[ "${#lines[@]}" = 2 ]
+	[ "${lines[0]}" = "long: xattr: user.long: only in A" ]
+	[ "${lines[1]}" = "shared/d9: xattr: user.new: only in B" ]
+	run "$TREECMP" --no-xattr "$A" "$B"
+	[ "$status" = 0 ]
+}
+
+@test "treecmp: ACLs are xattrs: an access ACL changed, a default ACL removed" {
+	xattr_copy
+	# g:55 r-- becomes rw-: the mask, hence the mode, stay as they are
+	setfacl -m g:55:rw- "$B/acl"
+	run "$TREECMP" "$A" "$B"
+	echo "$output"
+	[ "$status" = 1 ]
+	[ "${#lines[@]}" = 1 ]
+	# 4-byte header, 8-byte entries: the 4th entry's permission is byte 30
+	[[ $output == "acl: xattr: system.posix_acl_access: "*" (52 bytes) vs "*" (52 bytes), first difference at byte 30" ]]
+	xattr_copy
+	setfacl -k "$B/dir"
+	expect_xattr "dir: xattr: system.posix_acl_default: only in A"
+}
+
+@test "treecmp: security.capability, security. and trusted. xattrs, also on a symlink" {
+	require_root "for trusted. and security. xattrs"
+	xattr_copy
+	setcap cap_net_raw+ep "$B/cap"
+	run "$TREECMP" "$A" "$B"
+	echo "$output"
+	[ "$status" = 1 ]
+	[ "$output" = "cap: xattr: security.capability: '\\x01\\x00\\x00\\x02\\x00\$\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00' (20 bytes) vs '\\x01\\x00\\x00\\x02\\x00 \\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00' (20 bytes), first difference at byte 5" ]
+	xattr_copy
+	setfattr -n trusted.erofs_test -v 0x00fe00 "$B/sizes"
+	expect_xattr "sizes: xattr: trusted.erofs_test: '\\x00\\xff\\x00' (3 bytes) vs '\\x00\\xfe\\x00' (3 bytes), first difference at byte 1"
+	xattr_copy
+	setfattr -h -x trusted.link "$B/link"
+	expect_xattr "link: xattr: trusted.link: only in A"
+	xattr_copy
+	setfattr -h -n security.new -v 1 "$B/link"
+	expect_xattr "link: xattr: security.new: only in B"
+	xattr_copy
+	setfattr -x security.erofs_test "$B/dir"
+	expect_xattr "dir: xattr: security.erofs_test: only in A"
+}
+
 @test "treecmp: root directory attributes are compared" {
 	chmod 0700 "$B"
 	expect_diff mode .
@@ -264,7 +366,21 @@ line" ]
 		[ "$(stat -c %u:%g owners/u123456789_g987654321)" = 123456789:987654321 ]
 		[ "$(stat -c %a modes/f0000)" = 0 ]
 		[ -b special/blk ]
+		[ "$(getcap xattrs/cap)" = "xattrs/cap cap_net_bind_service,cap_net_raw=ep" ]
+		[ "$(getfattr -h --only-values -n trusted.link xattrs/link)" = "on a symlink" ]
+		[ "$(getfattr --only-values -n security.erofs_test xattrs/dir)" = label ]
 	fi
+	# xattr values from empty to 3000 bytes, shared ones, ACLs
+	v=$BATS_TEST_TMPDIR/value
+	getfattr --only-values -n user.empty xattrs/sizes >"$v"
+	[ "$(stat -c %s "$v")" = 0 ]
+	getfattr --only-values -n user.long xattrs/long >"$v"
+	[ "$(stat -c %s "$v")" = 3000 ]
+	getfattr -n user.shared xattrs/shared/* >"$v"
+	[ "$(grep -c '^user.shared="carried by every entry here"$' "$v")" = 40 ]
+	getfacl -cn xattrs/dir >"$v"
+	grep -qx 'user:1234:rwx' "$v"
+	grep -qx 'default:group:55:r-x' "$v"
 }
 
 @test "gentree: the 5 GiB sparse file" {

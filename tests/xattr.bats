@@ -12,10 +12,16 @@ load helpers/common
 
 setup_file() {
 	# trusted.* and security.* need root to set, the tmpfs source too
-	is_root || skip "needs root to set trusted./security. attributes and mount a tmpfs"
+	if ! is_root; then
+		skip_file_required root "needs root to set trusted./security. attributes and mount a tmpfs"
+		return
+	fi
 	export SRC="$BATS_FILE_TMPDIR/src"
 	mkdir -p "$SRC"
-	mount -t tmpfs -o size=256m tmpfs "$SRC" || skip "cannot mount a tmpfs source"
+	if ! mount -t tmpfs -o size=256m tmpfs "$SRC"; then
+		skip_file_required kernel "cannot mount a tmpfs source"
+		return
+	fi
 	_IN_SETUP_FILE=1 printf '%s\n' "$SRC" >>"$BATS_FILE_TMPDIR/.mounts"
 	make_tree "$SRC"
 }
@@ -275,7 +281,7 @@ PY
 	mount -t tmpfs tmpfs "$d"
 	printf '%s\n' "$d" >>"$BATS_TEST_TMPDIR/.mounts"
 	: >"$d/f"
-	setbig "$d/f" user.too 65536 B || skip "tmpfs refuses 64 KiB + 1 values"
+	setbig "$d/f" user.too 65536 B || skip_required xattr "tmpfs refuses 64 KiB + 1 values"
 	mkfs_must_fail "$BATS_TEST_TMPDIR/img" "$BATS_TEST_TMPDIR/img" "$d"
 	[[ "$mkfs_err" == *"user.too: value longer than EROFS's 65535 bytes"* ]]
 }

@@ -6,12 +6,17 @@
 load helpers/common
 
 setup_file() {
-	is_root || skip "needs root to set a trusted. attribute"
+	if ! is_root; then
+		skip_file_required root "needs root to set a trusted. attribute"
+		return
+	fi
 	export SRC="$BATS_FILE_TMPDIR/src" IMG="$BATS_FILE_TMPDIR/img"
 	mkdir -p "$SRC"
 	echo data >"$SRC/f"
-	setfattr -n user.a -v b "$SRC/f" 2>/dev/null ||
-		skip "the temporary directory has no user xattrs"
+	if ! setfattr -n user.a -v b "$SRC/f" 2>/dev/null; then
+		skip_file_required xattr "the temporary directory has no user xattrs"
+		return
+	fi
 	"$MKFS" --quiet -T 0 -U clear -x 1000 "$IMG" "$SRC"
 }
 

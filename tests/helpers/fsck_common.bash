@@ -11,6 +11,9 @@ DEB_MKFS=/usr/bin/mkfs.erofs
 DEB_DUMP=/usr/bin/dump.erofs
 ZERO_UUID=00000000-0000-0000-0000-000000000000
 
+# skip_required, skip_file_required (shared with common.bash)
+source "$BATS_TEST_DIRNAME/helpers/skip.bash"
+
 # bats 1.8 has no fail(); keep the message on the test's output.
 fail() {
 	printf '%s\n' "$*" >&2

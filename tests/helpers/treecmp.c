@@ -13,8 +13,12 @@
  * printable ASCII, and the backslash, are written as \xHH (\n for newline),
  * so every difference stays on one line.  KIND is one of
  *   missing  extra  type  mode  owner  size  content  symlink  rdev  mtime
- *   hardlink  nlink
- * "missing" means present in A only, "extra" present in B only.
+ *   hardlink  nlink  xattr
+ * "missing" means present in A only, "extra" present in B only.  "xattr"
+ * covers every extended attribute the filesystem lists (user., trusted.,
+ * security. including security.capability, and the POSIX ACLs as
+ * system.posix_acl_access / _default): a name on one side only, or the
+ * same name with different value bytes, one line per name.
  *
  * Hard links are compared as groups: the set of paths sharing an inode in
  * A must be the set sharing one inode in B.  nlink is checked within each
@@ -28,8 +32,13 @@
  *   --mtime-sec    compare modification times to the second only
  *   --no-owner     do not compare uid/gid
  *   --no-nlink     do not check link counts
- *   --skip PATH    do not compare PATH (relative, raw bytes) nor below it;
- *                  repeatable
+ *   --no-xattr     do not compare extended attributes
+ *   --skip PATH    do not compare PATH (relative, raw bytes) nor below it,
+ *                  whether B has it or not: an entry A has and B lacks is
+ *                  not "missing".  A PATH that only B has is still
+ *                  reported as "extra": skipping is for entries of A that
+ *                  cannot be compared or are meant to be left out of B,
+ *                  never a way to let B grow.  Repeatable.
  *
  * Exit: 0 identical, 1 differences found, 2 usage or I/O error.
  */
@@ -49,16 +58,18 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "treecmp.h"
+
 static bool opt_no_mtime, opt_no_dir_mtime, opt_mtime_sec, opt_no_owner;
-static bool opt_no_nlink;
+static bool opt_no_nlink, opt_no_xattr;
 static char **skips;
 static size_t nskips;
-static unsigned long ndiffs;
+unsigned long ndiffs;
 static bool io_error;
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static void *xrealloc(void *p, size_t n)
+void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	if (!p) {
@@ -68,7 +79,7 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
-static char *xstrdup(const char *s)
+char *xstrdup(const char *s)
 {
 	size_t n = strlen(s) + 1;
 
@@ -91,10 +102,10 @@ static char *join(const char *dir, const char *name)
 	return p;
 }
 
-static void put_escaped(FILE *f, const char *s)
+void put_bytes(FILE *f, const char *s, size_t n)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
 
 		if (c == '\n')
 			fputs("\\n", f);
@@ -105,23 +116,30 @@ static void put_escaped(FILE *f, const char *s)
 	}
 }
 
-static void diff(const char *path, const char *kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void put_escaped(FILE *f, const char *s)
+{
+	put_bytes(f, s, strlen(s));
+}
 
-static void diff(const char *path, const char *kind, const char *fmt, ...)
+void diff_begin(const char *path, const char *kind)
+{
+	put_escaped(stdout, path);
+	printf(": %s: ", kind);
+	ndiffs++;
+}
+
+void diff(const char *path, const char *kind, const char *fmt, ...)
 {
 	va_list ap;
 
-	put_escaped(stdout, path);
-	printf(": %s: ", kind);
+	diff_begin(path, kind);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
-	ndiffs++;
 }
 
-static void ioerr(const char *tree, const char *path, const char *what)
+void ioerr(const char *tree, const char *path, const char *what)
 {
 	int e = errno;
 
@@ -168,15 +186,6 @@ struct inode {
 	bool nlink_reported;
 };
 
-struct tree {
-	const char *root;
-	int rootfd;
-	struct inode *inodes;
-	size_t ninodes, cap;
-	/* open hash: index into inodes + 1, 0 = empty */
-	size_t *hash;
-	size_t hcap;
-};
 
 static size_t hslot(const struct tree *t, dev_t dev, ino_t ino)
 {
@@ -243,9 +252,23 @@ static struct inode *inode_find(struct tree *t, dev_t dev, ino_t ino)
 	return NULL;
 }
 
+/*
+ * --skip names entries of A: a skipped path of B that A lacks is an extra
+ * entry, compared (and counted in B's hard link groups) like any other.
+ * a is NULL while taking A's census.
+ */
+static bool skipped_in(const struct tree *a, const char *path)
+{
+	struct stat st;
+
+	if (!skipped(path))
+		return false;
+	return !a || !fstatat(a->rootfd, path, &st, AT_SYMLINK_NOFOLLOW);
+}
+
 /* Pass 1: record every inode and its paths; nothing is compared here. */
-static void census(struct tree *t, const char *path, bool skip,
-		   size_t parent)	/* index + 1, 0 for none */
+static void census(struct tree *t, const struct tree *a, const char *path,
+		   bool skip, size_t parent)	/* index + 1, 0 for none */
 {
 	struct stat st;
 	const char *name = strcmp(path, ".") ? path : ".";
@@ -289,7 +312,7 @@ static void census(struct tree *t, const char *path, bool skip,
 			continue;
 		char *child = join(path, de->d_name);
 
-		census(t, child, skip || skipped(child), self);
+		census(t, a, child, skip || skipped_in(a, child), self);
 		free(child);
 	}
 	if (errno)
@@ -347,138 +370,6 @@ static void list_free(struct list *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->names[i]);
 	free(l->names);
-}
-
-/* ---- content comparison ----------------------------------------------- */
-
-#define BUFSZ (1 << 20)
-static char *bufa, *bufb;
-
-static ssize_t pread_full(int fd, char *buf, size_t n, off_t off)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = pread(fd, buf + got, n - got, off + got);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (!r)
-			break;
-		got += r;
-	}
-	return got;
-}
-
-/* Start of the next data at or after off; size when only a hole is left.
- * Filesystems without hole reporting say "data here", which is safe. */
-static off_t next_data(int fd, off_t off, off_t size)
-{
-	off_t d = lseek(fd, off, SEEK_DATA);
-
-	if (d < 0)
-		return errno == ENXIO ? size : off;
-	return d < size ? d : size;
-}
-
-/* Both files have the same size.  Holes reported by both sides are
- * skipped; a hole on one side only is compared as zeros. */
-static void compare_content(struct tree *ta, struct tree *tb, const char *path,
-			    off_t size)
-{
-	int fa = openat(ta->rootfd, path, O_RDONLY | O_NOFOLLOW);
-	int fb = openat(tb->rootfd, path, O_RDONLY | O_NOFOLLOW);
-	off_t off = 0;
-
-	if (fa < 0)
-		ioerr(ta->root, path, "open");
-	if (fb < 0)
-		ioerr(tb->root, path, "open");
-	if (fa < 0 || fb < 0)
-		goto out;
-	while (off < size) {
-		off_t da = next_data(fa, off, size), db = next_data(fb, off, size);
-		off_t len = size - off < BUFSZ ? size - off : BUFSZ;
-		ssize_t ra, rb;
-
-		if (da > off && db > off) {
-			off = da < db ? da : db;
-			continue;
-		}
-		if (da > off && da - off < len)
-			len = da - off;
-		if (db > off && db - off < len)
-			len = db - off;
-		if (da > off) {
-			memset(bufa, 0, len);
-			ra = len;
-		} else {
-			ra = pread_full(fa, bufa, len, off);
-		}
-		if (db > off) {
-			memset(bufb, 0, len);
-			rb = len;
-		} else {
-			rb = pread_full(fb, bufb, len, off);
-		}
-		if (ra < 0) {
-			ioerr(ta->root, path, "read");
-			break;
-		}
-		if (rb < 0) {
-			ioerr(tb->root, path, "read");
-			break;
-		}
-		size_t n = ra < rb ? ra : rb;
-
-		if (memcmp(bufa, bufb, n)) {
-			size_t i = 0;
-
-			while (bufa[i] == bufb[i])
-				i++;
-			diff(path, "content", "first difference at byte %lld",
-			     (long long)(off + i));
-			break;
-		}
-		if (ra != rb || !n) {
-			diff(path, "content", "short read at byte %lld of %lld",
-			     (long long)(off + n), (long long)size);
-			break;
-		}
-		off += n;
-	}
-out:
-	if (fa >= 0)
-		close(fa);
-	if (fb >= 0)
-		close(fb);
-}
-
-static void compare_symlink(struct tree *ta, struct tree *tb, const char *path)
-{
-	static char la[PATH_MAX + 1], lb[PATH_MAX + 1];
-	ssize_t na = readlinkat(ta->rootfd, path, la, PATH_MAX);
-	ssize_t nb = readlinkat(tb->rootfd, path, lb, PATH_MAX);
-
-	if (na < 0)
-		ioerr(ta->root, path, "readlink");
-	if (nb < 0)
-		ioerr(tb->root, path, "readlink");
-	if (na < 0 || nb < 0)
-		return;
-	la[na] = lb[nb] = 0;
-	if (na != nb || memcmp(la, lb, na)) {
-		put_escaped(stdout, path);
-		fputs(": symlink: '", stdout);
-		put_escaped(stdout, na > 200 ? "(long)" : la);
-		printf("' (%zd bytes) vs '", na);
-		put_escaped(stdout, nb > 200 ? "(long)" : lb);
-		printf("' (%zd bytes)\n", nb);
-		ndiffs++;
-	}
 }
 
 /* ---- the walk ----------------------------------------------------------- */
@@ -593,6 +484,8 @@ static void compare_entry(struct tree *ta, struct tree *tb, const char *path)
 			     major(sb.st_rdev), minor(sb.st_rdev));
 		break;
 	}
+	if (!opt_no_xattr)
+		compare_xattrs(ta, tb, path);
 	if (!is_dir)
 		check_hardlinks(ta, tb, path, &sa, &sb);
 	check_nlink(ta, "A", path, &sa);
@@ -613,14 +506,14 @@ static void compare_entry(struct tree *ta, struct tree *tb, const char *path)
 		const char *name = c <= 0 ? la.names[i] : lb.names[j];
 		char *child = join(path, name);
 
-		if (!skipped(child)) {
-			if (c < 0)
-				diff(child, "missing", "only in A");
-			else if (c > 0)
-				diff(child, "extra", "only in B");
-			else
-				compare_entry(ta, tb, child);
-		}
+		if (c > 0)
+			diff(child, "extra", "only in B");
+		else if (skipped(child))
+			;
+		else if (c < 0)
+			diff(child, "missing", "only in A");
+		else
+			compare_entry(ta, tb, child);
 		free(child);
 		if (c <= 0)
 			i++;
@@ -635,7 +528,7 @@ out:
 static void usage(int code)
 {
 	fputs("usage: treecmp [--no-mtime] [--no-dir-mtime] [--mtime-sec] "
-	      "[--no-owner] [--no-nlink] [--skip PATH]... A B\n",
+	      "[--no-owner] [--no-nlink] [--no-xattr] [--skip PATH]... A B\n",
 	      code ? stderr : stdout);
 	exit(code);
 }
@@ -648,6 +541,7 @@ int main(int argc, char **argv)
 		{ "mtime-sec", no_argument, NULL, 's' },
 		{ "no-owner", no_argument, NULL, 'o' },
 		{ "no-nlink", no_argument, NULL, 'n' },
+		{ "no-xattr", no_argument, NULL, 'X' },
 		{ "skip", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -663,6 +557,7 @@ int main(int argc, char **argv)
 		case 's': opt_mtime_sec = true; break;
 		case 'o': opt_no_owner = true; break;
 		case 'n': opt_no_nlink = true; break;
+		case 'X': opt_no_xattr = true; break;
 		case 'x': {
 			char *p = optarg;
 
@@ -694,10 +589,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "treecmp: %s: %s\n", tb.root, strerror(errno));
 		return 2;
 	}
-	bufa = xrealloc(NULL, BUFSZ);
-	bufb = xrealloc(NULL, BUFSZ);
-	census(&ta, ".", false, 0);
-	census(&tb, ".", false, 0);
+	data_init();
+	census(&ta, NULL, ".", false, 0);
+	census(&tb, &ta, ".", false, 0);
 	/* stable messages whatever the readdir order */
 	for (size_t i = 0; i < ta.ninodes; i++)
 		if (ta.inodes[i].npaths > 1)
