@@ -39,10 +39,10 @@ static int fsck_json_early(const struct fsck_options *opts, int code)
 {
 	struct erofs_json j;
 
-	if (opts->json) {
+	if (opts->img.json) {
 		erofs_json_init(&j, stdout);
 		erofs_json_object(&j, NULL);
-		erofs_json_str(&j, "image", opts->image);
+		erofs_json_str(&j, "image", opts->img.image);
 		if (opts->compare_dir)
 			erofs_json_str(&j, "source", opts->compare_dir);
 		erofs_json_str(&j, "verdict", fsck_verdict(code));
@@ -89,7 +89,7 @@ static void fsck_text_summary(struct fsck_ctx *ctx)
 
 	if (!opts->quiet)
 		printf("%s: %llu inodes (%llu directories, %llu files, %llu other), %llu bytes checked\n",
-		       opts->image, ctx->inodes, ctx->dirs, ctx->files,
+		       opts->img.image, ctx->inodes, ctx->dirs, ctx->files,
 		       ctx->others, ctx->bytes);
 	if (opts->print_ratio) {
 		const struct z_erofs_stats *zs = z_erofs_get_stats(ctx->sbi);
@@ -105,23 +105,23 @@ static void fsck_text_summary(struct fsck_ctx *ctx)
 		return;
 	if (ctx->corrupt) {
 		printf("%s: image is corrupted: problems found: %lu\n",
-		       opts->image, ctx->corrupt);
+		       opts->img.image, ctx->corrupt);
 		return;
 	}
 	if (ctx->unsupported)
 		printf("%s: not fully checked: inodes this version cannot check: %lu\n",
-		       opts->image, ctx->unsupported);
+		       opts->img.image, ctx->unsupported);
 	if (ctx->op_errors)
 		return;
 	if (opts->compare_dir && ctx->differences)
 		printf("%s: sound, but differs from %s: differences found: %lu\n",
-		       opts->image, opts->compare_dir, ctx->differences);
+		       opts->img.image, opts->compare_dir, ctx->differences);
 	else if (opts->compare_dir)
-		printf("%s: %s, identical to %s\n", opts->image,
+		printf("%s: %s, identical to %s\n", opts->img.image,
 		       ctx->unsupported ? "partly checked" : "clean",
 		       opts->compare_dir);
 	else if (!ctx->unsupported)
-		printf("%s: clean\n", opts->image);
+		printf("%s: clean\n", opts->img.image);
 }
 
 /* Library errors from opening: corruption, unsupported, or operational. */
@@ -146,21 +146,21 @@ static int fsck_find_start(struct fsck_ctx *ctx, erofs_nid_t *nid,
 	*parent = ctx->sbi->root_nid;
 	*name = "root";
 	ctx->whole_tree = true;
-	if (opts->has_nid) {
-		*nid = opts->nid;
+	if (opts->img.has_nid) {
+		*nid = opts->img.nid;
 		*parent = (erofs_nid_t)-1;
 		*name = "start";
-		ctx->whole_tree = opts->nid == ctx->sbi->root_nid;
-	} else if (opts->path) {
-		err = erofs_namei(ctx->sbi, opts->path, nid);
+		ctx->whole_tree = opts->img.nid == ctx->sbi->root_nid;
+	} else if (opts->img.path) {
+		err = erofs_namei(ctx->sbi, opts->img.path, nid);
 		if (err) {
-			erofs_err("%s: cannot look up: %s", opts->path,
+			erofs_err("%s: cannot look up: %s", opts->img.path,
 				  strerror(-err));
 			return err;
 		}
 		*parent = (erofs_nid_t)-1;
 		/* messages name entries by their full image path */
-		for (p = opts->path; *p; p = end) {
+		for (p = opts->img.path; *p; p = end) {
 			while (*p == '/')
 				p++;
 			end = strchrnul(p, '/');
@@ -168,8 +168,8 @@ static int fsck_find_start(struct fsck_ctx *ctx, erofs_nid_t *nid,
 				return -ENOMEM;
 		}
 		ctx->root_path_len = ctx->path.len;
-		slash = strrchr(opts->path, '/');
-		*name = slash ? slash + 1 : opts->path;
+		slash = strrchr(opts->img.path, '/');
+		*name = slash ? slash + 1 : opts->img.path;
 		ctx->whole_tree = *nid == ctx->sbi->root_nid;
 	}
 	return 0;
@@ -191,15 +191,15 @@ int main(int argc, char **argv)
 	argv[0] = (char *)erofs_progname;
 	fsck_parse_options(argc, argv, &opts);
 
-	err = erofs_io_open_ro(&io, opts.image, opts.offset);
+	err = erofs_io_open_ro(&io, opts.img.image, opts.img.offset);
 	if (err) {
-		erofs_err("%s: cannot open: %s", opts.image, strerror(-err));
+		erofs_err("%s: cannot open: %s", opts.img.image, strerror(-err));
 		code = fsck_json_early(&opts, FSCK_EXIT_ERROR);
 		goto out_options;
 	}
-	err = erofs_sb_read(&sbi, &io, opts.no_sbcrc ? EROFS_SB_SKIP_CRC : 0);
+	err = erofs_sb_read(&sbi, &io, opts.img.no_sbcrc ? EROFS_SB_SKIP_CRC : 0);
 	if (err) {
-		erofs_err("%s: superblock rejected", opts.image);
+		erofs_err("%s: superblock rejected", opts.img.image);
 		code = fsck_json_early(&opts, fsck_open_status(err));
 		goto out_close;
 	}
@@ -223,11 +223,11 @@ int main(int argc, char **argv)
 		code = fsck_json_early(&opts, FSCK_EXIT_ERROR);
 		goto out_release;
 	}
-	if (opts.json) {
+	if (opts.img.json) {
 		ctx.json = &json;
 		erofs_json_init(&json, stdout);
 		erofs_json_object(&json, NULL);
-		erofs_json_str(&json, "image", opts.image);
+		erofs_json_str(&json, "image", opts.img.image);
 		if (opts.compare_dir) {
 			erofs_json_str(&json, "source", opts.compare_dir);
 			/* streamed as the walk finds them */
@@ -254,7 +254,7 @@ int main(int argc, char **argv)
 	fsck_extract_close_root(&ctx);
 
 	code = fsck_exit_code(&ctx);
-	if (opts.json) {
+	if (opts.img.json) {
 		if (opts.compare_dir)
 			erofs_json_end(&json);
 		fsck_json_summary(&ctx);
