@@ -24,8 +24,10 @@ struct erofs_tree_args {
 	int64_t T;
 };
 
-/* Its options; in --help under "Timestamps:", "Ownership:", "Selection:",
- * "SELinux labels:". */
+/*
+ * The child itself: in --help under "Timestamps:", "Ownership:",
+ * "Selection:" and "SELinux labels:", where the parent's argp_child puts it.
+ */
 extern const struct argp erofs_tree_argp;
 
 /*
