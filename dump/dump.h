@@ -4,20 +4,15 @@
 #define DUMP_H
 
 #include <stdbool.h>
+#include "erofs/image_options.h"
 #include "erofs/inode.h"
 #include "erofs/json.h"
 
 struct dump_options {
-	const char *image;
-	erofs_off_t offset;
-	bool no_sbcrc;
+	struct erofs_image_args img;	/* IMAGE, --offset, --nid, --path, --json */
 	bool show_sb;		/* -s, also the default */
 	bool show_inode;	/* --nid/--path without another job */
 	bool ls, cat, extents, stats;
-	bool json;		/* one JSON document instead of text */
-	bool has_nid;
-	erofs_nid_t nid;
-	const char *path;
 };
 
 /* Parse argv into @opts; exits 2 on bad usage. */

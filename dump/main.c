@@ -22,21 +22,21 @@ int main(int argc, char **argv)
 	argv[0] = (char *)erofs_progname;
 	dump_parse_options(argc, argv, &opts);
 
-	err = erofs_io_open_ro(&io, opts.image, opts.offset);
+	err = erofs_io_open_ro(&io, opts.img.image, opts.img.offset);
 	if (err) {
-		erofs_err("%s: cannot open: %s", opts.image, strerror(-err));
+		erofs_err("%s: cannot open: %s", opts.img.image, strerror(-err));
 		return 1;
 	}
-	err = erofs_sb_read(&sbi, &io, opts.no_sbcrc ? EROFS_SB_SKIP_CRC : 0);
+	err = erofs_sb_read(&sbi, &io, opts.img.no_sbcrc ? EROFS_SB_SKIP_CRC : 0);
 	if (err) {
-		erofs_err("%s: superblock rejected", opts.image);
+		erofs_err("%s: superblock rejected", opts.img.image);
 		goto out_close;
 	}
-	if (opts.json) {
+	if (opts.img.json) {
 		j = &json;
 		erofs_json_init(j, stdout);
 		erofs_json_object(j, NULL);
-		erofs_json_str(j, "image", opts.image);
+		erofs_json_str(j, "image", opts.img.image);
 	}
 	if (opts.show_sb) {
 		err = dump_superblock(&sbi, j);
@@ -45,12 +45,12 @@ int main(int argc, char **argv)
 	}
 	if (opts.show_inode || opts.ls || opts.cat || opts.extents) {
 		nid = sbi.root_nid;
-		if (opts.has_nid) {
-			nid = opts.nid;
-		} else if (opts.path) {
-			err = erofs_namei(&sbi, opts.path, &nid);
+		if (opts.img.has_nid) {
+			nid = opts.img.nid;
+		} else if (opts.img.path) {
+			err = erofs_namei(&sbi, opts.img.path, &nid);
 			if (err) {
-				erofs_err("%s: cannot look up: %s", opts.path,
+				erofs_err("%s: cannot look up: %s", opts.img.path,
 					  strerror(-err));
 				goto out_close;
 			}
@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 		if (err)
 			goto out_close;
 		if (opts.show_inode)
-			err = dump_inode_info(&vi, opts.path, j);
+			err = dump_inode_info(&vi, opts.img.path, j);
 		else if (opts.ls)
 			err = dump_ls(&vi, j);
 		else if (opts.cat)

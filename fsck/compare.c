@@ -87,7 +87,7 @@ int fsck_compare_open(struct fsck_ctx *ctx)
 	fsck_job_add(ctx, &c->job);
 	map->blkszbits = ctx->sbi->blkszbits;
 	/* what mkfs took for "now" is the build time the image records */
-	if (!o->have_T && !o->have_sde) {
+	if (!o->build_time_known) {
 		map->build_time = ctx->sbi->epoch;
 		map->build_time_nsec = ctx->sbi->fixed_nsec;
 	}

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "erofs/image_options.h"
 #include "erofs/inode.h"
 #include "erofs/json.h"
 #include "erofs/progress.h"
@@ -24,26 +25,18 @@ enum {
 };
 
 struct fsck_options {
-	const char *image;
-	erofs_off_t offset;
-	bool no_sbcrc;
+	struct erofs_image_args img;	/* IMAGE, --offset, --nid, --path, --json */
 	bool print_ratio;
 	bool check_data;		/* always on; --extract without DIR */
 	const char *extract_dir;	/* NULL: check only */
 	bool overwrite;
 	bool xattrs;
-	bool has_nid;
-	erofs_nid_t nid;
-	const char *path;
 	bool quiet;			/* no progress bar, no summary */
-	bool json;			/* one JSON document on stdout */
 	unsigned int workers;		/* threads for file data; 1: none */
 	/* --compare=SRCDIR and the mkfs mapping options it honors */
 	const char *compare_dir;
 	struct erofs_tree_opts map;
-	bool mapping;			/* some mapping option was given */
-	bool have_T, mkfs_time_only, ignore_mtime, have_sde;
-	int64_t T, sde;
+	bool build_time_known;		/* from -T or SOURCE_DATE_EPOCH */
 	const char *file_contexts;
 	const char *mount_point;
 };

@@ -6,133 +6,8 @@
 #include <string.h>
 #include "erofs/namei.h"
 #include "erofs/print.h"
-#include "erofs/zdata.h"
 #include "fsck.h"
-
-static int fsck_exit_code(const struct fsck_ctx *ctx)
-{
-	if (ctx->op_errors)
-		return FSCK_EXIT_ERROR;
-	if (ctx->corrupt)
-		return FSCK_EXIT_CORRUPT;
-	if (ctx->differences)
-		return FSCK_EXIT_DIFFERS;
-	if (ctx->unsupported)
-		return FSCK_EXIT_UNSUPPORTED;
-	return FSCK_EXIT_OK;
-}
-
-/* The "verdict" of --json: one word per exit status. */
-static const char *fsck_verdict(int code)
-{
-	switch (code) {
-	case FSCK_EXIT_OK: return "clean";
-	case FSCK_EXIT_CORRUPT: return "corrupt";
-	case FSCK_EXIT_UNSUPPORTED: return "not_fully_checked";
-	case FSCK_EXIT_DIFFERS: return "differs";
-	}
-	return "error";
-}
-
-/* --json when the walk never started: the image and how it ended. */
-static int fsck_json_early(const struct fsck_options *opts, int code)
-{
-	struct erofs_json j;
-
-	if (opts->json) {
-		erofs_json_init(&j, stdout);
-		erofs_json_object(&j, NULL);
-		erofs_json_str(&j, "image", opts->image);
-		if (opts->compare_dir)
-			erofs_json_str(&j, "source", opts->compare_dir);
-		erofs_json_str(&j, "verdict", fsck_verdict(code));
-		erofs_json_u64(&j, "exit_code", code);
-		erofs_json_end(&j);
-	}
-	return code;
-}
-
-/* Everything after the walk, as JSON members of the open document. */
-static void fsck_json_summary(struct fsck_ctx *ctx)
-{
-	struct erofs_json *j = ctx->json;
-	int code = fsck_exit_code(ctx);
-
-	erofs_json_u64(j, "inodes", ctx->inodes);
-	erofs_json_u64(j, "directories", ctx->dirs);
-	erofs_json_u64(j, "files", ctx->files);
-	erofs_json_u64(j, "other", ctx->others);
-	erofs_json_u64(j, "bytes_checked", ctx->bytes);
-	if (ctx->opts->print_ratio) {
-		const struct z_erofs_stats *zs = z_erofs_get_stats(ctx->sbi);
-
-		erofs_json_object(j, "compression");
-		erofs_json_double(j, "ratio", ctx->physical ?
-				  (double)ctx->logical / ctx->physical : 1.0);
-		erofs_json_u64(j, "pclusters_decoded", zs->decoded);
-		erofs_json_u64(j, "pclusters_in_place", zs->inplace);
-		erofs_json_u64(j, "cache_hits", zs->hits);
-		erofs_json_end(j);
-	}
-	erofs_json_u64(j, "problems", ctx->corrupt);
-	erofs_json_u64(j, "unsupported", ctx->unsupported);
-	erofs_json_u64(j, "operational_errors", ctx->op_errors);
-	if (ctx->opts->compare_dir)
-		erofs_json_u64(j, "difference_count", ctx->differences);
-	erofs_json_str(j, "verdict", fsck_verdict(code));
-	erofs_json_u64(j, "exit_code", code);
-}
-
-static void fsck_text_summary(struct fsck_ctx *ctx)
-{
-	struct fsck_options *opts = ctx->opts;
-
-	if (!opts->quiet)
-		printf("%s: %llu inodes (%llu directories, %llu files, %llu other), %llu bytes checked\n",
-		       opts->image, ctx->inodes, ctx->dirs, ctx->files,
-		       ctx->others, ctx->bytes);
-	if (opts->print_ratio) {
-		const struct z_erofs_stats *zs = z_erofs_get_stats(ctx->sbi);
-
-		printf("compression ratio: %.2f\n", ctx->physical ?
-		       (double)ctx->logical / ctx->physical : 1.0);
-		printf("pclusters decoded: %llu (%llu in place), cache hits: %llu\n",
-		       (unsigned long long)zs->decoded,
-		       (unsigned long long)zs->inplace,
-		       (unsigned long long)zs->hits);
-	}
-	if (opts->quiet)
-		return;
-	if (ctx->corrupt) {
-		printf("%s: image is corrupted: problems found: %lu\n",
-		       opts->image, ctx->corrupt);
-		return;
-	}
-	if (ctx->unsupported)
-		printf("%s: not fully checked: inodes this version cannot check: %lu\n",
-		       opts->image, ctx->unsupported);
-	if (ctx->op_errors)
-		return;
-	if (opts->compare_dir && ctx->differences)
-		printf("%s: sound, but differs from %s: differences found: %lu\n",
-		       opts->image, opts->compare_dir, ctx->differences);
-	else if (opts->compare_dir)
-		printf("%s: %s, identical to %s\n", opts->image,
-		       ctx->unsupported ? "partly checked" : "clean",
-		       opts->compare_dir);
-	else if (!ctx->unsupported)
-		printf("%s: clean\n", opts->image);
-}
-
-/* Library errors from opening: corruption, unsupported, or operational. */
-static int fsck_open_status(int err)
-{
-	if (err == -EFSCORRUPTED || err == -EBADMSG)
-		return FSCK_EXIT_CORRUPT;
-	if (err == -EOPNOTSUPP)
-		return FSCK_EXIT_UNSUPPORTED;
-	return FSCK_EXIT_ERROR;
-}
+#include "summary.h"
 
 /* Resolve --nid / --path to the start nid, its parent and its name. */
 static int fsck_find_start(struct fsck_ctx *ctx, erofs_nid_t *nid,
@@ -146,21 +21,21 @@ static int fsck_find_start(struct fsck_ctx *ctx, erofs_nid_t *nid,
 	*parent = ctx->sbi->root_nid;
 	*name = "root";
 	ctx->whole_tree = true;
-	if (opts->has_nid) {
-		*nid = opts->nid;
+	if (opts->img.has_nid) {
+		*nid = opts->img.nid;
 		*parent = (erofs_nid_t)-1;
 		*name = "start";
-		ctx->whole_tree = opts->nid == ctx->sbi->root_nid;
-	} else if (opts->path) {
-		err = erofs_namei(ctx->sbi, opts->path, nid);
+		ctx->whole_tree = opts->img.nid == ctx->sbi->root_nid;
+	} else if (opts->img.path) {
+		err = erofs_namei(ctx->sbi, opts->img.path, nid);
 		if (err) {
-			erofs_err("%s: cannot look up: %s", opts->path,
+			erofs_err("%s: cannot look up: %s", opts->img.path,
 				  strerror(-err));
 			return err;
 		}
 		*parent = (erofs_nid_t)-1;
 		/* messages name entries by their full image path */
-		for (p = opts->path; *p; p = end) {
+		for (p = opts->img.path; *p; p = end) {
 			while (*p == '/')
 				p++;
 			end = strchrnul(p, '/');
@@ -168,8 +43,8 @@ static int fsck_find_start(struct fsck_ctx *ctx, erofs_nid_t *nid,
 				return -ENOMEM;
 		}
 		ctx->root_path_len = ctx->path.len;
-		slash = strrchr(opts->path, '/');
-		*name = slash ? slash + 1 : opts->path;
+		slash = strrchr(opts->img.path, '/');
+		*name = slash ? slash + 1 : opts->img.path;
 		ctx->whole_tree = *nid == ctx->sbi->root_nid;
 	}
 	return 0;
@@ -191,15 +66,15 @@ int main(int argc, char **argv)
 	argv[0] = (char *)erofs_progname;
 	fsck_parse_options(argc, argv, &opts);
 
-	err = erofs_io_open_ro(&io, opts.image, opts.offset);
+	err = erofs_io_open_ro(&io, opts.img.image, opts.img.offset);
 	if (err) {
-		erofs_err("%s: cannot open: %s", opts.image, strerror(-err));
+		erofs_err("%s: cannot open: %s", opts.img.image, strerror(-err));
 		code = fsck_json_early(&opts, FSCK_EXIT_ERROR);
 		goto out_options;
 	}
-	err = erofs_sb_read(&sbi, &io, opts.no_sbcrc ? EROFS_SB_SKIP_CRC : 0);
+	err = erofs_sb_read(&sbi, &io, opts.img.no_sbcrc ? EROFS_SB_SKIP_CRC : 0);
 	if (err) {
-		erofs_err("%s: superblock rejected", opts.image);
+		erofs_err("%s: superblock rejected", opts.img.image);
 		code = fsck_json_early(&opts, fsck_open_status(err));
 		goto out_close;
 	}
@@ -223,17 +98,8 @@ int main(int argc, char **argv)
 		code = fsck_json_early(&opts, FSCK_EXIT_ERROR);
 		goto out_release;
 	}
-	if (opts.json) {
-		ctx.json = &json;
-		erofs_json_init(&json, stdout);
-		erofs_json_object(&json, NULL);
-		erofs_json_str(&json, "image", opts.image);
-		if (opts.compare_dir) {
-			erofs_json_str(&json, "source", opts.compare_dir);
-			/* streamed as the walk finds them */
-			erofs_json_array(&json, "differences");
-		}
-	}
+	if (opts.img.json)
+		fsck_json_begin(&ctx, &json);
 	/*
 	 * Progress counts image bytes read for file data against the image
 	 * size: known up front, no first pass; metadata is the slack.
@@ -253,15 +119,7 @@ int main(int argc, char **argv)
 			   ctx.inodes);
 	fsck_extract_close_root(&ctx);
 
-	code = fsck_exit_code(&ctx);
-	if (opts.json) {
-		if (opts.compare_dir)
-			erofs_json_end(&json);
-		fsck_json_summary(&ctx);
-		erofs_json_end(&json);
-	} else {
-		fsck_text_summary(&ctx);
-	}
+	code = fsck_summary(&ctx);
 out_release:
 	fsck_extract_close_root(&ctx);
 	fsck_compare_close(&ctx);

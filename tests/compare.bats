@@ -4,6 +4,7 @@
 # difference planted in a copy of the source is named with its path and kind.
 
 load helpers/fsck_common
+bats_require_minimum_version 1.5.0
 
 setup_file() {
 	export SRC=$BATS_FILE_TMPDIR/src IMG=$BATS_FILE_TMPDIR/img
@@ -197,6 +198,50 @@ has_diff() {
 	SOURCE_DATE_EPOCH=1600000000 run "$FSCK" --compare="$SRC" "$img"
 	echo "$output"
 	[ "$status" -eq 0 ]
+}
+
+@test "compare: the mapping options are mkfs's own: --all-time, --preserve-mtime, SOURCE_DATE_EPOCH read alike" {
+	img=$BATS_TEST_TMPDIR/t.img
+	"$OUR_MKFS" -T 1000 --mkfs-time --all-time "$img" "$SRC" >/dev/null
+	run "$FSCK" --compare="$SRC" -T 1000 --mkfs-time --all-time "$img"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run "$FSCK" --quiet --compare="$SRC" -T 1000 --mkfs-time "$img"
+	[ "$status" -eq 4 ]
+	has_diff / mtime
+	"$OUR_MKFS" -T 1000 --mkfs-time --ignore-mtime --preserve-mtime "$img" "$SRC" >/dev/null
+	run "$FSCK" --compare="$SRC" -T 1000 --mkfs-time --ignore-mtime --preserve-mtime "$img"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# a leading zero is not octal to either tool
+	SOURCE_DATE_EPOCH=0100 "$OUR_MKFS" "$img" "$SRC" >/dev/null
+	SOURCE_DATE_EPOCH=0100 run "$FSCK" --compare="$SRC" "$img"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "compare: a bad mapping option gets mkfs's message and fsck's usage status" {
+	for o in --force-uid=x --uid-offset=1q --mount-point=rel '--exclude-regex=(' -T=abc; do
+		if [[ $o == -T=* ]]; then set -- -T "${o#-T=}"; else set -- "$o"; fi
+		run --separate-stderr "$OUR_MKFS" "$@" "$BATS_TEST_TMPDIR/x.img" "$SRC"
+		[ "$status" -eq 1 ]
+		m=${stderr%%$'\n'*}
+		run --separate-stderr "$FSCK" --compare="$SRC" "$@" "$IMG"
+		[ "$status" -eq 2 ]
+		f=${stderr%%$'\n'*}
+		[ "${m#mkfs.erofs: }" = "${f#fsck.erofs: }" ] || fail "$o: '$m' vs '$f'"
+		[[ $f == "fsck.erofs: "*"${o%%=*}"* ]]
+	done
+	SOURCE_DATE_EPOCH=12x run --separate-stderr "$OUR_MKFS" "$BATS_TEST_TMPDIR/x.img" "$SRC"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "mkfs.erofs: SOURCE_DATE_EPOCH: invalid value: 12x" ]
+	SOURCE_DATE_EPOCH=12x run --separate-stderr "$FSCK" --compare="$SRC" "$IMG"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "fsck.erofs: SOURCE_DATE_EPOCH: invalid value: 12x" ]
+	# without --compare fsck has no use for it
+	SOURCE_DATE_EPOCH=12x run "$FSCK" "$IMG"
+	[ "$status" -eq 0 ]
+	[ ! -e "$BATS_TEST_TMPDIR/x.img" ]
 }
 
 @test "compare: --file-contexts labels are expected, not reported" {
