@@ -134,8 +134,19 @@ owners_mapped() {
 	echo "$output"
 	[ "$status" = 0 ]
 	mount_image "$IMG" "$MNT"
-	[ ! -e "$MNT/files/size_511" ] && [ ! -e "$MNT/deep" ] && [ ! -e "$MNT/names/with space" ]
-	[ -f "$MNT/files/size_512" ] && [ -f "$MNT/names/a" ]
+	for p in files/size_511 deep "names/with space"; do
+		[ ! -e "$MNT/$p" ] || fail "$p was not excluded"
+	done
+	[ -z "$(find "$MNT" -name 'level_*' -print -quit)" ] ||
+		fail "part of deep/ is still in the image"
+	for p in files/size_512 files/size_513 names/a; do
+		[ -f "$MNT/$p" ] || fail "$p is missing"
+	done
+	# the image holds everything else: the source less the 1 + $ndeep + 1
+	# excluded entries (treecmp --skip alone would not see an extra one)
+	ndeep=$(find "$SRC/deep" | wc -l)
+	[ "$(find "$MNT" | wc -l)" = $(($(find "$SRC" | wc -l) - ndeep - 2)) ] ||
+		fail "the image does not hold exactly the entries not excluded"
 	treecmp_ok --skip files/size_511 --skip deep --skip "names/with space" "$SRC" "$MNT"
 }
 
