@@ -72,7 +72,8 @@ has_diff() {
 	setfattr -n user.colour -v red "$COPY/small"
 	setfattr -n user.added -v yes "$COPY/empty"
 	ln -sfn other-target "$COPY/symlink"
-	rm "$COPY/chardev" && mknod "$COPY/chardev" c 1 5
+	rm "$COPY/chardev"
+	mknod "$COPY/chardev" c 1 5
 	# break one hardlink into a separate file, tie two others together
 	rm "$COPY/dir/sub/another-link"
 	cp -p "$COPY/small" "$COPY/dir/sub/another-link"
