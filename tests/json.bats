@@ -71,6 +71,7 @@ field() { sed -n "s|^$1: *||p" <<<"$text" | sed 's/[[:space:]]*$//'; }
 
 @test "json: dump --path, --ls and -e parse and match the text output" {
 	run "$DUMP" --path=/one-block "$IMG"
+	[ "$status" -eq 0 ]
 	text=$output
 	run "$DUMP" --json --path=/one-block "$IMG"
 	[ "$status" -eq 0 ]
@@ -92,6 +93,7 @@ field() { sed -n "s|^$1: *||p" <<<"$text" | sed 's/[[:space:]]*$//'; }
 	[ "$(py 'import json,sys; print(len(json.loads(sys.argv[1])["listing"]["entries"]))' "$output")" = "$text_n" ]
 
 	run "$DUMP" -e --path=/multi-block "$IMG"
+	[ "$status" -eq 0 ]
 	text=$output
 	run "$DUMP" --json -e --path=/multi-block "$IMG"
 	[ "$status" -eq 0 ]
@@ -120,6 +122,7 @@ assert b"bad-\xff\xfe-name" in names and "café".encode() in names, names' "$out
 	[ "$status" -eq 0 ]
 	doc=$output
 	run "$FSCK" "$IMG"
+	[ "$status" -eq 0 ]
 	text=$output
 	py 'import json,sys
 d = json.loads(sys.argv[1])
