@@ -34,6 +34,7 @@ setup_file() {
 	need_deb_mkfs
 	"$DEB_MKFS" --chunksize=4096 "$BATS_TEST_TMPDIR/c.img" "$SRC" >/dev/null 2>&1
 	run "$DUMP" --path=/multi-block "$BATS_TEST_TMPDIR/c.img"
+	[ "$status" -eq 0 ]
 	[[ "$output" == *"chunk-based"* ]]
 	run "$FSCK" "$BATS_TEST_TMPDIR/c.img"
 	[ "$status" -eq 0 ]
@@ -143,7 +144,11 @@ lzma_image() {
 @test "man page documents every option --help lists" {
 	man=$BATS_TEST_DIRNAME/../man/fsck.erofs.1
 	[ -s "$man" ]
-	for o in $("$FSCK" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+	run "$FSCK" --help
+	[ "$status" -eq 0 ]
+	opts=$(grep -o -- '--[a-z][a-z-]*' <<<"$output" | sort -u)
+	[ "$(wc -l <<<"$opts")" -gt 10 ] || fail "--help lists too few options: $opts"
+	for o in $opts; do
 		[ "$o" = --help ] || [ "$o" = --usage ] || [ "$o" = --version ] && continue
 		grep -q -- "${o//-/\\\\-}" "$man" || grep -q -- "$o" "$man" ||
 			{ echo "missing $o"; return 1; }

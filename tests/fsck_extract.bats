@@ -96,7 +96,8 @@ setup_file() {
 	[ "$status" -eq 0 ]
 	[ "$(cat "$victim/small")" = precious ]
 	[ "$(ls "$victim")" = small ]
-	[ ! -L "$out/dir" ] && [ -d "$out/dir" ]
+	[ ! -L "$out/dir" ] || fail "the symlink dir was kept"
+	[ -d "$out/dir" ]
 	[ ! -L "$out/small" ]
 	cmp "$SRC/small" "$out/small"
 }

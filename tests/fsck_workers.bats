@@ -29,9 +29,13 @@ setup_file() {
 }
 
 # figures IMG WORKERS: the summary and the ratio, without pcluster counts
-# (a pcluster across a range boundary is decoded by both ranges)
+# (a pcluster across a range boundary is decoded by both ranges), then
+# fsck's exit status (a pipe would drop it)
 figures() {
-	"$FSCK" -p --workers="$2" "$1" | grep -v '^pclusters decoded'
+	local out rc=0
+	out=$("$FSCK" -p --workers="$2" "$1") || rc=$?
+	grep -v '^pclusters decoded' <<<"$out"
+	echo "exit $rc"
 }
 
 @test "--workers: every count extracts the same tree as one thread" {
@@ -54,7 +58,7 @@ figures() {
 	for img in "$ZIMG" "$PIMG"; do
 		one=$(figures "$img" 1)
 		echo "$one"
-		[[ "$one" == *"bytes checked"* ]]
+		[[ "$one" == *"bytes checked"*"exit 0" ]]
 		for w in 2 3 8; do
 			[ "$(figures "$img" $w)" = "$one" ]
 		done
@@ -62,8 +66,9 @@ figures() {
 	# every worker's pcluster counts reach the total: the same, but for
 	# the few pclusters across range boundaries that two ranges decode
 	decoded() {
-		"$FSCK" -p --workers="$1" "$ZIMG" |
-			sed -n 's/^pclusters decoded: \([0-9]*\) .*/\1/p'
+		local out
+		out=$("$FSCK" -p --workers="$1" "$ZIMG") || return
+		sed -n 's/^pclusters decoded: \([0-9]*\) .*/\1/p' <<<"$out"
 	}
 	n1=$(decoded 1) n3=$(decoded 3)
 	echo "decoded: $n1 on one thread, $n3 on three"
@@ -75,9 +80,14 @@ figures() {
 	cp "$ZIMG" "$img"
 	# one pcluster in the middle of the big file (a middle range), one in
 	# a small file: 0xff everywhere breaks the LZ4 stream's structure
-	pa1=$("$DUMP" -e --path=/big/text "$img" | awk '$6 ~ /lz4$/ { n++; if (n == 2000) { print $4; exit } }')
-	pa2=$("$DUMP" -e --path=/big/s150 "$img" | awk '$6 ~ /lz4$/ { print $4; exit }')
-	[ -n "$pa1" ] && [ -n "$pa2" ]
+	run "$DUMP" -e --path=/big/text "$img"
+	[ "$status" = 0 ]
+	pa1=$(awk '$6 ~ /lz4$/ { n++; if (n == 2000) { print $4; exit } }' <<<"$output")
+	run "$DUMP" -e --path=/big/s150 "$img"
+	[ "$status" = 0 ]
+	pa2=$(awk '$6 ~ /lz4$/ { print $4; exit }' <<<"$output")
+	[ -n "$pa1" ] || fail "big/text has fewer than 2000 lz4 extents"
+	[ -n "$pa2" ] || fail "big/s150 has no lz4 extent"
 	for pa in "$pa1" "$pa2"; do
 		head -c 4096 /dev/zero | tr '\0' '\377' |
 			dd of="$img" bs=1 seek="$pa" conv=notrunc status=none

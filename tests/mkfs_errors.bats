@@ -61,7 +61,8 @@ setup() {
 	chown -R 65534:65534 "$w/t" "$w/out"
 	run as_nobody "$MKFS" "$w/out/img" "$w/t"
 	echo "exit $status: $output"
-	[ "$status" != 0 ] && [ "$status" -lt 128 ]
+	[ "$status" != 0 ] || fail "mkfs.erofs succeeded"
+	[ "$status" -lt 128 ]
 	[ "${#lines[@]}" = 1 ]
 	[[ $output == "mkfs.erofs: "*"files/secret: "* ]]
 	[[ $output == *"Permission denied"* ]]
@@ -79,7 +80,8 @@ setup() {
 	chmod 000 "$w/t/locked"
 	run as_nobody "$MKFS" "$w/out/img" "$w/t"
 	echo "exit $status: $output"
-	[ "$status" != 0 ] && [ "$status" -lt 128 ]
+	[ "$status" != 0 ] || fail "mkfs.erofs succeeded"
+	[ "$status" -lt 128 ]
 	[ "${#lines[@]}" = 1 ]
 	[[ $output == "mkfs.erofs: "*"locked"* ]]
 	[ -z "$(ls -A "$w/out")" ]
@@ -344,6 +346,7 @@ fault_sweep() {
 		[ "$(sha256sum <"$IMG")" = "$sum" ] || fail "write:$n changed DEST"
 		[ "$(ls -A "$OUT")" = img ] || fail "write:$n left $(ls -A "$OUT")"
 	done
-	[ $n -gt 2 ] && [ $n -le 1000 ]
+	[ $n -gt 2 ] || fail "only $((n - 1)) write faults failed the build"
+	[ $n -le 1000 ]
 	[ "$(sha256sum <"$IMG")" != "$sum" ]	# the good build did replace it
 }

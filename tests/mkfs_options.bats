@@ -64,9 +64,10 @@ owners_mapped() {
 	run "$MKFS" --quiet -U $u "$IMG" "$SRC"
 	[ "$status" = 0 ]
 	[ "$(blkid -o value -s UUID "$IMG")" = $u ]
-	if [ -x "$DEB_DUMP" ]; then
-		"$DEB_DUMP" -s "$IMG" | grep -E "^Filesystem UUID: +$u\$"
-	fi
+	[ -x "$DEB_DUMP" ] || skip "Debian's $DEB_DUMP is not installed (blkid checked, not dump.erofs -s)"
+	run "$DEB_DUMP" -s "$IMG"
+	[ "$status" = 0 ] || fail "Debian dump.erofs -s: exit $status: $output"
+	grep -E "^Filesystem UUID: +$u\$" <<<"$output"
 }
 
 @test "options: -U clear gives an all-zero UUID, -U random a fresh one" {
@@ -77,11 +78,14 @@ owners_mapped() {
 	[ -z "$(blkid -o value -s UUID "$IMG")" ]
 	[ "$(od -An -tx1 -j $((1024 + 48)) -N 16 "$IMG" | tr -d ' \n')" = 00000000000000000000000000000000 ]
 	run "$MKFS" --quiet -U random "$IMG" "$SRC"
+	[ "$status" = 0 ]
 	a=$(blkid -o value -s UUID "$IMG")
 	run "$MKFS" --quiet "$IMG" "$SRC"
+	[ "$status" = 0 ]
 	b=$(blkid -o value -s UUID "$IMG")
 	[[ $a =~ ^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]]
-	[ -n "$b" ] && [ "$a" != "$b" ]
+	[ -n "$b" ] || fail "the default build has no UUID"
+	[ "$a" != "$b" ]
 }
 
 @test "options: a malformed -U is refused" {
@@ -134,8 +138,19 @@ owners_mapped() {
 	echo "$output"
 	[ "$status" = 0 ]
 	mount_image "$IMG" "$MNT"
-	[ ! -e "$MNT/files/size_511" ] && [ ! -e "$MNT/deep" ] && [ ! -e "$MNT/names/with space" ]
-	[ -f "$MNT/files/size_512" ] && [ -f "$MNT/names/a" ]
+	for p in files/size_511 deep "names/with space"; do
+		[ ! -e "$MNT/$p" ] || fail "$p was not excluded"
+	done
+	[ -z "$(find "$MNT" -name 'level_*' -print -quit)" ] ||
+		fail "part of deep/ is still in the image"
+	for p in files/size_512 files/size_513 names/a; do
+		[ -f "$MNT/$p" ] || fail "$p is missing"
+	done
+	# the image holds everything else: the source less the 1 + $ndeep + 1
+	# excluded entries (treecmp --skip alone would not see an extra one)
+	ndeep=$(find "$SRC/deep" | wc -l)
+	[ "$(find "$MNT" | wc -l)" = $(($(find "$SRC" | wc -l) - ndeep - 2)) ] ||
+		fail "the image does not hold exactly the entries not excluded"
 	treecmp_ok --skip files/size_511 --skip deep --skip "names/with space" "$SRC" "$MNT"
 }
 
@@ -162,7 +177,8 @@ owners_mapped() {
 		[ ! -e "$MNT/$p" ] && [ ! -L "$MNT/$p" ] || fail "$p should be excluded"
 		skips+=(--skip "$p")
 	done <<<"$excluded"
-	[ -e "$MNT/bigdir/e0001_a" ] && [ -e "$MNT/files/size_4095" ]
+	[ -e "$MNT/bigdir/e0001_a" ] || fail "bigdir/e0001_a is missing"
+	[ -e "$MNT/files/size_4095" ] || fail "files/size_4095 is missing"
 	treecmp_ok "${skips[@]}" "$SRC" "$MNT"
 }
 
@@ -230,7 +246,8 @@ owners_mapped() {
 @test "options: --quiet prints nothing on success" {
 	run --separate-stderr "$MKFS" --quiet "$IMG" "$SRC"
 	[ "$status" = 0 ]
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ] || fail "stdout: $output"
+	[ -z "$stderr" ] || fail "stderr: $stderr"
 }
 
 @test "options: -d 0 is accepted, -d garbage is not" {
@@ -240,8 +257,22 @@ owners_mapped() {
 }
 
 @test "options: numeric options reject garbage" {
-	for o in -T=abc --force-uid=x --force-gid=-1x --uid-offset=1q -T=; do
-		mkfs_must_fail_usage "$BATS_TEST_TMPDIR/x.img" "${o%%=*}" "${o#*=}" "$BATS_TEST_TMPDIR/x.img" "$SRC" 2>/dev/null ||
-		mkfs_must_fail_usage "$BATS_TEST_TMPDIR/x.img" "$o" "$BATS_TEST_TMPDIR/x.img" "$SRC"
+	x=$BATS_TEST_TMPDIR/x.img
+	for o in -T=abc --force-uid=x --force-gid=-1x --uid-offset=1q --gid-offset=2^3 -T=; do
+		opt=${o%%=*} val=${o#*=}
+		# the value as its own argument, then attached (-Tabc, --opt=abc)
+		forms=("$opt" "$val")
+		case $opt in
+		--*) forms+=("$o") ;;
+		*) [ -z "$val" ] || forms+=("$opt$val") ;;
+		esac
+		mkfs_must_fail_usage "$x" "${forms[0]}" "${forms[1]}" "$x" "$SRC"
+		[[ $mkfs_err == "mkfs.erofs: invalid $opt value '$val'"* ]] ||
+			fail "$opt '$val': the error does not name the option and value"
+		[ ${#forms[@]} = 3 ] || continue
+		mkfs_must_fail_usage "$x" "${forms[2]}" "$x" "$SRC"
+		[[ $mkfs_err == "mkfs.erofs: invalid $opt value '$val'"* ]] ||
+			fail "${forms[2]}: the error does not name the option and value"
 	done
+	[ ! -e "$x" ]
 }

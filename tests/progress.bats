@@ -54,6 +54,8 @@ on_tty() {
 	[[ "$stderr" != *"MiB/s"* ]]
 	# stdout on a terminal, stderr not: still nothing
 	run on_tty sh -c "\"$FSCK\" \"$IMG\" 2>/dev/null"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"clean"* ]]
 	[[ "$output" != *"MiB/s"* ]]
 }
 

@@ -23,7 +23,9 @@ setup_file() {
 # Offset of the inline body of /f: right after its 32-byte inode.
 body_off() {
 	local ioff
-	ioff=$("$DUMP" --path=/f "$IMG" | sed -n 's/^Inode: .* at offset \([0-9]*\)$/\1/p')
+	ioff=$("$DUMP" --path=/f "$IMG") || fail "dump.erofs --path=/f: exit $?"
+	ioff=$(sed -n 's/^Inode: .* at offset \([0-9]*\)$/\1/p' <<<"$ioff")
+	[ -n "$ioff" ] || fail "dump.erofs shows no inode offset"
 	echo $((ioff + 32))
 }
 
@@ -52,6 +54,7 @@ corrupt_case() {
 	run "$FSCK" "$IMG"
 	[ "$status" = 0 ]
 	run "$DUMP" --path=/f "$IMG"
+	[ "$status" = 0 ]
 	[[ "$output" == *'user.a                 inline "b"'* ]]
 }
 
