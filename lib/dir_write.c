@@ -89,3 +89,29 @@ void erofs_dir_fill(const struct erofs_dir_wentry *ents, uint32_t n,
 		buf += blksz;
 	}
 }
+
+int erofs_dir_measure(struct erofs_node *dir, unsigned int blkszbits)
+{
+	struct erofs_dir_wentry *ents = erofs_dir_entries(dir);
+
+	if (!ents)
+		return -ENOMEM;
+	dir->size = erofs_dir_size(ents, dir->nchildren + 2, blkszbits);
+	free(ents);
+	return 0;
+}
+
+uint8_t *erofs_dir_encode(struct erofs_node *dir, unsigned int blkszbits)
+{
+	struct erofs_dir_wentry *ents = erofs_dir_entries(dir);
+	uint8_t *buf = calloc(1, EROFS_ROUND_UP(dir->size, 1ull << blkszbits));
+
+	if (!ents || !buf) {
+		free(buf);
+		buf = NULL;
+	} else {
+		erofs_dir_fill(ents, dir->nchildren + 2, blkszbits, buf);
+	}
+	free(ents);
+	return buf;
+}

@@ -26,4 +26,12 @@ uint64_t erofs_dir_size(const struct erofs_dir_wentry *ents, uint32_t n,
 void erofs_dir_fill(const struct erofs_dir_wentry *ents, uint32_t n,
 		    unsigned int blkszbits, uint8_t *buf);
 
+/* Set @dir's size to that of its contents: 0 or -ENOMEM. */
+int erofs_dir_measure(struct erofs_node *dir, unsigned int blkszbits);
+/*
+ * @dir's contents (every child has its nid), zero-padded to whole blocks:
+ * malloc'ed, or NULL.
+ */
+uint8_t *erofs_dir_encode(struct erofs_node *dir, unsigned int blkszbits);
+
 #endif
