@@ -201,19 +201,21 @@ int erofs_write_segment(struct erofs_builder *b, struct erofs_zfile *zfl,
 			const struct z_erofs_segment *seg, uint64_t off,
 			uint32_t len, bool last)
 {
-	uint64_t blk = b->bm.data_cursor;
+	uint64_t blk;
 	int err = seg->err;
 
-	if (!err && !off) {
+	if (err)
+		return erofs_src_error(b, zfl->node, err);
+	blk = erofs_bman_alloc_data(&b->bm, seg->blocks);
+	if (!off) {
 		zfl->start = blk;
 		zfl->zf.big = zfl->zp.pclusterblks > 1;
 	}
-	if (!err && seg->blocks)
+	if (seg->blocks)
 		err = erofs_bman_write_data(&b->bm, erofs_build_pos(b, blk),
 					    seg->data,
 					    seg->blocks << b->opts->blkszbits);
 	if (!err) {
-		erofs_bman_alloc_data(&b->bm, seg->blocks);
 		err = z_erofs_file_append(&zfl->zf, seg, blk);
 		b->done_bytes += len;
 		erofs_build_progress(b, false);
