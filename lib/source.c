@@ -2,7 +2,6 @@
 /* The image builder's reads of the files the tree names, and their errors. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
