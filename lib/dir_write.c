@@ -7,7 +7,14 @@
 #include "erofs/inode.h"
 #include "erofs/dir_write.h"
 
-struct erofs_dir_wentry *erofs_dir_entries(struct erofs_node *dir)
+struct erofs_dir_wentry {
+	const char *name;
+	uint8_t namelen;
+	struct erofs_node *node;
+};
+
+/* Every entry of @dir, "." and ".." included, in on-disk order: malloc'ed. */
+static struct erofs_dir_wentry *dir_entries(struct erofs_node *dir)
 {
 	/* "." sorts before "..": merge both into the sorted children. */
 	const struct erofs_dir_wentry dots[2] = {
@@ -51,8 +58,8 @@ static uint32_t block_end(const struct erofs_dir_wentry *ents, uint32_t i,
 	return i;
 }
 
-uint64_t erofs_dir_size(const struct erofs_dir_wentry *ents, uint32_t n,
-			unsigned int blkszbits)
+static uint64_t dir_size(const struct erofs_dir_wentry *ents, uint32_t n,
+			 unsigned int blkszbits)
 {
 	const uint32_t blksz = 1u << blkszbits;
 	uint64_t size = 0;
@@ -66,8 +73,9 @@ uint64_t erofs_dir_size(const struct erofs_dir_wentry *ents, uint32_t n,
 	return size + used;
 }
 
-void erofs_dir_fill(const struct erofs_dir_wentry *ents, uint32_t n,
-		    unsigned int blkszbits, uint8_t *buf)
+/* Fill @buf (zeroed) with the blocks; every entry's node has its nid. */
+static void dir_fill(const struct erofs_dir_wentry *ents, uint32_t n,
+		     unsigned int blkszbits, uint8_t *buf)
 {
 	const uint32_t blksz = 1u << blkszbits;
 	uint32_t i = 0, used;
@@ -88,4 +96,30 @@ void erofs_dir_fill(const struct erofs_dir_wentry *ents, uint32_t n,
 		i = end;
 		buf += blksz;
 	}
+}
+
+int erofs_dir_measure(struct erofs_node *dir, unsigned int blkszbits)
+{
+	struct erofs_dir_wentry *ents = dir_entries(dir);
+
+	if (!ents)
+		return -ENOMEM;
+	dir->size = dir_size(ents, dir->nchildren + 2, blkszbits);
+	free(ents);
+	return 0;
+}
+
+uint8_t *erofs_dir_encode(struct erofs_node *dir, unsigned int blkszbits)
+{
+	struct erofs_dir_wentry *ents = dir_entries(dir);
+	uint8_t *buf = calloc(1, EROFS_ROUND_UP(dir->size, 1ull << blkszbits));
+
+	if (!ents || !buf) {
+		free(buf);
+		buf = NULL;
+	} else {
+		dir_fill(ents, dir->nchildren + 2, blkszbits, buf);
+	}
+	free(ents);
+	return buf;
 }

@@ -156,7 +156,7 @@ int mkfs_output_commit(struct mkfs_output *out)
 	 * cache (sync(1) makes it durable); a device, or --fsync, is flushed.
 	 */
 	if (mkfs_output_writeback(out)) {
-		err = out->io.ops->sync(&out->io);
+		err = erofs_io_sync(&out->io);
 		if (err)
 			erofs_err("%s: %s", out->dest, strerror(-err));
 	}

@@ -87,6 +87,13 @@ big_source() {
 	changed_must_fail "$T/zzz: file changed size during the build"
 }
 
+@test "source: a file of whole blocks (no inline tail) that grows fails it" {
+	big_source
+	head -c 303104 /dev/urandom >"$T/zzz"	# 74 blocks of 4 KiB
+	mkfs_with_change 'head -c 5000 /dev/urandom >>"$T/zzz"'
+	changed_must_fail "$T/zzz: file changed size during the build"
+}
+
 @test "source: a file that shrinks during the build fails it" {
 	big_source
 	mkfs_with_change 'truncate -s 1000 "$T/zzz"'

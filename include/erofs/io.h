@@ -65,6 +65,16 @@ static inline int erofs_io_write(struct erofs_io *io, const void *buf,
 	return io->ops->pwrite(io, buf, len, pos);
 }
 
+static inline int erofs_io_truncate(struct erofs_io *io, erofs_off_t size)
+{
+	return io->ops->truncate(io, size);
+}
+
+static inline int erofs_io_sync(struct erofs_io *io)
+{
+	return io->ops->sync(io);
+}
+
 static inline void erofs_io_close(struct erofs_io *io)
 {
 	if (io->ops)
