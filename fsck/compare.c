@@ -18,7 +18,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
-#include "erofs/data.h"
+#include "erofs/iter.h"
 #include "erofs/dir.h"
 #include "erofs/print.h"
 #include "erofs/selabel.h"
