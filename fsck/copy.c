@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * File contents: read every mapped byte back (that is the data check) and,
- * when extracting, write it out.  Holes are skipped through the map and
- * all-zero blocks are seeked over, so a file claiming 70 GB of zeros costs
- * neither time reading nor disk space writing.
+ * File contents: take every piece the library's iterator yields (reading
+ * the bytes back is the data check) and, when extracting, write it out.
+ * A hole is one piece, skipped, and all-zero blocks are seeked over, so a
+ * file claiming 70 GB of zeros costs neither time reading nor disk space
+ * writing.
  */
 #include <stdlib.h>
 #include <string.h>

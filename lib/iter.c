@@ -42,7 +42,6 @@ static bool erofs_piece_stored(const struct erofs_piece *p)
 int erofs_iter_next(struct erofs_iter *it, struct erofs_piece *p)
 {
 	const struct erofs_map_blocks *m = &it->map;
-	erofs_off_t end;
 	int err;
 
 	if (it->pos >= it->end)
@@ -63,9 +62,8 @@ int erofs_iter_next(struct erofs_iter *it, struct erofs_piece *p)
 		}
 		it->mapped = true;
 	}
-	end = EROFS_MIN(m->m_llen - (it->pos - m->m_la), it->end - it->pos);
 	p->pos = it->pos;
-	p->len = end;
+	p->len = EROFS_MIN(m->m_llen - (it->pos - m->m_la), it->end - it->pos);
 	p->map = *m;
 	p->room = 0;
 	p->data = NULL;
