@@ -4,39 +4,53 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "erofs/data.h"
+#include "erofs/iter.h"
 #include "erofs/print.h"
 #include "dump.h"
 
-#define DUMP_CAT_BUF	(128 * 1024)
+#define DUMP_ZEROS	(64 * 1024)
+
+static int dump_put(const void *buf, size_t n)
+{
+	if (fwrite(buf, 1, n, stdout) == n)
+		return 0;
+	erofs_err("stdout: %s", strerror(errno));
+	return -EIO;
+}
+
+/* @len zero bytes: a hole. */
+static int dump_put_zeros(erofs_off_t len)
+{
+	static const char zeros[DUMP_ZEROS];
+	int err = 0;
+
+	while (!err && len) {
+		size_t n = EROFS_MIN(len, (erofs_off_t)DUMP_ZEROS);
+
+		err = dump_put(zeros, n);
+		len -= n;
+	}
+	return err;
+}
 
 int dump_cat(struct erofs_inode *vi)
 {
-	erofs_off_t pos;
-	char *buf;
-	int err = 0;
+	struct erofs_iter it;
+	struct erofs_piece p;
+	int err;
 
 	if (!S_ISREG(vi->mode)) {
 		erofs_err("nid %llu: not a regular file",
 			  (unsigned long long)vi->nid);
 		return -EINVAL;
 	}
-	buf = malloc(DUMP_CAT_BUF);
-	if (!buf)
-		return -ENOMEM;
-	for (pos = 0; pos < vi->size; ) {
-		size_t n = EROFS_MIN(vi->size - pos, (erofs_off_t)DUMP_CAT_BUF);
-
-		err = erofs_pread(vi, buf, n, pos);
-		if (err)
-			break;
-		if (fwrite(buf, 1, n, stdout) != n) {
-			erofs_err("stdout: %s", strerror(errno));
-			err = -EIO;
-			break;
-		}
-		pos += n;
+	err = erofs_iter_init(&it, vi, 0, vi->size);
+	while (!err && (err = erofs_iter_next(&it, &p)) > 0) {
+		err = erofs_iter_read(&it, &p, NULL, 0);
+		if (!err)
+			err = p.data ? dump_put(p.data, p.len) :
+				       dump_put_zeros(p.len);
 	}
-	free(buf);
+	erofs_iter_fini(&it);
 	return err;
 }

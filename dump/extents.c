@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* -e: the extents erofs_map_blocks() answers, one line each. */
+/* -e: the extents of a file as the iterator meets them, one line each. */
 #include <stdio.h>
 #include <sys/stat.h>
-#include "erofs/data.h"
+#include "erofs/iter.h"
 #include "erofs/decompress.h"
 #include "erofs/print.h"
 #include "dump.h"
@@ -42,7 +42,8 @@ static void dump_extent_json(struct erofs_json *j, unsigned long n,
 
 int dump_extents(struct erofs_inode *vi, struct erofs_json *j)
 {
-	erofs_off_t pos = 0;
+	struct erofs_iter it;
+	struct erofs_piece p;
 	unsigned long n = 0;
 	int err;
 
@@ -59,12 +60,14 @@ int dump_extents(struct erofs_inode *vi, struct erofs_json *j)
 		printf("%6s %20s %20s %20s %12s  %s\n", "EXT", "LOGICAL",
 		       "LENGTH", "PHYSICAL", "PLEN", "FLAGS");
 	}
-	while (pos < vi->size) {
-		struct erofs_map_blocks map = { .m_la = pos };
+	err = erofs_iter_init(&it, vi, 0, vi->size);
+	if (err)
+		return err;
+	/* nothing is read: one piece per extent */
+	it.chunk = vi->size;
+	while ((err = erofs_iter_next(&it, &p)) > 0) {
+		const struct erofs_map_blocks map = p.map;
 
-		err = erofs_map_blocks(vi, &map);
-		if (err)
-			return err;
 		if (j)
 			dump_extent_json(j, n, &map);
 		else if (map.m_flags & EROFS_MAP_MAPPED)
@@ -81,9 +84,11 @@ int dump_extents(struct erofs_inode *vi, struct erofs_json *j)
 			printf("%6lu %20llu %20llu %20s %12s  %s\n", n,
 			       (unsigned long long)map.m_la,
 			       (unsigned long long)map.m_llen, "-", "-", "hole");
-		pos = map.m_la + map.m_llen;
 		n++;
 	}
+	erofs_iter_fini(&it);
+	if (err)
+		return err;
 	if (j) {
 		erofs_json_end(j);
 		erofs_json_u64(j, "extent_count", n);

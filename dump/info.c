@@ -5,6 +5,7 @@
 #include <sys/sysmacros.h>
 #include "erofs_fs.h"
 #include "erofs/data.h"
+#include "erofs/iter.h"
 #include "erofs/decompress.h"
 #include "dump.h"
 

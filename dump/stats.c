@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "erofs_fs.h"
-#include "erofs/data.h"
+#include "erofs/iter.h"
 #include "erofs/dir.h"
 #include "erofs/print.h"
 #include "dump.h"
@@ -72,24 +72,24 @@ static unsigned int dump_size_bucket(uint64_t size)
 	return b;	/* 0: empty; b: 2^(b-1) <= size < 2^b */
 }
 
-/* Physical bytes of @vi's data, through the map (holes cost nothing). */
+/* Physical bytes of @vi's data, extent by extent (holes cost nothing). */
 static int dump_ondisk_bytes(struct erofs_inode *vi, uint64_t *bytes)
 {
-	erofs_off_t pos = 0;
+	struct erofs_iter it;
+	struct erofs_piece p;
 	int err;
 
 	*bytes = 0;
-	while (pos < vi->size) {
-		struct erofs_map_blocks map = { .m_la = pos };
-
-		err = erofs_map_blocks(vi, &map);
-		if (err)
-			return err;
-		if (map.m_flags & EROFS_MAP_MAPPED)
-			*bytes += map.m_plen;
-		pos = map.m_la + map.m_llen;
-	}
-	return 0;
+	err = erofs_iter_init(&it, vi, 0, vi->size);
+	if (err)
+		return err;
+	/* nothing is read: one piece per extent */
+	it.chunk = vi->size;
+	while ((err = erofs_iter_next(&it, &p)) > 0)
+		if (p.map.m_flags & EROFS_MAP_MAPPED)
+			*bytes += p.map.m_plen;
+	erofs_iter_fini(&it);
+	return err;
 }
 
 struct dump_kid {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "erofs_fs.h"
 #include "erofs/dir.h"
+#include "erofs/iter.h"
 #include "erofs/print.h"
 #include "fsck.h"
 

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include "erofs/data.h"
+#include "erofs/iter.h"
 #include "erofs/dir.h"
 #include "erofs/print.h"
 #include "erofs/selabel.h"

@@ -1,19 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * File contents: read every mapped byte back (that is the data check) and,
- * when extracting, write it out.  Holes are skipped through the map and
- * all-zero blocks are seeked over, so a file claiming 70 GB of zeros costs
- * neither time reading nor disk space writing.
+ * File contents: take every piece the library's iterator yields (reading
+ * the bytes back is the data check) and, when extracting, write it out.
+ * A hole is one piece, skipped, and all-zero blocks are seeked over, so a
+ * file claiming 70 GB of zeros costs neither time reading nor disk space
+ * writing.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "erofs/data.h"
+#include "erofs/iter.h"
 #include "erofs/print.h"
-#include "erofs/zdata.h"
 #include "fsck.h"
 
-#define FSCK_COPY_BUF	(128 * 1024)
 #define FSCK_OUT_BUF	(256 * 1024)
 #define FSCK_ZERO_GRAIN	4096
 
@@ -115,100 +114,66 @@ int fsck_copy_range(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd,
 		    erofs_off_t from, erofs_off_t to, erofs_off_t *hi)
 {
 	struct fsck_out out = { .fd = outfd };
-	const uint8_t *decoded;
-	erofs_off_t pos = from;
-	bool encoded;
-	size_t room;
-	char *buf;
-	int err = 0;
+	struct erofs_iter it;
+	struct erofs_piece p;
+	int more, err;
 
 	*hi = 0;
-	buf = malloc(FSCK_COPY_BUF + (outfd >= 0 ? FSCK_OUT_BUF : 0));
-	if (!buf)
-		return -ENOMEM;
-	out.buf = buf + FSCK_COPY_BUF;
-	while (pos < to) {
-		struct erofs_map_blocks map = { .m_la = pos };
-		erofs_off_t end;
+	err = erofs_iter_init(&it, vi, from, to);
+	if (err)
+		return err;
+	it.pc = ctx->zcache;
+	if (outfd >= 0) {
+		out.buf = malloc(FSCK_OUT_BUF);
+		if (!out.buf)
+			return -ENOMEM;
+	}
+	while ((more = erofs_iter_next(&it, &p)) > 0) {
+		char *dst;
 
-		err = erofs_map_blocks(vi, &map);
-		if (err)
-			goto out_free;
-		end = EROFS_MIN(map.m_la + map.m_llen, to);
-		if (!(map.m_flags & EROFS_MAP_MAPPED)) {
-			fsck_jobs_hole(ctx, pos, end - pos);
-			pos = end;
+		if (!(p.map.m_flags & EROFS_MAP_MAPPED)) {
+			fsck_jobs_hole(ctx, p.pos, p.len);
 			continue;
 		}
-		ctx->logical += end - pos;
+		ctx->logical += p.len;
 		/* a pcluster split between two ranges counts in the first */
-		if (!(map.m_flags & EROFS_MAP_ENCODED))
-			ctx->physical += end - pos;
-		else if (map.m_la >= from)
-			ctx->physical += map.m_plen;
-		encoded = (map.m_flags & EROFS_MAP_ENCODED) &&
-			  map.m_algorithmformat != Z_EROFS_COMPRESSION_SHIFTED;
+		if (!(p.map.m_flags & EROFS_MAP_ENCODED))
+			ctx->physical += p.len;
+		else if (p.pos == p.map.m_la)
+			ctx->physical += p.map.m_plen;
 		/*
 		 * Extracting a whole extent: decode it straight into the
 		 * output buffer, which saves copying every byte once more.
 		 */
-		room = encoded ? z_erofs_decode_room(&map) : 0;
-		if (encoded && outfd >= 0 && map.m_la == pos &&
-		    end == pos + map.m_llen && room <= FSCK_OUT_BUF) {
-			if (out.len && (out.start + out.len != pos ||
-					FSCK_OUT_BUF - out.len < room))
+		dst = NULL;
+		if (outfd >= 0 && p.room && p.room <= FSCK_OUT_BUF) {
+			if (out.len && (out.start + out.len != p.pos ||
+					FSCK_OUT_BUF - out.len < p.room))
 				err = fsck_out_flush(&out);
 			if (err)
 				goto out_write;
 			if (!out.len)
-				out.start = pos;
-			err = z_erofs_decode_into(ctx->zcache, vi, &map,
-						  out.buf + out.len,
-						  FSCK_OUT_BUF - out.len);
-			if (err)
-				goto out_free;
-			ctx->bytes += map.m_llen;
-			fsck_jobs_data(ctx, out.buf + out.len, map.m_llen, pos);
-			out.len += map.m_llen;
-			pos = end;
-			erofs_progress_update(&ctx->progress, ctx->physical,
-					      ctx->inodes);
-			continue;
+				out.start = p.pos;
+			dst = out.buf + out.len;
 		}
-		/* a compressed extent is decoded once, then copied from the cache */
-		decoded = NULL;
-		if (encoded) {
-			decoded = z_erofs_claim_in(ctx->zcache, vi, &map, &err);
-			if (!decoded)
-				goto out_free;
-		}
-		while (pos < end) {
-			size_t n = EROFS_MIN(end - pos, (erofs_off_t)FSCK_COPY_BUF);
-			const char *src = buf;
-
-			if (decoded)
-				src = (const char *)decoded + (pos - map.m_la);
-			else
-				err = erofs_io_read(ctx->sbi->io, buf, n,
-						    map.m_pa + (pos - map.m_la));
-			if (err) {
-				erofs_err("%s: nid %llu: cannot read %zu bytes at offset %llu: %s",
-					  fsck_path_str(ctx),
-					  (unsigned long long)vi->nid, n,
-					  (unsigned long long)(map.m_pa + (pos - map.m_la)),
-					  strerror(-err));
-				goto out_free;
-			}
-			ctx->bytes += n;
-			fsck_jobs_data(ctx, src, n, pos);
-			if (outfd >= 0)
-				err = fsck_out_put(&out, src, n, pos);
-			if (err)
-				goto out_write;
-			pos += n;
-		}
+		err = erofs_iter_read(&it, &p, dst,
+				      dst ? FSCK_OUT_BUF - out.len : 0);
+		if (err)
+			goto out_free;
+		ctx->bytes += p.len;
+		fsck_jobs_data(ctx, p.data, p.len, p.pos);
+		if (p.data == (const uint8_t *)dst)
+			out.len += p.len;
+		else if (outfd >= 0)
+			err = fsck_out_put(&out, (const char *)p.data, p.len,
+					   p.pos);
+		if (err)
+			goto out_write;
 		erofs_progress_update(&ctx->progress, ctx->physical, ctx->inodes);
 	}
+	err = more;
+	if (err)
+		goto out_free;
 	if (outfd >= 0)
 		err = fsck_out_flush(&out);
 out_write:
@@ -219,6 +184,7 @@ out_write:
 	}
 	*hi = out.hi;
 out_free:
-	free(buf);
+	erofs_iter_fini(&it);
+	free(out.buf);
 	return err;
 }

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "erofs_fs.h"
+#include "erofs/iter.h"
 #include "erofs/print.h"
 #include "fsck.h"
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * File data: every uncompressed layout answers the same question through
- * erofs_map_blocks() -- where does the extent holding byte X live -- and
- * erofs_pread() is nothing but a loop over that answer.
+ * File data: every layout answers the same question through
+ * erofs_map_blocks() -- where does the extent holding byte X live.  The
+ * uncompressed layouts answer here, compressed files in zmap.c; iter.c
+ * turns the answer into bytes.
  */
 #include <string.h>
 #include <sys/stat.h>
@@ -170,42 +171,4 @@ int erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map)
 		  (unsigned long long)vi->nid, erofs_layout_name(vi->datalayout),
 		  (unsigned long long)vi->iloc);
 	return -EOPNOTSUPP;
-}
-
-int erofs_pread(struct erofs_inode *vi, void *buf, size_t len, erofs_off_t pos)
-{
-	char *p = buf;
-	int err;
-
-	if (pos > vi->size || len > vi->size - pos)
-		return -EINVAL;
-	if (erofs_inode_is_compressed(vi))
-		return z_erofs_pread(vi, buf, len, pos);
-	while (len) {
-		struct erofs_map_blocks map = { .m_la = pos };
-		erofs_off_t skip;
-		size_t n;
-
-		err = erofs_map_blocks(vi, &map);
-		if (err)
-			return err;
-		skip = pos - map.m_la;
-		n = EROFS_MIN((erofs_off_t)len, map.m_llen - skip);
-		if (map.m_flags & EROFS_MAP_MAPPED) {
-			err = erofs_io_read(vi->sbi->io, p, n, map.m_pa + skip);
-			if (err) {
-				erofs_err("nid %llu: cannot read %zu bytes at offset %llu: %s",
-					  (unsigned long long)vi->nid, n,
-					  (unsigned long long)(map.m_pa + skip),
-					  strerror(-err));
-				return err;
-			}
-		} else {
-			memset(p, 0, n);
-		}
-		p += n;
-		pos += n;
-		len -= n;
-	}
-	return 0;
 }

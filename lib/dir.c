@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "erofs_fs.h"
-#include "erofs/data.h"
 #include "erofs/dir.h"
+#include "erofs/iter.h"
 #include "erofs/print.h"
 
 int erofs_dir_name_cmp(const char *a, unsigned int alen,
@@ -87,6 +87,40 @@ static int erofs_dir_check_block(struct erofs_inode *dir, const uint8_t *blk,
 	return 0;
 }
 
+/*
+ * Directory block [@pos, @pos + @len) into @blk, *@phys set to where its
+ * first byte lives: 0 or -errno.  A directory has no holes.
+ */
+static int erofs_dir_read_block(struct erofs_inode *dir, uint8_t *blk,
+				erofs_off_t pos, unsigned int len,
+				erofs_off_t *phys)
+{
+	struct erofs_iter it;
+	struct erofs_piece p;
+	int err;
+
+	err = erofs_iter_init(&it, dir, pos, pos + len);
+	/* a lookup reads the next block of the same pcluster: keep it */
+	it.cached = true;
+	it.chunk = len;
+	while (!err && (err = erofs_iter_next(&it, &p)) > 0) {
+		uint8_t *at = blk + (p.pos - pos);
+
+		if (!(p.map.m_flags & EROFS_MAP_MAPPED)) {
+			err = erofs_dir_corrupt(dir, dir->iloc,
+				"hole in directory at logical offset", p.pos);
+			break;
+		}
+		if (p.pos == pos)
+			*phys = p.map.m_pa + (pos - p.map.m_la);
+		err = erofs_iter_read(&it, &p, at, len - (p.pos - pos));
+		if (!err && p.data != at)
+			memcpy(at, p.data, p.len);
+	}
+	erofs_iter_fini(&it);
+	return err;
+}
+
 int erofs_iterate_dir(struct erofs_inode *dir,
 		      int (*cb)(const struct erofs_dir_entry *de, void *arg),
 		      void *arg)
@@ -103,22 +137,12 @@ int erofs_iterate_dir(struct erofs_inode *dir,
 	if (!blk)
 		return -ENOMEM;
 	for (pos = 0; pos < dir->size; pos += sbi->blksz) {
-		struct erofs_map_blocks map = { .m_la = pos };
 		unsigned int len = EROFS_MIN(dir->size - pos,
 					     (erofs_off_t)sbi->blksz);
 		unsigned int n = 0, i;
-		erofs_off_t phys;
+		erofs_off_t phys = 0;
 
-		err = erofs_map_blocks(dir, &map);
-		if (err)
-			goto out_free;
-		if (!(map.m_flags & EROFS_MAP_MAPPED)) {
-			err = erofs_dir_corrupt(dir, dir->iloc,
-				"hole in directory at logical offset", pos);
-			goto out_free;
-		}
-		phys = map.m_pa + (pos - map.m_la);
-		err = erofs_pread(dir, blk, len, pos);
+		err = erofs_dir_read_block(dir, blk, pos, len, &phys);
 		if (err)
 			goto out_free;
 		err = erofs_dir_check_block(dir, blk, len, phys, &n);

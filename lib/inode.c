@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include "erofs_fs.h"
-#include "erofs/data.h"
 #include "erofs/inode.h"
 #include "erofs/print.h"
 
@@ -250,32 +249,4 @@ out_ioerr:
 		  (unsigned long long)nid, (unsigned long long)vi->iloc,
 		  strerror(-err));
 	return err == -EIO ? -EFSCORRUPTED : err;
-}
-
-ssize_t erofs_read_symlink(struct erofs_inode *vi, char *buf, size_t bufsz)
-{
-	int err;
-
-	if (!S_ISLNK(vi->mode))
-		return -EINVAL;
-	if (!vi->size || vi->size > EROFS_SYMLINK_MAX) {
-		erofs_err("nid %llu: symlink length %llu not in 1..%u (inode at offset %llu)",
-			  (unsigned long long)vi->nid,
-			  (unsigned long long)vi->size, EROFS_SYMLINK_MAX,
-			  (unsigned long long)vi->iloc);
-		return -EFSCORRUPTED;
-	}
-	if (bufsz < vi->size + 1)
-		return -ENAMETOOLONG;
-	err = erofs_pread(vi, buf, vi->size, 0);
-	if (err)
-		return err;
-	buf[vi->size] = '\0';
-	if (strlen(buf) != vi->size) {
-		erofs_err("nid %llu: symlink target holds a NUL byte at %zu (inode at offset %llu)",
-			  (unsigned long long)vi->nid, strlen(buf),
-			  (unsigned long long)vi->iloc);
-		return -EFSCORRUPTED;
-	}
-	return vi->size;
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "erofs_fs.h"
-#include "erofs/data.h"
+#include "erofs/iter.h"
 #include "erofs/print.h"
 #include "erofs/xattr.h"
 #include "erofs/xxhash.h"

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * Reading compressed files.  A read maps its offset to the whole extent,
- * then claims the extent's pcluster from a small cache keyed by physical
- * address: a pcluster is read and decoded once and serves every read that
- * falls in it.  Decoding happens in place when the algorithm's safety
- * margin allows (the compressed bytes sit at the tail of the output
- * buffer), otherwise through a bounce buffer.
+ * Decoded pclusters.  The iterator (iter.c) hands over a whole encoded
+ * extent as mapped, and claims its pcluster from a small cache keyed by
+ * physical address: a pcluster is read and decoded once and serves every
+ * read that falls in it -- or, for a reader that takes each pcluster once,
+ * is decoded straight into that reader's buffer.  Decoding happens in
+ * place when the algorithm's safety margin allows (the compressed bytes
+ * sit at the tail of the output buffer), otherwise through a bounce
+ * buffer.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -302,38 +304,4 @@ const uint8_t *z_erofs_claim_in(struct z_erofs_pcache *pc,
 	victim->partial = map->m_flags & EROFS_MAP_PARTIAL_REF;
 	victim->used = ++pc->tick;
 	return victim->buf;
-}
-
-int z_erofs_pread(struct erofs_inode *vi, void *buf, size_t len,
-		  erofs_off_t pos)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		struct erofs_map_blocks map = { .m_la = pos };
-		erofs_off_t skip;
-		size_t n;
-		int err;
-
-		err = z_erofs_map_blocks(vi, &map);
-		if (err)
-			return err;
-		skip = pos - map.m_la;
-		n = EROFS_MIN((erofs_off_t)len, map.m_llen - skip);
-		if (map.m_algorithmformat == Z_EROFS_COMPRESSION_SHIFTED) {
-			/* stored as is, from the start of its pcluster */
-			err = erofs_io_read(vi->sbi->io, p, n, map.m_pa + skip);
-		} else {
-			const uint8_t *data = z_erofs_claim(vi, &map, &err);
-
-			if (data)
-				memcpy(p, data + skip, n);
-		}
-		if (err)
-			return err;
-		p += n;
-		pos += n;
-		len -= n;
-	}
-	return 0;
 }

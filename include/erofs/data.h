@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Read path, file data: the one mapping contract every data layout answers
- * (logical range -> physical range + flags), and reads built on it.
+ * (logical range -> physical range + flags).  iter.h builds reads on it.
  */
 #ifndef EROFS_DATA_H
 #define EROFS_DATA_H
@@ -35,20 +35,10 @@ struct erofs_map_blocks {
  */
 int erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map);
 
-/*
- * Read @len bytes of @vi's content at @pos into @buf; holes read as zeros.
- * The range must be inside i_size (else -EINVAL).  0 or -errno.
- */
-int erofs_pread(struct erofs_inode *vi, void *buf, size_t len, erofs_off_t pos);
-
 /* Decode a compressed inode's map header (once): 0 or -errno. */
 int z_erofs_init_inode(struct erofs_inode *vi);
 
 /* The compressed half of erofs_map_blocks() (zmap.c). */
 int z_erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map);
-
-/* The compressed half of erofs_pread() (zdata.c). */
-int z_erofs_pread(struct erofs_inode *vi, void *buf, size_t len,
-		  erofs_off_t pos);
 
 #endif

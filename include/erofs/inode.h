@@ -74,11 +74,4 @@ unsigned int erofs_mode_to_ftype(mode_t mode);
 /* Short name of a data layout ("flat-plain", ...), "unknown" otherwise. */
 const char *erofs_layout_name(unsigned int datalayout);
 
-/*
- * Read the target of symlink @vi into @buf (@bufsz >= EROFS_SYMLINK_MAX + 1)
- * as a NUL-terminated string: length, or -EFSCORRUPTED (empty, too long,
- * an embedded NUL), or -errno.
- */
-ssize_t erofs_read_symlink(struct erofs_inode *vi, char *buf, size_t bufsz);
-
 #endif
