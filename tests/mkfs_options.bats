@@ -267,11 +267,11 @@ owners_mapped() {
 		*) [ -z "$val" ] || forms+=("$opt$val") ;;
 		esac
 		mkfs_must_fail_usage "$x" "${forms[0]}" "${forms[1]}" "$x" "$SRC"
-		[[ $mkfs_err == "mkfs.erofs: invalid $opt value '$val'"* ]] ||
+		[[ $mkfs_err == "mkfs.erofs: $opt: invalid value: $val"* ]] ||
 			fail "$opt '$val': the error does not name the option and value"
 		[ ${#forms[@]} = 3 ] || continue
 		mkfs_must_fail_usage "$x" "${forms[2]}" "$x" "$SRC"
-		[[ $mkfs_err == "mkfs.erofs: invalid $opt value '$val'"* ]] ||
+		[[ $mkfs_err == "mkfs.erofs: $opt: invalid value: $val"* ]] ||
 			fail "${forms[2]}: the error does not name the option and value"
 	done
 	[ ! -e "$x" ]
