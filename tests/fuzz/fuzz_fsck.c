@@ -32,12 +32,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fsck_options opts = {
-		.image = "fuzz",
+		.img.image = "fuzz",
 		.check_data = true,
 		.xattrs = true,
 		.extract_dir = fuzz_extract_dir,
 	};
-	struct fsck_ctx ctx = { .opts = &opts, .extract_root_fd = -1 };
+	struct fsck_ctx ctx = { .opts = &opts };
 	struct erofs_sb_info sbi;
 	struct erofs_io io;
 	int err;
