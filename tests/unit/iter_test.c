@@ -19,19 +19,7 @@
 #include "erofs/iter.h"
 #include "erofs/namei.h"
 #include "erofs/print.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...) do {						\
-	if (cond) {							\
-		passed++;						\
-	} else {							\
-		failed++;						\
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);	\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-	}								\
-} while (0)
+#include "check.h"
 
 /* The whole source file; exits on failure. */
 static uint8_t *slurp(const char *dir, const char *name, size_t *len)

@@ -16,19 +16,7 @@
 #include "erofs/compress.h"
 #include "erofs/data.h"
 #include "erofs/print.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...) do {						\
-	if (cond) {							\
-		passed++;						\
-	} else {							\
-		failed++;						\
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);	\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-	}								\
-} while (0)
+#include "check.h"
 
 #define BLKBITS		12
 #define BLKSZ		(1u << BLKBITS)
