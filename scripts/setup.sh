@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
 	build-essential autoconf automake pkg-config
-	liblz4-dev uuid-dev libselinux1-dev libarchive-dev
+	liblz4-dev liblzma-dev libzstd-dev libdeflate-dev zlib1g-dev uuid-dev libselinux1-dev libarchive-dev
 	bats util-linux kmod attr acl python3 tar gzip xz-utils
 	erofs-utils squashfs-tools
 )
