@@ -23,6 +23,13 @@ DEB_MKFS=/usr/bin/mkfs.erofs
 DEB_FSCK=/usr/bin/fsck.erofs
 DEB_DUMP=/usr/bin/dump.erofs
 GENTREE="$BATS_TEST_DIRNAME/helpers/gentree.sh"
+# erofs-utils 1.9.3 built from source by ../shared/tools/build-erofs-utils.sh,
+# the reference peer for interop; EU19_BIN overrides where it lives.  CI
+# cannot build it: tests that want it call require_eu19 and skip without it.
+: "${EU19_BIN:=/tmp/erofs-utils-1.9.3/bin}"
+EU19_MKFS=$EU19_BIN/mkfs.erofs
+EU19_FSCK=$EU19_BIN/fsck.erofs
+EU19_DUMP=$EU19_BIN/dump.erofs
 
 # Reproducibility knobs from the caller's environment must not leak in.
 unset SOURCE_DATE_EPOCH EROFS_FAULT
@@ -78,6 +85,11 @@ require_erofs_mount() {
 		{ modprobe erofs 2>/dev/null; grep -qw erofs /proc/filesystems; }; }; then
 		skip_required kernel "kernel has no erofs support"
 	fi
+}
+
+# Skip (an ordinary skip: CI has no erofs-utils 1.9.3) without the peer.
+require_eu19() {
+	[ -x "$EU19_MKFS" ] || skip "needs erofs-utils 1.9.3 in EU19_BIN=$EU19_BIN (../shared/tools/build-erofs-utils.sh)"
 }
 
 require_mkfs() {
