@@ -8,6 +8,10 @@
 #                             image per row of the table below, xz'd, into
 #                             OUTDIR (default: this directory), plus MANIFEST
 #   make.sh --list            the rows: NAME<TAB>DEVICES<TAB>MKFS OPTIONS
+#   make.sh --seeds OUTDIR    fuzzing seeds: each row's image of a smaller
+#                             tree (make_seed_tree, < 64 KiB an image) as
+#                             OUTDIR/NAME.img, or NAME.dimg for the rows
+#                             with extra devices (the devices are dropped)
 #
 # The tree (about 1.6 MiB; no randomness: every byte comes from a fixed
 # linear congruential generator, every mtime is fixed, nanoseconds too):
@@ -117,6 +121,43 @@ make_tree() {
 	done < <(cd "$t" && find . -mindepth 1 ! -type d | sort; cd "$t" && find . -mindepth 1 -type d | sort -r; echo .)
 }
 
+# make_seed_tree DIR: the tree of the fuzzing seeds, small enough that
+# every image stays under libFuzzer's -max_len of 64 KiB; it has the paths
+# the fuzz_regressions.bats jobs ask for (/d, /d/text)
+make_seed_tree() {
+	local t=$1 i f
+	umask 022
+	mkdir "$t"
+	mkdir -p "$t/d/sub" "$t/tails" "$t/small" "$t/emptydir"
+	rng_text 31 8000 >"$t/d/text"
+	rng_bytes 32 2000 >"$t/d/noise"
+	printf 'hello\n' >"$t/d/sub/hello"
+	ln "$t/d/sub/hello" "$t/d/hardlink"
+	rng_text 33 4096 >"$t/dup1"
+	cp "$t/dup1" "$t/dup2"
+	rng_bytes 34 1200 >"$t/tail.tmp"
+	for i in 1 2; do
+		{ rng_text $((40 + i)) 2000; cat "$t/tail.tmp"; } >"$t/tails/t$i"
+	done
+	rm "$t/tail.tmp"
+	for i in 0 1 2 3; do
+		rng_text $((50 + i % 3)) $((100 + i * 150 % 700)) >"$t/small/s$i"
+	done
+	printf 'start' >"$t/sparse"
+	truncate -s 19997 "$t/sparse"
+	printf 'end' >>"$t/sparse"
+	ln -s d/text "$t/sym"
+	: >"$t/empty"
+	setfattr -n user.comment -v seed "$t/d/text"
+	setfattr -n user.org.example.interop.common.prefix.alpha -v a "$t/tails/t1"
+	setfattr -n user.org.example.interop.common.prefix.beta -v b "$t/d"
+	i=0
+	while IFS= read -r f; do
+		touch -h -d "@$((1600000000 + i * 7)).$(printf '%09d' $((i * 98765431 % 1000000000)))" "$t/$f"
+		i=$((i + 1))
+	done < <(cd "$t" && find . -mindepth 1 ! -type d | sort; cd "$t" && find . -mindepth 1 -type d | sort -r; echo .)
+}
+
 # The images: NAME, extra devices (made beside the image as NAME.devN),
 # mkfs options.  Special sources, by name: tar-index (--tar=i of the
 # tree's tar, which is device 1), devices (a merge of two --tar=i images,
@@ -175,9 +216,11 @@ build_image() {
 		"$EU19_MKFS" $COMMON $opts "$out/$name.img" "$out/$name.dev1"
 		;;
 	devices)
-		tar_of "$tree" ./big.txt ./dup >"$out/$name.dev1"
-		(cd "$tree" && find . -mindepth 1 -maxdepth 1 ! -name big.txt ! -name dup | sort) >"$w/list"
-		tar_of "$tree" -T "$w/list" >"$out/$name.dev2"
+		# device 1: big.txt and dup/ (the seed tree: d/), device 2 the rest
+		(cd "$tree" && find . -mindepth 1 -maxdepth 1 \( -name big.txt -o -name dup -o -name d \) | sort) >"$w/list1"
+		(cd "$tree" && find . -mindepth 1 -maxdepth 1 ! -name big.txt ! -name dup ! -name d | sort) >"$w/list2"
+		tar_of "$tree" -T "$w/list1" >"$out/$name.dev1"
+		tar_of "$tree" -T "$w/list2" >"$out/$name.dev2"
 		"$EU19_MKFS" $COMMON --tar=i "$w/h1.img" "$out/$name.dev1"
 		"$EU19_MKFS" $COMMON --tar=i "$w/h2.img" "$out/$name.dev2"
 		"$EU19_MKFS" $COMMON "$out/$name.img" "$w/h1.img" "$w/h2.img" 2>&1 |
@@ -212,6 +255,24 @@ main() {
 		;;
 	--list)
 		rows
+		return
+		;;
+	--seeds)
+		[ $# = 2 ] || { echo "usage: make.sh --seeds OUTDIR" >&2; exit 2; }
+		out=$(cd "$2" && pwd)
+		tmp=$(mktemp -d)
+		trap 'rm -rf "$tmp"' EXIT
+		make_seed_tree "$tmp/tree"
+		mkdir "$tmp/out"
+		while IFS='	' read -r name ndev opts; do
+			build_image "$name" "$opts" "$tmp/tree" "$tmp/out"
+			if [ "$ndev" = 0 ]; then
+				mv "$tmp/out/$name.img" "$out/$name.img"
+			else
+				mv "$tmp/out/$name.img" "$out/$name.dimg"
+			fi
+		done < <(rows)
+		rm -rf "$tmp/out"
 		return
 		;;
 	esac
