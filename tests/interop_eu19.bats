@@ -181,7 +181,7 @@ live() {
 	esac
 	mkdir "$out"
 	# shellcheck source=data/eu19/make.sh
-	(EU19_MKFS=$EU19_MKFS; source "$MAKE_SH"
+	(source "$MAKE_SH"
 		COMMON=${COMMON/--all-root /}
 		build_image "$name" "$opts" "$src" "$out") ||
 		fail "erofs-utils 1.9.3 mkfs failed for $name"
@@ -240,6 +240,7 @@ live() {
 			o="$o,device=$l"
 		done
 		mkdir -p "$m"
+		# shellcheck disable=SC2086
 		printf '%s\n' $loops >"$BATS_TEST_TMPDIR/.loops"
 		mount -t erofs -o "$o" "$IMGS/$name.img" "$m" || {
 			dmesg | tail -n 5 >&2
@@ -266,7 +267,7 @@ corrupt_copy() {
 	shift 2
 	cp "$IMGS/$name.img" "$BATS_TEST_TMPDIR/bad.img"
 	for b in "$@"; do
-		printf "\\x$b" | dd of="$BATS_TEST_TMPDIR/bad.img" bs=1 seek="$off" conv=notrunc status=none
+		printf '%b' "\\x$b" | dd of="$BATS_TEST_TMPDIR/bad.img" bs=1 seek="$off" conv=notrunc status=none
 		off=$((off + 1))
 	done
 	# a change in the superblock is seen for itself, not as a bad checksum

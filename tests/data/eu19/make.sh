@@ -84,7 +84,7 @@ make_tree() {
 	rm "$t/tail.tmp"
 	for i in $(seq 0 39); do
 		n=$((40 + (i * 173) % 1161))
-		f=$(printf '%s/small/f%02d' "$t" $i)
+		f=$(printf '%s/small/f%02d' "$t" "$i")
 		if [ $((i % 2)) = 0 ]; then
 			rng_text $((100 + i)) $n >"$f"
 		else
