@@ -32,7 +32,7 @@ for h in "${harnesses[@]}"; do
 		-max_len=65536 -timeout=10 -rss_limit_mb=2048 \
 		-malloc_limit_mb=256 -print_final_stats=1 \
 		-artifact_prefix="$out/findings/$h-" ${FUZZ_ARGS:-} \
-		"$corpus" "$here/corpus" "$here/regressions" >"$log" 2>&1; then
+		"$corpus" "$here/corpus" "$here/eu19" "$here/regressions" >"$log" 2>&1; then
 		status=1
 		echo "$h: FOUND A PROBLEM, see $log and $out/findings/" >&2
 		grep -m 5 -E 'ERROR|SUMMARY|fuzz:|Test unit written' "$log" >&2 || true
