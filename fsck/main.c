@@ -50,6 +50,35 @@ static int fsck_find_start(struct fsck_ctx *ctx, erofs_nid_t *nid,
 	return 0;
 }
 
+/*
+ * The extra devices of a multi-device image, from --device or inside the
+ * image file: 0, or the exit status when they cannot all be read.
+ */
+static int fsck_open_devices(const struct fsck_options *opts,
+			     struct erofs_sb_info *sbi)
+{
+	unsigned int missing;
+	char name[128];
+	int err;
+
+	err = erofs_sb_open_devices(sbi, opts->img.devices,
+				    opts->img.ndevices);
+	if (err) {
+		erofs_err("%s: cannot open its devices", opts->img.image);
+		return err == -EFSCORRUPTED ? FSCK_EXIT_CORRUPT :
+		       FSCK_EXIT_ERROR;
+	}
+	missing = erofs_sb_missing_device(sbi);
+	if (missing) {
+		/* not corruption: this run was not given the bytes */
+		erofs_err("%s: cannot check: its data lies on %s, which is missing: give it with --device=PATH",
+			  opts->img.image,
+			  erofs_sb_device_name(sbi, missing, name, sizeof(name)));
+		return FSCK_EXIT_UNSUPPORTED;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct fsck_options opts;
@@ -77,6 +106,11 @@ int main(int argc, char **argv)
 		erofs_err("%s: superblock rejected", opts.img.image);
 		code = fsck_json_early(&opts, fsck_open_status(err));
 		goto out_close;
+	}
+	err = fsck_open_devices(&opts, &sbi);
+	if (err) {
+		code = fsck_json_early(&opts, err);
+		goto out_release;
 	}
 	ctx.sbi = &sbi;
 	err = fsck_find_start(&ctx, &nid, &parent, &name);

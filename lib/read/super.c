@@ -338,13 +338,14 @@ int erofs_sb_read(struct erofs_sb_info *sbi, struct erofs_io *io,
 			return err == -EIO ? -EFSCORRUPTED : err;
 	}
 
-	/* Extra devices hold chunk data we cannot reach from one image file. */
+	/* without the feature the two fields mean nothing */
 	if (sbi->feature_incompat & EROFS_FEATURE_INCOMPAT_DEVICE_TABLE) {
-		sbi->extra_devices = erofs_le16(dsb.extra_devices);
-		if (sbi->extra_devices) {
-			erofs_err("superblock: %u extra devices: multi-device images are not supported",
-				  sbi->extra_devices);
-			return -EOPNOTSUPP;
+		err = erofs_sb_read_device_table(sbi,
+						 erofs_le16(dsb.extra_devices),
+						 erofs_le16(dsb.devt_slotoff));
+		if (err) {
+			erofs_sb_close_devices(sbi);
+			return err;
 		}
 	}
 	return 0;
@@ -353,4 +354,5 @@ int erofs_sb_read(struct erofs_sb_info *sbi, struct erofs_io *io,
 void erofs_sb_release(struct erofs_sb_info *sbi)
 {
 	z_erofs_pcache_free(sbi);
+	erofs_sb_close_devices(sbi);
 }
