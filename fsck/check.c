@@ -316,7 +316,11 @@ int fsck_check_tree(struct fsck_ctx *ctx, erofs_nid_t nid, erofs_nid_t parent,
 	/* every file's findings are in before the totals are judged */
 	fsck_pool_stop(ctx);
 
-	if (!ctx->whole_tree)
+	/*
+	 * A part this build cannot read (or a device not given) hides links
+	 * and inodes: short totals then say nothing about the image.
+	 */
+	if (!ctx->whole_tree || ctx->unsupported)
 		return 0;
 	/* link counts and the inode total only add up over the whole tree */
 	while ((rec = fsck_itable_next(&ctx->itable, &it))) {

@@ -28,6 +28,7 @@
 #define EROFS_FEATURE_COMPAT_XATTR_FILTER	0x00000004
 #define EROFS_FEATURE_COMPAT_SHARED_EA_IN_METABOX 0x00000008
 #define EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX	0x00000010
+#define EROFS_FEATURE_COMPAT_ISHARE_XATTRS	0x00000020	/* page cache shared by xattr */
 
 /* Incompatible features: a kernel that does not know one refuses to mount. */
 #define EROFS_FEATURE_INCOMPAT_ZERO_PADDING	0x00000001

@@ -25,6 +25,7 @@ static const struct erofs_feature_name erofs_feature_names[] = {
 	{ false, EROFS_FEATURE_COMPAT_XATTR_FILTER, "xattr_filter" },
 	{ false, EROFS_FEATURE_COMPAT_SHARED_EA_IN_METABOX, "shared_ea_in_metabox" },
 	{ false, EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX, "plain_xattr_pfx" },
+	{ false, EROFS_FEATURE_COMPAT_ISHARE_XATTRS, "ishare_xattrs" },
 	{ true, EROFS_FEATURE_INCOMPAT_ZERO_PADDING, "0padding" },
 	{ true, EROFS_FEATURE_INCOMPAT_COMPR_CFGS, "compr_cfgs" },
 	{ true, EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER, "big_pcluster" },
