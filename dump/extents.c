@@ -31,6 +31,7 @@ static void dump_extent_json(struct erofs_json *j, unsigned long n,
 	} else {
 		erofs_json_null(j, "physical");
 		erofs_json_null(j, "physical_length");
+		erofs_json_null(j, "device");
 	}
 	erofs_json_bool(j, "hole", !mapped);
 	erofs_json_bool(j, "inline", mapped && (map->m_flags & EROFS_MAP_META));

@@ -41,8 +41,7 @@ int main(int argc, char **argv)
 		char name[128];
 
 		/* metadata is all in the image: show it, data on it fails */
-		erofs_warn("%s: %s is missing (give it with --device=PATH): its data cannot be read",
-			   opts.img.image,
+		erofs_warn("%s is missing (give it with --device=PATH): file data on it cannot be read",
 			   erofs_sb_device_name(&sbi, erofs_sb_missing_device(&sbi),
 						name, sizeof(name)));
 	}

@@ -71,8 +71,7 @@ static int fsck_open_devices(const struct fsck_options *opts,
 	missing = erofs_sb_missing_device(sbi);
 	if (missing) {
 		/* not corruption: this run was not given the bytes */
-		erofs_err("%s: cannot check: its data lies on %s, which is missing: give it with --device=PATH",
-			  opts->img.image,
+		erofs_err("cannot check: file data lies on %s, which is missing: give it with --device=PATH",
 			  erofs_sb_device_name(sbi, missing, name, sizeof(name)));
 		return FSCK_EXIT_UNSUPPORTED;
 	}

@@ -93,7 +93,7 @@ chunk_map() {
 	run "$FSCK" "$T/b.img"
 	echo "$output"
 	[ "$status" = 3 ]
-	[[ $output == *"device 1 ("*" blocks), which is missing: give it with --device=PATH"* ]]
+	[[ $output == *"cannot check: file data lies on device 1 ("*" blocks), which is missing: give it with --device=PATH"* ]]
 	check_extract "$T/b.img" --device="$T/blob"
 	# metadata needs no device: dump still lists the tree
 	run "$DUMP" --path=/chunks --ls "$T/b.img"

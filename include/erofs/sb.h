@@ -79,7 +79,7 @@ int erofs_sb_read(struct erofs_sb_info *sbi, struct erofs_io *io,
 int erofs_sb_open_devices(struct erofs_sb_info *sbi, const char *const *paths,
 			  unsigned int n);
 
-/* The first extra device with no bytes behind it (1-based), or 0. */
+/* The first extra device (1-based) with blocks but no bytes behind it, or 0. */
 unsigned int erofs_sb_missing_device(const struct erofs_sb_info *sbi);
 
 /*

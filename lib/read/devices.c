@@ -33,11 +33,10 @@ int erofs_sb_read_device_table(struct erofs_sb_info *sbi, uint16_t count,
 
 	if (!count)
 		return 0;
-	if (pos < EROFS_SUPER_OFFSET + sbi->sb_size ||
-	    pos + (erofs_off_t)count * EROFS_DEVT_SLOT_SIZE > image) {
-		erofs_err("superblock: device table of %u slots at offset %llu lies outside the superblock's end %u..%llu (offset %zu)",
+	/* the kernel reads the slots wherever they are: only bound them */
+	if (pos + (erofs_off_t)count * EROFS_DEVT_SLOT_SIZE > image) {
+		erofs_err("superblock: device table of %u slots at offset %llu runs past the end of the %llu-byte image (offset %zu)",
 			  count, (unsigned long long)pos,
-			  EROFS_SUPER_OFFSET + sbi->sb_size,
 			  (unsigned long long)image, EROFS_SUPER_OFFSET +
 			  offsetof(struct erofs_super_block, devt_slotoff));
 		return -EFSCORRUPTED;
@@ -163,8 +162,9 @@ int erofs_sb_open_devices(struct erofs_sb_info *sbi, const char *const *paths,
 
 unsigned int erofs_sb_missing_device(const struct erofs_sb_info *sbi)
 {
+	/* a device of no blocks holds nothing to read */
 	for (unsigned int i = 0; i < sbi->extra_devices; i++)
-		if (!sbi->devs[i].io)
+		if (!sbi->devs[i].io && sbi->devs[i].blocks)
 			return i + 1;
 	return 0;
 }
