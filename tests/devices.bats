@@ -138,9 +138,10 @@ chunk_map() {
 @test "devices: the kernel mounts them as we read them" {
 	require_erofs_mount
 	eu19_mkfs --chunksize=4096 --blobdev="$T/blob" "$T/b.img" "$SRC"
+	check_extract "$T/b.img" --device="$T/blob"
 	cat "$T/b.img" "$T/blob" >"$T/flat.img"
 	mount_image "$T/flat.img" "$T/mnt"
-	treecmp_ok "$SRC" "$T/mnt"
+	treecmp_ok "$T/out" "$T/mnt"
 	umount_image "$T/mnt"
 	# a block device behind device=, as for any loop-mounted primary
 	local loop
@@ -152,7 +153,7 @@ chunk_map() {
 		fail "kernel refused -o device=$loop"
 	fi
 	printf '%s\n' "$T/mnt" >>"$T/.mounts"
-	treecmp_ok "$SRC" "$T/mnt"
+	treecmp_ok "$T/out" "$T/mnt"
 	umount_image "$T/mnt"
 	losetup -d "$loop"
 }
