@@ -78,6 +78,16 @@ static int fsck_open_devices(const struct fsck_options *opts,
 	return 0;
 }
 
+/* What file data may be read from: the image and its extra devices. */
+static erofs_off_t fsck_data_bytes(const struct erofs_sb_info *sbi)
+{
+	erofs_off_t total = erofs_sb_image_bytes(sbi);
+
+	for (unsigned int id = 1; id <= sbi->extra_devices; id++)
+		total += erofs_sb_device_bytes(sbi, id);
+	return total;
+}
+
 int main(int argc, char **argv)
 {
 	struct fsck_options opts;
@@ -138,7 +148,7 @@ int main(int argc, char **argv)
 	 * size: known up front, no first pass; metadata is the slack.
 	 */
 	erofs_progress_init(&ctx.progress, erofs_progress_wanted(opts.quiet),
-			    "read", erofs_sb_image_bytes(&sbi), sbi.inos);
+			    "read", fsck_data_bytes(&sbi), sbi.inos);
 	/*
 	 * File data on workers; --compare reads the source beside the image
 	 * in step with the walk, so it stays on one thread.
@@ -148,7 +158,7 @@ int main(int argc, char **argv)
 		erofs_warn("cannot start workers: checking on one thread");
 	/* the root's ".." points at the root itself */
 	fsck_check_tree(&ctx, nid, parent, name);
-	erofs_progress_end(&ctx.progress, erofs_sb_image_bytes(&sbi),
+	erofs_progress_end(&ctx.progress, fsck_data_bytes(&sbi),
 			   ctx.inodes);
 	fsck_extract_close_root(&ctx);
 
