@@ -308,3 +308,35 @@ chunk_map() {
 	[ "$status" = 0 ]
 	treecmp_ok "$SRC" "$T/out"
 }
+
+@test "devices: flat data addressed through mapped_blkaddr reads from the device" {
+	local SRC=$T/s
+	mkdir -p "$T/s/d"
+	head -c 300000 /dev/urandom >"$T/s/d/a"
+	touch_tree "$T/s"
+	eu19_mkfs --chunksize=4096 --blobdev="$T/blob" "$T/f.img" "$T/s"
+	local js off mapped pa
+	js=$("$DUMP" --json --path=/d/a "$T/f.img" 2>/dev/null)
+	off=$(printf '%s' "$js" | sed -n 's/.*"inode_offset":\([0-9]*\).*/\1/p')
+	mapped=$("$DUMP" -s "$T/f.img" 2>/dev/null | sed -n 's/.*mapped_blkaddr \([0-9]*\).*/\1/p')
+	pa=$("$DUMP" --json -e --path=/d/a --device="$T/blob" "$T/f.img" |
+		sed -n 's/.*"physical":\([0-9]*\).*/\1/p')
+	[ -n "$off" ] && [ -n "$mapped" ] && [ -n "$pa" ]
+	# the chunk-based file made flat, its blocks named in the flat space
+	python3 "$PATCH" flat "$T/f.img" "$off" $((mapped + pa / 4096))
+	check_extract "$T/f.img" --device="$T/blob"
+	run "$DUMP" -e --path=/d/a --device="$T/blob" "$T/f.img"
+	[[ $output == *" $pa "*"mapped,device 1"* ]]
+	if is_root && [ -e /dev/loop-control ] && grep -qw erofs /proc/filesystems; then
+		cat "$T/f.img" "$T/blob" >"$T/flat.img"
+		mount_image "$T/flat.img" "$T/mnt"
+		treecmp_ok "$T/out" "$T/mnt"
+	fi
+	# a start on the device with the end past it fits nowhere
+	local blocks=$(( $(stat -c %s "$T/blob") / 4096 ))
+	python3 "$PATCH" flat "$T/f.img" "$off" $((mapped + blocks - 2))
+	run "$FSCK" --device="$T/blob" "$T/f.img"
+	echo "$output"
+	[ "$status" = 1 ]
+	[[ $output == *"i_size 300000 needs 74 blocks from block $((mapped + blocks - 2)), past the end of device 1 (inode at offset $off)"* ]]
+}

@@ -97,6 +97,15 @@ struct erofs_io *erofs_sb_device_io(const struct erofs_sb_info *sbi,
 const char *erofs_sb_device_name(const struct erofs_sb_info *sbi,
 				 unsigned int id, char *buf, size_t len);
 
+/*
+ * Block @blk of the flat address space (device 0's addresses): when it
+ * lies in an extra device's mapped_blkaddr range, that device's id, with
+ * @blk made relative to it and *@left set to its blocks from there on;
+ * else 0 (on the image), nothing changed.  The kernel looks there first.
+ */
+unsigned int erofs_sb_flat_device(const struct erofs_sb_info *sbi,
+				  uint64_t *blk, uint64_t *left);
+
 /* Bytes device @id (0: the image) holds, by the superblock and its slot. */
 erofs_off_t erofs_sb_device_bytes(const struct erofs_sb_info *sbi,
 				  unsigned int id);

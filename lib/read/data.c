@@ -35,11 +35,25 @@ static int erofs_map_flat(struct erofs_inode *vi, struct erofs_map_blocks *map)
 
 	map->m_flags = EROFS_MAP_MAPPED;
 	if (map->m_la < tail) {
-		/* the block range was checked against the image at iget */
+		uint64_t blk = vi->raw_blkaddr, left;
+
+		/*
+		 * The block range was checked at iget: inside the image or,
+		 * in the flat address space, inside one extra device.
+		 */
+		if (sbi->extra_devices)
+			map->m_deviceid = erofs_sb_flat_device(sbi, &blk, &left);
 		map->m_la = 0;
 		map->m_llen = tail;
-		map->m_pa = erofs_blk_pos(sbi, vi->raw_blkaddr);
+		map->m_pa = blk << sbi->blkszbits;
 		map->m_plen = tail;
+		/* its slot may promise more than the device file holds */
+		if (map->m_deviceid &&
+		    (map->m_pa > erofs_sb_device_bytes(sbi, map->m_deviceid) ||
+		     tail > erofs_sb_device_bytes(sbi, map->m_deviceid) - map->m_pa))
+			return erofs_map_corrupt(vi, vi->iloc,
+				"data runs past the end of its device file: start block",
+				vi->raw_blkaddr);
 		return 0;
 	}
 	map->m_la = tail;
@@ -97,27 +111,6 @@ static int erofs_chunk_entry(struct erofs_inode *vi, const uint8_t *batch,
 	return 0;
 }
 
-/*
- * Device 0 block @blk inside another device's range of the flat address
- * space (mapped_blkaddr) is on that device: its id, @blk made relative to
- * it and *@left the blocks it has from there on; 0 when on the image.
- */
-static unsigned int erofs_flat_device(const struct erofs_sb_info *sbi,
-				      erofs_blk_t *blk, uint64_t *left)
-{
-	for (unsigned int i = 0; i < sbi->extra_devices; i++) {
-		const struct erofs_device *dev = &sbi->devs[i];
-
-		if (dev->mapped_blkaddr && *blk >= dev->mapped_blkaddr &&
-		    *blk - dev->mapped_blkaddr < dev->blocks) {
-			*blk -= dev->mapped_blkaddr;
-			*left = dev->blocks - *blk;
-			return i + 1;
-		}
-	}
-	return 0;
-}
-
 static int erofs_map_chunk(struct erofs_inode *vi, struct erofs_map_blocks *map)
 {
 	struct erofs_sb_info *sbi = vi->sbi;
@@ -133,7 +126,7 @@ static int erofs_map_chunk(struct erofs_inode *vi, struct erofs_map_blocks *map)
 	uint8_t batch[EROFS_CHUNK_BATCH * sizeof(struct erofs_inode_chunk_index)];
 	erofs_off_t table = EROFS_ROUND_UP(erofs_inode_idata_pos(vi), unit);
 	struct erofs_chunk_place first = { 0, 0 }, c;
-	uint64_t n = 0, end, devleft;
+	uint64_t n = 0, end, devleft, blk;
 	erofs_off_t devbytes;
 	int err;
 
@@ -174,7 +167,9 @@ out_run:
 		return 0;
 	}
 	if (!first.dev && sbi->extra_devices) {
-		first.dev = erofs_flat_device(sbi, &first.blk, &devleft);
+		blk = first.blk;
+		first.dev = erofs_sb_flat_device(sbi, &blk, &devleft);
+		first.blk = blk;
 		/* a run crossing into the next device ends where this one does */
 		if (first.dev && map->m_llen >> sbi->blkszbits > devleft)
 			map->m_llen = devleft << sbi->blkszbits;

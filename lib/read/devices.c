@@ -205,6 +205,22 @@ erofs_off_t erofs_sb_device_bytes(const struct erofs_sb_info *sbi,
 	return bytes;
 }
 
+unsigned int erofs_sb_flat_device(const struct erofs_sb_info *sbi,
+				  uint64_t *blk, uint64_t *left)
+{
+	for (unsigned int i = 0; i < sbi->extra_devices; i++) {
+		const struct erofs_device *dev = &sbi->devs[i];
+
+		if (dev->mapped_blkaddr && *blk >= dev->mapped_blkaddr &&
+		    *blk - dev->mapped_blkaddr < dev->blocks) {
+			*blk -= dev->mapped_blkaddr;
+			*left = dev->blocks - *blk;
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
 void erofs_sb_close_devices(struct erofs_sb_info *sbi)
 {
 	for (unsigned int i = 0; sbi->devs && i < sbi->extra_devices; i++) {

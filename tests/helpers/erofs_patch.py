@@ -4,6 +4,9 @@
 checksum right (so only the change under test is wrong).
 
   put IMG OFFSET SIZE VALUE   store VALUE little-endian in SIZE bytes
+  flat IMG INODE_OFFSET BLKADDR
+                              make the inode at INODE_OFFSET flat (no
+                              inline tail) with its data at BLKADDR
   tag IMG TEXT                set the tag of device 1 to TEXT
   devices IMG N               make the device table N slots long, each a
                               copy of slot 1, in a block appended to IMG
@@ -100,6 +103,11 @@ def main(argv):
         img = bytearray(f.read())
     if cmd == 'put':
         put(img, int(argv[3], 0), int(argv[4], 0), int(argv[5], 0))
+    elif cmd == 'flat':
+        at = int(argv[3], 0)
+        fmt = struct.unpack_from('<H', img, at)[0]
+        struct.pack_into('<H', img, at, fmt & ~0x0e)
+        struct.pack_into('<I', img, at + 16, int(argv[4], 0))
     elif cmd == 'tag':
         at = struct.unpack_from('<H', img, SB + 88)[0] * 128
         text = argv[3].encode()[:63]
