@@ -340,3 +340,18 @@ chunk_map() {
 	[ "$status" = 1 ]
 	[[ $output == *"i_size 300000 needs 74 blocks from block $((mapped + blocks - 2)), past the end of device 1 (inode at offset $off)"* ]]
 }
+
+@test "devices: a 5 GiB sparse file in chunks, on the image and on a blob device" {
+	local SRC=$T/s
+	mkdir -p "$T/s"
+	truncate -s 5G "$T/s/huge"
+	printf 'start' | dd of="$T/s/huge" conv=notrunc 2>/dev/null
+	printf 'end\n' >>"$T/s/huge"
+	touch_tree "$T/s"
+	eu19_mkfs --chunksize=1048576 --blobdev="$T/blob" "$T/h.img" "$T/s"
+	check_extract "$T/h.img" --device="$T/blob"
+	# holes stay holes: a few blocks, not 5 GiB
+	[ "$(du -k "$T/out/huge" | cut -f1)" -lt 4096 ]
+	eu19_mkfs -b512 --chunksize=65536 -Eforce-chunk-indexes "$T/h.img" "$T/s"
+	check_extract "$T/h.img"
+}
