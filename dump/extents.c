@@ -27,9 +27,11 @@ static void dump_extent_json(struct erofs_json *j, unsigned long n,
 	if (mapped) {
 		erofs_json_u64(j, "physical", map->m_pa);
 		erofs_json_u64(j, "physical_length", map->m_plen);
+		erofs_json_u64(j, "device", map->m_deviceid);
 	} else {
 		erofs_json_null(j, "physical");
 		erofs_json_null(j, "physical_length");
+		erofs_json_null(j, "device");
 	}
 	erofs_json_bool(j, "hole", !mapped);
 	erofs_json_bool(j, "inline", mapped && (map->m_flags & EROFS_MAP_META));
@@ -70,8 +72,8 @@ int dump_extents(struct erofs_inode *vi, struct erofs_json *j)
 
 		if (j)
 			dump_extent_json(j, n, &map);
-		else if (map.m_flags & EROFS_MAP_MAPPED)
-			printf("%6lu %20llu %20llu %20llu %12llu  %s%s%s\n", n,
+		else if (map.m_flags & EROFS_MAP_MAPPED) {
+			printf("%6lu %20llu %20llu %20llu %12llu  %s%s%s", n,
 			       (unsigned long long)map.m_la,
 			       (unsigned long long)map.m_llen,
 			       (unsigned long long)map.m_pa,
@@ -80,7 +82,11 @@ int dump_extents(struct erofs_inode *vi, struct erofs_json *j)
 			       (map.m_flags & EROFS_MAP_ENCODED) ? "," : "",
 			       (map.m_flags & EROFS_MAP_ENCODED) ?
 			       dump_extent_codec(&map) : "");
-		else
+			/* PHYSICAL is an offset inside that device */
+			if (map.m_deviceid)
+				printf(",device %u", map.m_deviceid);
+			printf("\n");
+		} else
 			printf("%6lu %20llu %20llu %20s %12s  %s\n", n,
 			       (unsigned long long)map.m_la,
 			       (unsigned long long)map.m_llen, "-", "-", "hole");

@@ -32,6 +32,19 @@ int main(int argc, char **argv)
 		erofs_err("%s: superblock rejected", opts.img.image);
 		goto out_close;
 	}
+	err = erofs_sb_open_devices(&sbi, opts.img.devices, opts.img.ndevices);
+	if (err) {
+		erofs_err("%s: cannot open its devices", opts.img.image);
+		goto out_close;
+	}
+	if (erofs_sb_missing_device(&sbi)) {
+		char name[128];
+
+		/* metadata is all in the image: show it, data on it fails */
+		erofs_warn("%s is missing (give it with --device=PATH): file data on it cannot be read",
+			   erofs_sb_device_name(&sbi, erofs_sb_missing_device(&sbi),
+						name, sizeof(name)));
+	}
 	if (opts.img.json) {
 		j = &json;
 		erofs_json_init(j, stdout);
@@ -77,6 +90,7 @@ out_close:
 		erofs_json_end(j);
 	erofs_sb_release(&sbi);
 	erofs_io_close(&io);
+	erofs_image_args_free(&opts.img);
 	if (fflush(stdout) && !err) {
 		erofs_err("stdout: %s", strerror(errno));
 		err = -EIO;

@@ -35,6 +35,61 @@ static const char *dump_checksum_state(const struct erofs_sb_info *sbi)
 	return sbi->checksum_verified ? "verified" : "not verified";
 }
 
+/* A device's tag as text: up to its NUL, unprintable bytes as '?'. */
+static void dump_device_tag(const struct erofs_device *dev, char *buf)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(dev->tag) && dev->tag[i]; i++)
+		buf[i] = dev->tag[i] >= 0x20 && dev->tag[i] < 0x7f ?
+			 dev->tag[i] : '?';
+	buf[i] = '\0';
+}
+
+static const char *dump_device_state(const struct erofs_device *dev)
+{
+	if (!dev->io)
+		return "missing";
+	return dev->in_image ? "in the image file" : "from --device";
+}
+
+static void dump_devices_json(const struct erofs_sb_info *sbi,
+			      struct erofs_json *j)
+{
+	char tag[65];
+
+	erofs_json_array(j, "devices");
+	for (unsigned int i = 0; i < sbi->extra_devices; i++) {
+		const struct erofs_device *dev = &sbi->devs[i];
+
+		dump_device_tag(dev, tag);
+		erofs_json_object(j, NULL);
+		erofs_json_u64(j, "id", i + 1);
+		erofs_json_str(j, "tag", tag);
+		erofs_json_u64(j, "blocks", dev->blocks);
+		erofs_json_u64(j, "mapped_blkaddr", dev->mapped_blkaddr);
+		erofs_json_str(j, "state", dump_device_state(dev));
+		erofs_json_end(j);
+	}
+	erofs_json_end(j);
+}
+
+static void dump_devices(const struct erofs_sb_info *sbi)
+{
+	char tag[65];
+
+	printf("Extra devices:          %u\n", sbi->extra_devices);
+	for (unsigned int i = 0; i < sbi->extra_devices; i++) {
+		const struct erofs_device *dev = &sbi->devs[i];
+
+		dump_device_tag(dev, tag);
+		printf("Device %-5u            tag \"%s\" blocks %llu mapped_blkaddr %llu (%s)\n",
+		       i + 1, tag, (unsigned long long)dev->blocks,
+		       (unsigned long long)dev->mapped_blkaddr,
+		       dump_device_state(dev));
+	}
+}
+
 static int dump_superblock_json(struct erofs_sb_info *sbi, struct erofs_json *j)
 {
 	char uuid[40];
@@ -60,6 +115,8 @@ static int dump_superblock_json(struct erofs_sb_info *sbi, struct erofs_json *j)
 	erofs_json_array(j, "features");
 	erofs_sb_for_each_feature(sbi, dump_feature, j);
 	erofs_json_end(j);
+	erofs_json_u64(j, "extra_devices", sbi->extra_devices);
+	dump_devices_json(sbi, j);
 	erofs_json_end(j);
 	return 0;
 }
@@ -94,5 +151,6 @@ int dump_superblock(struct erofs_sb_info *sbi, struct erofs_json *j)
 	printf("Features:              ");
 	erofs_sb_for_each_feature(sbi, dump_feature, NULL);
 	printf("\n");
+	dump_devices(sbi);
 	return 0;
 }

@@ -75,7 +75,10 @@ static int fsck_scan_entry(const struct erofs_dir_entry *de, void *arg)
 		if (s->seen_dot)
 			return 0;	/* already reported as out of order */
 		s->seen_dot = true;
-		if (de->nid != self || de->file_type != EROFS_FT_DIR)
+		if (erofs_dir_dot_omitted(s->dir))
+			fsck_corrupt(ctx, self, "\".\" entry present though the inode says it is omitted (offset %llu)",
+				     (unsigned long long)de->pos);
+		else if (de->nid != self || de->file_type != EROFS_FT_DIR)
 			fsck_corrupt(ctx, self, "\".\" points to nid %llu type %u, not to itself (offset %llu)",
 				     (unsigned long long)de->nid,
 				     de->file_type, (unsigned long long)de->pos);
@@ -146,7 +149,8 @@ static bool fsck_check_dir(struct fsck_ctx *ctx, struct erofs_inode *dir,
 			goto out_free;
 	} else {
 		ctx->bytes += dir->size;
-		if (!s.seen_dot)
+		/* i_format may say "." is left out: readers supply it */
+		if (!s.seen_dot && !erofs_dir_dot_omitted(dir))
 			fsck_corrupt(ctx, dir->nid, "no \".\" entry");
 		if (!s.seen_dotdot)
 			fsck_corrupt(ctx, dir->nid, "no \"..\" entry");
@@ -312,7 +316,11 @@ int fsck_check_tree(struct fsck_ctx *ctx, erofs_nid_t nid, erofs_nid_t parent,
 	/* every file's findings are in before the totals are judged */
 	fsck_pool_stop(ctx);
 
-	if (!ctx->whole_tree)
+	/*
+	 * A part this build cannot read (or a device not given) hides links
+	 * and inodes: short totals then say nothing about the image.
+	 */
+	if (!ctx->whole_tree || ctx->unsupported)
 		return 0;
 	/* link counts and the inode total only add up over the whole tree */
 	while ((rec = fsck_itable_next(&ctx->itable, &it))) {

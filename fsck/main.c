@@ -50,6 +50,44 @@ static int fsck_find_start(struct fsck_ctx *ctx, erofs_nid_t *nid,
 	return 0;
 }
 
+/*
+ * The extra devices of a multi-device image, from --device or inside the
+ * image file: 0, or the exit status when they cannot all be read.
+ */
+static int fsck_open_devices(const struct fsck_options *opts,
+			     struct erofs_sb_info *sbi)
+{
+	unsigned int missing;
+	char name[128];
+	int err;
+
+	err = erofs_sb_open_devices(sbi, opts->img.devices,
+				    opts->img.ndevices);
+	if (err) {
+		erofs_err("%s: cannot open its devices", opts->img.image);
+		return err == -EFSCORRUPTED ? FSCK_EXIT_CORRUPT :
+		       FSCK_EXIT_ERROR;
+	}
+	missing = erofs_sb_missing_device(sbi);
+	if (missing) {
+		/* not corruption: this run was not given the bytes */
+		erofs_err("cannot check: file data lies on %s, which is missing: give it with --device=PATH",
+			  erofs_sb_device_name(sbi, missing, name, sizeof(name)));
+		return FSCK_EXIT_UNSUPPORTED;
+	}
+	return 0;
+}
+
+/* What file data may be read from: the image and its extra devices. */
+static erofs_off_t fsck_data_bytes(const struct erofs_sb_info *sbi)
+{
+	erofs_off_t total = erofs_sb_image_bytes(sbi);
+
+	for (unsigned int id = 1; id <= sbi->extra_devices; id++)
+		total += erofs_sb_device_bytes(sbi, id);
+	return total;
+}
+
 int main(int argc, char **argv)
 {
 	struct fsck_options opts;
@@ -78,6 +116,11 @@ int main(int argc, char **argv)
 		code = fsck_json_early(&opts, fsck_open_status(err));
 		goto out_close;
 	}
+	err = fsck_open_devices(&opts, &sbi);
+	if (err) {
+		code = fsck_json_early(&opts, err);
+		goto out_release;
+	}
 	ctx.sbi = &sbi;
 	err = fsck_find_start(&ctx, &nid, &parent, &name);
 	if (err) {
@@ -105,7 +148,7 @@ int main(int argc, char **argv)
 	 * size: known up front, no first pass; metadata is the slack.
 	 */
 	erofs_progress_init(&ctx.progress, erofs_progress_wanted(opts.quiet),
-			    "read", erofs_sb_image_bytes(&sbi), sbi.inos);
+			    "read", fsck_data_bytes(&sbi), sbi.inos);
 	/*
 	 * File data on workers; --compare reads the source beside the image
 	 * in step with the walk, so it stays on one thread.
@@ -115,7 +158,7 @@ int main(int argc, char **argv)
 		erofs_warn("cannot start workers: checking on one thread");
 	/* the root's ".." points at the root itself */
 	fsck_check_tree(&ctx, nid, parent, name);
-	erofs_progress_end(&ctx.progress, erofs_sb_image_bytes(&sbi),
+	erofs_progress_end(&ctx.progress, fsck_data_bytes(&sbi),
 			   ctx.inodes);
 	fsck_extract_close_root(&ctx);
 

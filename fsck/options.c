@@ -179,4 +179,5 @@ void fsck_parse_options(int argc, char **argv, struct fsck_options *opts)
 void fsck_free_options(struct fsck_options *opts)
 {
 	erofs_tree_opts_free(&opts->map);
+	erofs_image_args_free(&opts->img);
 }

@@ -28,6 +28,7 @@
 #define EROFS_FEATURE_COMPAT_XATTR_FILTER	0x00000004
 #define EROFS_FEATURE_COMPAT_SHARED_EA_IN_METABOX 0x00000008
 #define EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX	0x00000010
+#define EROFS_FEATURE_COMPAT_ISHARE_XATTRS	0x00000020	/* page cache shared by xattr */
 
 /* Incompatible features: a kernel that does not know one refuses to mount. */
 #define EROFS_FEATURE_INCOMPAT_ZERO_PADDING	0x00000001
@@ -43,6 +44,22 @@
 #define EROFS_FEATURE_INCOMPAT_48BIT		0x00000080
 #define EROFS_FEATURE_INCOMPAT_METABOX		0x00000100
 #define EROFS_ALL_FEATURE_INCOMPAT		0x000001ff
+
+/*
+ * DEVICE_TABLE: extra_devices slots of this size start at byte
+ * devt_slotoff * EROFS_DEVT_SLOT_SIZE of the primary device.  Device k
+ * (1-based, as chunk indexes name it) is slot k - 1.
+ */
+struct erofs_deviceslot {
+	uint8_t  tag[64];		/* what names the blob (a digest, a path) */
+	uint32_t blocks_lo;		/* size of the device in blocks */
+	uint32_t mapped_blkaddr_lo;	/* where it starts in the flat address
+					 * space of all devices; 0: nowhere */
+	uint16_t blocks_hi;		/* 48BIT: high bits of blocks */
+	uint16_t mapped_blkaddr_hi;	/* 48BIT: high bits of mapped_blkaddr */
+	uint8_t  reserved[52];
+} __attribute__((packed));
+#define EROFS_DEVT_SLOT_SIZE		sizeof(struct erofs_deviceslot)
 
 struct erofs_super_block {
 	uint32_t magic;			/* EROFS_SUPER_MAGIC_V1 */
@@ -80,7 +97,8 @@ struct erofs_super_block {
 #define EROFS_I_VERSION_MASK		0x01
 #define EROFS_I_DATALAYOUT_BIT		1
 #define EROFS_I_DATALAYOUT_MASK		0x07
-#define EROFS_I_NLINK_1_BIT		4
+#define EROFS_I_NLINK_1_BIT		4	/* not directories: nlink is 1 */
+#define EROFS_I_DOT_OMITTED_BIT		4	/* directories: no "." entry */
 #define EROFS_I_ALL			0x1f
 
 #define EROFS_INODE_LAYOUT_COMPACT	0	/* 32-byte inode */
@@ -253,6 +271,7 @@ struct z_erofs_lcluster_index {
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct erofs_super_block) == 144, "superblock size");
+_Static_assert(sizeof(struct erofs_deviceslot) == 128, "device slot size");
 _Static_assert(sizeof(struct erofs_inode_compact) == 32, "compact inode size");
 _Static_assert(sizeof(struct erofs_inode_extended) == 64, "extended inode size");
 _Static_assert(sizeof(struct erofs_xattr_ibody_header) == 12, "xattr ibody size");

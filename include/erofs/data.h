@@ -22,6 +22,8 @@ struct erofs_map_blocks {
 	erofs_off_t m_pa;	/* out: physical start (if MAPPED) */
 	erofs_off_t m_plen;	/* out: physical length (== m_llen when flat) */
 	unsigned int m_flags;	/* out: EROFS_MAP_* */
+	unsigned int m_deviceid; /* out, MAPPED: m_pa is on this device (0: the
+				  * image; see erofs_sb_device_io()) */
 	unsigned int m_algorithmformat;	/* out, ENCODED: Z_EROFS_COMPRESSION_* */
 };
 
@@ -31,7 +33,8 @@ struct erofs_map_blocks {
  * breaks a layout rule, -EOPNOTSUPP for a layout this reader lacks, or
  * -errno.  A compressed extent comes back whole (m_la..m_llen decodes from
  * m_pa..m_plen), ENCODED and with its exact decompressed length.
- * The physical range of a mapped extent always lies inside the image.
+ * The physical range of a mapped extent always lies inside its device
+ * (the image, or the extra device m_deviceid, by its slot and file size).
  */
 int erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map);
 

@@ -26,7 +26,12 @@ struct erofs_image_args {
 	erofs_nid_t nid;
 	const char *path;		/* --path, exclusive with --nid */
 	bool json;			/* --json */
+	const char **devices;		/* --device, in the order given */
+	unsigned int ndevices;
 };
+
+/* Free what parsing allocated in @a (the --device list). */
+void erofs_image_args_free(struct erofs_image_args *a);
 
 /*
  * --help groups of the child, under the parent's own: "Image:" and

@@ -4,6 +4,7 @@
 #define EROFS_INODE_H
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include "erofs_fs.h"
 #include "erofs/sb.h"
@@ -66,6 +67,13 @@ static inline bool erofs_inode_is_compressed(const struct erofs_inode *vi)
 {
 	return vi->datalayout == EROFS_INODE_COMPRESSED_FULL ||
 	       vi->datalayout == EROFS_INODE_COMPRESSED_COMPACT;
+}
+
+/* A directory whose blocks hold no "." entry: readers supply it. */
+static inline bool erofs_dir_dot_omitted(const struct erofs_inode *vi)
+{
+	return S_ISDIR(vi->mode) &&
+	       (vi->i_format & (1u << EROFS_I_DOT_OMITTED_BIT));
 }
 
 /* EROFS_FT_* matching the type bits of @mode (EROFS_FT_UNKNOWN if none). */

@@ -13,6 +13,22 @@
 /* Flags for erofs_sb_read(). */
 #define EROFS_SB_SKIP_CRC	0x1	/* --no-sbcrc: do not verify the checksum */
 
+/*
+ * An extra device of a multi-device image (DEVICE_TABLE): chunk indexes
+ * name it by id k >= 1, slot k - 1 of the table.  Its bytes are read from
+ * @io at @base + its own offset; @io is NULL while it is missing.
+ */
+struct erofs_device {
+	uint8_t tag[64];		/* as stored (often all zero) */
+	uint64_t blocks;		/* size in blocks, from the slot */
+	uint64_t mapped_blkaddr;	/* start in the flat space; 0: none */
+	erofs_off_t slot_pos;		/* where its slot lies, for messages */
+	struct erofs_io *io;		/* NULL: not available */
+	erofs_off_t base;		/* byte of @io holding its block 0 */
+	bool own_io;			/* @io was opened for it (--device) */
+	bool in_image;			/* a window of the image file itself */
+};
+
 /* The decoded superblock, host-endian; the image behind it is @io. */
 struct erofs_sb_info {
 	struct erofs_io *io;
@@ -33,6 +49,8 @@ struct erofs_sb_info {
 	char volume_name[17];		/* NUL-terminated copy */
 	unsigned int sb_size;		/* 128 + 16 * sb_extslots */
 	uint16_t extra_devices;
+	uint16_t device_id_mask;	/* chunk index device ids are masked by it */
+	struct erofs_device *devs;	/* extra_devices of them, id 1 first */
 	uint8_t xattr_prefix_count;
 	erofs_nid_t packed_nid;
 	uint16_t available_compr_algs;	/* with COMPR_CFGS, else LZ4 only */
@@ -49,7 +67,56 @@ struct erofs_sb_info {
 int erofs_sb_read(struct erofs_sb_info *sbi, struct erofs_io *io,
 		  unsigned int flags);
 
-/* Free what reading the image allocated (caches); the io stays open. */
+/*
+ * Give the extra devices their bytes, as the kernel does: with @n paths
+ * (--device, in table order) device k is @paths[k - 1]; with none, a
+ * device whose mapped_blkaddr range lies inside the image file is read
+ * from there (the images concatenated), any other stays missing.
+ * 0, -EINVAL (@n is not the number of extra devices), -EFSCORRUPTED (a
+ * device file smaller than its slot says), or -errno opening one; every
+ * refusal is reported.
+ */
+int erofs_sb_open_devices(struct erofs_sb_info *sbi, const char *const *paths,
+			  unsigned int n);
+
+/* The first extra device (1-based) with blocks but no bytes behind it, or 0. */
+unsigned int erofs_sb_missing_device(const struct erofs_sb_info *sbi);
+
+/*
+ * Where device @id's (0: the image) byte @pos is read: its io, with *@at
+ * set to the position inside it; NULL when @id has no bytes behind it.
+ */
+struct erofs_io *erofs_sb_device_io(const struct erofs_sb_info *sbi,
+				    unsigned int id, erofs_off_t pos,
+				    erofs_off_t *at);
+
+/*
+ * Device @id for messages, into @buf: "device 1 "TAG" (12 blocks)", the
+ * tag left out when empty, unprintable bytes as '?'.
+ */
+const char *erofs_sb_device_name(const struct erofs_sb_info *sbi,
+				 unsigned int id, char *buf, size_t len);
+
+/*
+ * Block @blk of the flat address space (device 0's addresses): when it
+ * lies in an extra device's mapped_blkaddr range, that device's id, with
+ * @blk made relative to it and *@left set to its blocks from there on;
+ * else 0 (on the image), nothing changed.  The kernel looks there first.
+ */
+unsigned int erofs_sb_flat_device(const struct erofs_sb_info *sbi,
+				  uint64_t *blk, uint64_t *left);
+
+/* Bytes device @id (0: the image) holds, by the superblock and its slot. */
+erofs_off_t erofs_sb_device_bytes(const struct erofs_sb_info *sbi,
+				  unsigned int id);
+
+/* For super.c: read the @count slots at @slotoff (0 or -errno, reported). */
+int erofs_sb_read_device_table(struct erofs_sb_info *sbi, uint16_t count,
+			       uint16_t slotoff);
+/* For super.c: close what erofs_sb_open_devices() opened, free the table. */
+void erofs_sb_close_devices(struct erofs_sb_info *sbi);
+
+/* Free what reading the image allocated (caches, devices); the io stays open. */
 void erofs_sb_release(struct erofs_sb_info *sbi);
 
 /* Bytes the image really covers: blocks * blksz (checked against the file). */

@@ -35,11 +35,25 @@ static int erofs_map_flat(struct erofs_inode *vi, struct erofs_map_blocks *map)
 
 	map->m_flags = EROFS_MAP_MAPPED;
 	if (map->m_la < tail) {
-		/* the block range was checked against the image at iget */
+		uint64_t blk = vi->raw_blkaddr, left;
+
+		/*
+		 * The block range was checked at iget: inside the image or,
+		 * in the flat address space, inside one extra device.
+		 */
+		if (sbi->extra_devices)
+			map->m_deviceid = erofs_sb_flat_device(sbi, &blk, &left);
 		map->m_la = 0;
 		map->m_llen = tail;
-		map->m_pa = erofs_blk_pos(sbi, vi->raw_blkaddr);
+		map->m_pa = blk << sbi->blkszbits;
 		map->m_plen = tail;
+		/* its slot may promise more than the device file holds */
+		if (map->m_deviceid &&
+		    (map->m_pa > erofs_sb_device_bytes(sbi, map->m_deviceid) ||
+		     tail > erofs_sb_device_bytes(sbi, map->m_deviceid) - map->m_pa))
+			return erofs_map_corrupt(vi, vi->iloc,
+				"data runs past the end of its device file: start block",
+				vi->raw_blkaddr);
 		return 0;
 	}
 	map->m_la = tail;
@@ -59,25 +73,41 @@ static int erofs_map_flat(struct erofs_inode *vi, struct erofs_map_blocks *map)
 	return 0;
 }
 
-/* Decode chunk entry @i of a batch: block address or EROFS_NULL_ADDR. */
+/* A chunk's place: device id and block (EROFS_NULL_ADDR: a hole). */
+struct erofs_chunk_place {
+	unsigned int dev;
+	erofs_blk_t blk;
+};
+
+/* Decode chunk entry @i of a batch whose first entry sits at @pos. */
 static int erofs_chunk_entry(struct erofs_inode *vi, const uint8_t *batch,
-			     unsigned int i, erofs_off_t pos, erofs_blk_t *blk)
+			     unsigned int i, erofs_off_t pos,
+			     struct erofs_chunk_place *c)
 {
+	struct erofs_sb_info *sbi = vi->sbi;
 	struct erofs_inode_chunk_index idx;
 	uint32_t v;
 
+	c->dev = 0;
 	if (!(vi->chunkformat & EROFS_CHUNK_FORMAT_INDEXES)) {
 		memcpy(&v, batch + i * sizeof(v), sizeof(v));
-		*blk = erofs_le32(v);
+		c->blk = erofs_le32(v);
 		return 0;
 	}
 	memcpy(&idx, batch + i * sizeof(idx), sizeof(idx));
-	*blk = erofs_le32(idx.startblk_lo);
-	/* only one device is ever opened: any other id points nowhere */
-	if (*blk != EROFS_NULL_ADDR && erofs_le16(idx.device_id))
-		return erofs_map_corrupt(vi, pos + i * sizeof(idx),
-					 "chunk on unknown device",
-					 erofs_le16(idx.device_id));
+	c->blk = erofs_le32(idx.startblk_lo);
+	if (c->blk == EROFS_NULL_ADDR)
+		return 0;
+	/* the kernel ignores the bits above the table's size */
+	c->dev = erofs_le16(idx.device_id) & sbi->device_id_mask;
+	if (c->dev > sbi->extra_devices) {
+		erofs_err("nid %llu: chunk on device %u, the image has %u extra devices (offset %llu)",
+			  (unsigned long long)vi->nid, c->dev,
+			  sbi->extra_devices, (unsigned long long)(pos +
+			  i * sizeof(idx) +
+			  offsetof(struct erofs_inode_chunk_index, device_id)));
+		return -EFSCORRUPTED;
+	}
 	return 0;
 }
 
@@ -95,11 +125,12 @@ static int erofs_map_chunk(struct erofs_inode *vi, struct erofs_map_blocks *map)
 	uint64_t left = vi->size - (nr << vi->chunkbits);
 	uint8_t batch[EROFS_CHUNK_BATCH * sizeof(struct erofs_inode_chunk_index)];
 	erofs_off_t table = EROFS_ROUND_UP(erofs_inode_idata_pos(vi), unit);
-	erofs_blk_t first = 0, blk;
-	uint64_t n = 0, end;
+	struct erofs_chunk_place first = { 0, 0 }, c;
+	uint64_t n = 0, end, devleft, blk;
+	erofs_off_t devbytes;
 	int err;
 
-	/* merge a run of holes, or of physically contiguous chunks */
+	/* merge a run of holes, or of chunks contiguous on one device */
 	end = nr;
 	while (end < nchunks) {
 		unsigned int cnt = EROFS_MIN(nchunks - end, EROFS_CHUNK_BATCH), i;
@@ -110,15 +141,16 @@ static int erofs_map_chunk(struct erofs_inode *vi, struct erofs_map_blocks *map)
 		if (err)
 			return err;
 		for (i = 0; i < cnt; i++, n++) {
-			err = erofs_chunk_entry(vi, batch, i, pos, &blk);
+			err = erofs_chunk_entry(vi, batch, i, pos, &c);
 			if (err)
 				return err;
 			if (!n) {
-				first = blk;
+				first = c;
 				continue;
 			}
-			if (first == EROFS_NULL_ADDR ? blk != EROFS_NULL_ADDR :
-			    blk != first + n * chunkblks)
+			if (first.blk == EROFS_NULL_ADDR ?
+			    c.blk != EROFS_NULL_ADDR :
+			    c.dev != first.dev || c.blk != first.blk + n * chunkblks)
 				goto out_run;
 		}
 		end += cnt;
@@ -127,21 +159,38 @@ out_run:
 	map->m_la = nr << vi->chunkbits;
 	/* n chunks of 2^chunkbits may not fit in 64 bits: compare first */
 	map->m_llen = n > (left >> vi->chunkbits) ? left : n << vi->chunkbits;
-	if (first == EROFS_NULL_ADDR) {
+	map->m_deviceid = 0;
+	if (first.blk == EROFS_NULL_ADDR) {
 		map->m_pa = 0;
 		map->m_plen = 0;
 		map->m_flags = 0;
 		return 0;
 	}
-	map->m_pa = erofs_blk_pos(sbi, first);
+	if (!first.dev && sbi->extra_devices) {
+		blk = first.blk;
+		first.dev = erofs_sb_flat_device(sbi, &blk, &devleft);
+		first.blk = blk;
+		/* a run crossing into the next device ends where this one does */
+		if (first.dev && map->m_llen >> sbi->blkszbits > devleft)
+			map->m_llen = devleft << sbi->blkszbits;
+	}
+	map->m_deviceid = first.dev;
+	map->m_pa = erofs_blk_pos(sbi, first.blk);
 	map->m_plen = map->m_llen;
 	map->m_flags = EROFS_MAP_MAPPED;
+	devbytes = erofs_sb_device_bytes(sbi, first.dev);
 	/* in bytes: rounding an m_plen near 2^64 up to blocks would wrap */
-	if (first >= sbi->blocks ||
-	    map->m_plen > erofs_sb_image_bytes(sbi) - map->m_pa)
-		return erofs_map_corrupt(vi, table + nr * unit,
-			"chunk data runs past the end of the image: start block",
-			first);
+	if (map->m_pa >= devbytes || map->m_plen > devbytes - map->m_pa) {
+		if (!first.dev)
+			return erofs_map_corrupt(vi, table + nr * unit,
+				"chunk data runs past the end of the image: start block",
+				first.blk);
+		erofs_err("nid %llu: chunk data runs past the end of device %u (%llu bytes): start block %u (offset %llu)",
+			  (unsigned long long)vi->nid, first.dev,
+			  (unsigned long long)devbytes, first.blk,
+			  (unsigned long long)(table + nr * unit));
+		return -EFSCORRUPTED;
+	}
 	return 0;
 }
 
@@ -149,6 +198,7 @@ int erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map)
 {
 	if (map->m_la >= vi->size)
 		return -EINVAL;
+	map->m_deviceid = 0;
 	/* devices, FIFOs, sockets: their layout fields were never checked */
 	if (S_ISCHR(vi->mode) || S_ISBLK(vi->mode) || S_ISFIFO(vi->mode) ||
 	    S_ISSOCK(vi->mode)) {

@@ -11,7 +11,11 @@ enum {
 	OPT_OFFSET,
 	OPT_NO_SBCRC,
 	OPT_JSON,
+	OPT_DEVICE,
 };
+
+/* As many as a device table holds. */
+#define EROFS_IMAGE_MAX_DEVICES	65535
 
 static const struct argp_option image_argp_options[] = {
 	{ NULL, 0, NULL, 0, "Image:", EROFS_IMAGE_HELP_GROUP },
@@ -19,6 +23,9 @@ static const struct argp_option image_argp_options[] = {
 	  EROFS_IMAGE_HELP_GROUP },
 	{ "no-sbcrc", OPT_NO_SBCRC, NULL, 0,
 	  "Do not verify the superblock checksum", EROFS_IMAGE_HELP_GROUP },
+	{ "device", OPT_DEVICE, "PATH", 0,
+	  "An extra device of a multi-device image, in the order of its device table (repeat for each)",
+	  EROFS_IMAGE_HELP_GROUP },
 	{ "nid", OPT_NID, "N", 0, "Start at inode N instead of the root",
 	  EROFS_IMAGE_HELP_GROUP },
 	{ "path", OPT_PATH, "PATH", 0,
@@ -89,6 +96,19 @@ static error_t image_parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_JSON:
 		a->json = true;
 		break;
+	case OPT_DEVICE: {
+		const char **d;
+
+		if (a->ndevices == EROFS_IMAGE_MAX_DEVICES)
+			argp_error(state, "--device: more than %u",
+				   EROFS_IMAGE_MAX_DEVICES);
+		d = realloc(a->devices, (a->ndevices + 1) * sizeof(*d));
+		if (!d)
+			argp_failure(state, 2, ENOMEM, "--device");
+		d[a->ndevices++] = arg;
+		a->devices = d;
+		break;
+	}
 	case ARGP_KEY_ARG:
 		if (a->image)
 			argp_error(state, "only one IMAGE, got also %s", arg);
@@ -104,6 +124,13 @@ static error_t image_parse_opt(int key, char *arg, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
+}
+
+void erofs_image_args_free(struct erofs_image_args *a)
+{
+	free(a->devices);
+	a->devices = NULL;
+	a->ndevices = 0;
 }
 
 const struct argp erofs_image_argp = {

@@ -53,11 +53,38 @@ static dev_t erofs_decode_dev(uint32_t raw)
  * Check that the data @vi claims fits in the image, so that no reader will
  * ever size a buffer or a loop from an i_size the image cannot hold.
  */
+/*
+ * Flat data in the flat address space of an extra device (looked up first,
+ * as the kernel does): 1 when all @nblocks lie inside that device, 0 when
+ * the start is on no device, -EFSCORRUPTED (reported) when they run past
+ * its end.
+ */
+static int erofs_inode_on_device(const struct erofs_inode *vi,
+				 uint64_t nblocks)
+{
+	uint64_t blk = vi->raw_blkaddr, left;
+	unsigned int dev;
+
+	if (!vi->sbi->extra_devices)
+		return 0;
+	dev = erofs_sb_flat_device(vi->sbi, &blk, &left);
+	if (!dev)
+		return 0;
+	if (nblocks <= left)
+		return 1;
+	erofs_err("nid %llu: i_size %llu needs %llu blocks from block %u, past the end of device %u (inode at offset %llu)",
+		  (unsigned long long)vi->nid, (unsigned long long)vi->size,
+		  (unsigned long long)nblocks, vi->raw_blkaddr, dev,
+		  (unsigned long long)vi->iloc);
+	return -EFSCORRUPTED;
+}
+
 static int erofs_inode_check_extent(struct erofs_inode *vi)
 {
 	struct erofs_sb_info *sbi = vi->sbi;
 	erofs_off_t image = erofs_sb_image_bytes(sbi);
 	uint64_t nblocks, nchunks, unit;
+	int ret;
 
 	switch (vi->datalayout) {
 	case EROFS_INODE_FLAT_PLAIN:
@@ -70,6 +97,9 @@ static int erofs_inode_check_extent(struct erofs_inode *vi)
 			nblocks--;
 		if (!nblocks)
 			return 0;
+		ret = erofs_inode_on_device(vi, nblocks);
+		if (ret)
+			return ret < 0 ? ret : 0;
 		if (vi->raw_blkaddr >= sbi->blocks ||
 		    nblocks > sbi->blocks - vi->raw_blkaddr) {
 			erofs_err("nid %llu: i_size %llu needs blocks %u..%llu, past the %u-block image (inode at offset %llu)",

@@ -79,9 +79,22 @@ int erofs_iter_next(struct erofs_iter *it, struct erofs_piece *p)
 static int erofs_iter_read_stored(struct erofs_iter *it,
 				  struct erofs_piece *p, void *dst, size_t cap)
 {
-	erofs_off_t at = p->map.m_pa + (p->pos - p->map.m_la);
+	const struct erofs_sb_info *sbi = it->vi->sbi;
+	erofs_off_t at;
+	struct erofs_io *io = erofs_sb_device_io(sbi, p->map.m_deviceid,
+				p->map.m_pa + (p->pos - p->map.m_la), &at);
 	size_t n = p->len;
 	int err;
+
+	if (!io) {
+		/* the image is sound: this reader was not given the file */
+		erofs_err("nid %llu: data at offset %llu of device %u, which is missing (give it with --device)",
+			  (unsigned long long)it->vi->nid,
+			  (unsigned long long)(p->map.m_pa +
+					       (p->pos - p->map.m_la)),
+			  p->map.m_deviceid);
+		return -ENXIO;
+	}
 
 	if (!dst || cap < n) {
 		/* n <= it->chunk: a size the consumer chose to be allocatable */
@@ -95,11 +108,12 @@ static int erofs_iter_read_stored(struct erofs_iter *it,
 		}
 		dst = it->buf;
 	}
-	err = erofs_io_read(it->vi->sbi->io, dst, n, at);
+	err = erofs_io_read(io, dst, n, at);
 	if (err) {
-		erofs_err("nid %llu: cannot read %zu bytes at offset %llu: %s",
+		erofs_err("nid %llu: cannot read %zu bytes at offset %llu of device %u: %s",
 			  (unsigned long long)it->vi->nid, n,
-			  (unsigned long long)at, strerror(-err));
+			  (unsigned long long)at, p->map.m_deviceid,
+			  strerror(-err));
 		return err;
 	}
 	p->data = dst;

@@ -25,6 +25,7 @@ static const struct erofs_feature_name erofs_feature_names[] = {
 	{ false, EROFS_FEATURE_COMPAT_XATTR_FILTER, "xattr_filter" },
 	{ false, EROFS_FEATURE_COMPAT_SHARED_EA_IN_METABOX, "shared_ea_in_metabox" },
 	{ false, EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX, "plain_xattr_pfx" },
+	{ false, EROFS_FEATURE_COMPAT_ISHARE_XATTRS, "ishare_xattrs" },
 	{ true, EROFS_FEATURE_INCOMPAT_ZERO_PADDING, "0padding" },
 	{ true, EROFS_FEATURE_INCOMPAT_COMPR_CFGS, "compr_cfgs" },
 	{ true, EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER, "big_pcluster" },
@@ -338,13 +339,14 @@ int erofs_sb_read(struct erofs_sb_info *sbi, struct erofs_io *io,
 			return err == -EIO ? -EFSCORRUPTED : err;
 	}
 
-	/* Extra devices hold chunk data we cannot reach from one image file. */
+	/* without the feature the two fields mean nothing */
 	if (sbi->feature_incompat & EROFS_FEATURE_INCOMPAT_DEVICE_TABLE) {
-		sbi->extra_devices = erofs_le16(dsb.extra_devices);
-		if (sbi->extra_devices) {
-			erofs_err("superblock: %u extra devices: multi-device images are not supported",
-				  sbi->extra_devices);
-			return -EOPNOTSUPP;
+		err = erofs_sb_read_device_table(sbi,
+						 erofs_le16(dsb.extra_devices),
+						 erofs_le16(dsb.devt_slotoff));
+		if (err) {
+			erofs_sb_close_devices(sbi);
+			return err;
 		}
 	}
 	return 0;
@@ -353,4 +355,5 @@ int erofs_sb_read(struct erofs_sb_info *sbi, struct erofs_io *io,
 void erofs_sb_release(struct erofs_sb_info *sbi)
 {
 	z_erofs_pcache_free(sbi);
+	erofs_sb_close_devices(sbi);
 }
