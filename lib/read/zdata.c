@@ -174,8 +174,11 @@ static int z_decode(struct erofs_inode *vi, const struct erofs_map_blocks *map,
 	/*
 	 * In place only works when the stream ends at the buffer end, which
 	 * zero padding guarantees; older images start it at the pcluster start.
+	 * A partial reference decodes a prefix of a longer output: its input,
+	 * placed against the end of that prefix, would be overwritten before
+	 * it is read.
 	 */
-	bool inplace = rq.zero_padding && margin != UINT32_MAX &&
+	bool inplace = rq.zero_padding && !rq.partial && margin != UINT32_MAX &&
 		       map->m_plen <= map->m_llen + (uint64_t)margin &&
 		       cap >= map->m_llen + (uint64_t)margin;
 	uint8_t *in;
@@ -221,7 +224,10 @@ size_t z_erofs_decode_room(const struct erofs_map_blocks *map)
 	uint32_t margin = z_erofs_inplace_margin(map->m_algorithmformat,
 						 map->m_plen);
 
-	return map->m_llen + (margin == UINT32_MAX ? 0 : margin);
+	/* a partial reference is never decoded in place (z_decode) */
+	if (margin == UINT32_MAX || (map->m_flags & EROFS_MAP_PARTIAL_REF))
+		margin = 0;
+	return map->m_llen + margin;
 }
 
 /* What the physical extent can justify: LZ4 expands at most 255:1. */
