@@ -98,6 +98,12 @@ static int dump_data_location(struct erofs_inode *vi)
 		       ", tail pcluster inline" : "",
 		       (vi->z_advise & Z_EROFS_ADVISE_COMPACTED_2B) ?
 		       ", 2-byte packs" : "");
+		if (vi->z_advise & Z_EROFS_ADVISE_FRAGMENT_PCLUSTER)
+			printf("Fragment:               %s at offset %llu of the packed inode\n",
+			       vi->z_tailextent_headlcn ? "tail" : "whole file",
+			       (unsigned long long)vi->z_fragmentoff);
+		if (vi->z_advise & Z_EROFS_ADVISE_INTERLACED_PCLUSTER)
+			printf("Plain pclusters:        interlaced\n");
 		break;
 	}
 	}
