@@ -309,6 +309,7 @@ void fsck_file_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd)
 static void fsck_check_packed(struct fsck_ctx *ctx)
 {
 	struct fsck_job *jobs = ctx->jobs;
+	unsigned long long logical = ctx->logical;
 	struct fsck_inode_rec *rec;
 	struct erofs_inode vi;
 	erofs_off_t hi;
@@ -343,6 +344,8 @@ static void fsck_check_packed(struct fsck_ctx *ctx)
 	ctx->jobs = NULL;
 	err = fsck_copy_range(ctx, &vi, -1, 0, vi.size, &hi);
 	ctx->jobs = jobs;
+	/* for -p: its bytes on disk count, its content was the fragments' */
+	ctx->logical = logical;
 	if (err)
 		fsck_count_error(ctx, err);
 }
