@@ -37,9 +37,9 @@ struct erofs_inode {
 	uint16_t z_advise;
 	uint8_t z_algorithmtype[2];	/* HEAD1, HEAD2 */
 	unsigned int z_lclusterbits;
-	uint64_t z_tailextent_headlcn;	/* ztailpacking: lcluster of the tail head */
+	uint64_t z_tailextent_headlcn;	/* ztailpacking, fragments: lcluster of the tail head */
 	erofs_off_t z_idataoff;		/* ... and where its inline pcluster sits */
-	uint16_t z_idata_size;
+	uint16_t z_idata_size;		/* 0: no inline tail */
 	/*
 	 * FRAGMENT_PCLUSTER: where the tail extent (from the head at
 	 * z_tailextent_headlcn; the whole file when that is 0) starts in the

@@ -331,19 +331,11 @@ static int z_init_tail(struct erofs_inode *vi,
 	struct z_lcluster head;
 	int err;
 
-	if (vi->z_advise & Z_EROFS_ADVISE_INLINE_PCLUSTER) {
-		vi->z_idata_size = erofs_le16(h->h_idata_size);
-		/* the tail pcluster sits right after the index of the last byte */
-		err = z_find_tail(vi, &head, &vi->z_idataoff);
-		if (err)
-			return err;
-		if (!vi->z_idata_size ||
-		    (vi->z_idataoff & (sbi->blksz - 1)) + vi->z_idata_size > sbi->blksz ||
-		    vi->z_idataoff + vi->z_idata_size > erofs_sb_image_bytes(sbi))
-			return z_corrupt(vi, pos, "inline pcluster crosses a block or leaves the image");
-	}
+	/*
+	 * The fragment offset takes the 32 bits h_idata_size is part of: with
+	 * both advised, the kernel reads a fragment and no inline tail.
+	 */
 	if (vi->z_advise & Z_EROFS_ADVISE_FRAGMENT_PCLUSTER) {
-		/* the same 32 bits as h_idata_size: never both in one file */
 		vi->z_fragmentoff = erofs_le16(h->h_reserved1) |
 				    (uint32_t)erofs_le16(h->h_idata_size) << 16;
 		err = z_find_tail(vi, &head, NULL);
@@ -352,11 +344,20 @@ static int z_init_tail(struct erofs_inode *vi,
 		if (vi->datalayout == EROFS_INODE_COMPRESSED_FULL)
 			vi->z_fragmentoff |= head.pblk << 32;
 		/* a tail head at lcluster 0 makes the whole file a fragment */
-		err = z_check_fragment(vi, pos, !vi->z_tailextent_headlcn ? 0 :
+		return z_check_fragment(vi, pos, !vi->z_tailextent_headlcn ? 0 :
 				(vi->z_tailextent_headlcn << vi->z_lclusterbits) |
 				head.clusterofs);
+	}
+	/* an inline tail of size 0 is none, for the kernel too */
+	if ((vi->z_advise & Z_EROFS_ADVISE_INLINE_PCLUSTER) && h->h_idata_size) {
+		vi->z_idata_size = erofs_le16(h->h_idata_size);
+		/* the tail pcluster sits right after the index of the last byte */
+		err = z_find_tail(vi, &head, &vi->z_idataoff);
 		if (err)
 			return err;
+		if ((vi->z_idataoff & (sbi->blksz - 1)) + vi->z_idata_size > sbi->blksz ||
+		    vi->z_idataoff + vi->z_idata_size > erofs_sb_image_bytes(sbi))
+			return z_corrupt(vi, pos, "inline pcluster crosses a block or leaves the image");
 	}
 	return 0;
 }
@@ -506,8 +507,7 @@ int z_erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map)
 	map->m_llen = end - map->m_la;
 	map->m_flags = EROFS_MAP_MAPPED | EROFS_MAP_ENCODED;
 
-	if ((vi->z_advise & Z_EROFS_ADVISE_INLINE_PCLUSTER) &&
-	    headlcn == vi->z_tailextent_headlcn) {
+	if (vi->z_idata_size && headlcn == vi->z_tailextent_headlcn) {
 		map->m_flags |= EROFS_MAP_META;
 		map->m_pa = vi->z_idataoff;
 		map->m_plen = vi->z_idata_size;

@@ -251,6 +251,39 @@ static void test_tail_fragment(void)
 	CHECK(map_at(&f, size - 1, &m) == -EFSCORRUPTED,
 	      "tail fragment: offset bits 32.. taken from the tail head");
 	fixture_exit(&f);
+
+	/*
+	 * Fragment and inline advice both: the offset's high half is what an
+	 * inline size would be (0 here); the kernel reads a fragment.
+	 */
+	meta.idx[1].di_u.blkaddr = 0;
+	meta.h.h_advise = erofs_cpu_to_le16(Z_EROFS_ADVISE_FRAGMENT_PCLUSTER |
+					    Z_EROFS_ADVISE_INLINE_PCLUSTER);
+	meta.h.h_reserved1 = erofs_cpu_to_le16(3000);
+	meta.h.h_idata_size = 0;
+	for (unsigned int i = 0; i < sizeof(want); i++)
+		want[i] = pattern(3000 + i);
+	fixture_init(&f, &meta, sizeof(meta), EROFS_INODE_COMPRESSED_FULL, size);
+	err = map_at(&f, size - 1, &m);
+	CHECK(!err && m.m_pa == 3000 && (m.m_flags & EROFS_MAP_FRAGMENT) &&
+	      !(m.m_flags & EROFS_MAP_META),
+	      "fragment and inline advice: a fragment (err %d flags 0x%x)",
+	      err, m.m_flags);
+	CHECK(reads_as(&f, BLKSZ + 100, sizeof(want), want),
+	      "fragment and inline advice: the packed inode's bytes");
+	fixture_exit(&f);
+
+	/* inline advice alone with an inline size of 0: no inline tail */
+	meta.h.h_advise = erofs_cpu_to_le16(Z_EROFS_ADVISE_INLINE_PCLUSTER);
+	meta.h.h_reserved1 = 0;
+	meta.idx[1].di_u.blkaddr = erofs_cpu_to_le32(PCL_BLK + 1);
+	fixture_init(&f, &meta, sizeof(meta), EROFS_INODE_COMPRESSED_FULL, size);
+	err = map_at(&f, size - 1, &m);
+	CHECK(!err && m.m_pa == (PCL_BLK + 1) * BLKSZ &&
+	      !(m.m_flags & (EROFS_MAP_META | EROFS_MAP_FRAGMENT)),
+	      "inline size 0: the tail is an ordinary pcluster (err %d flags 0x%x)",
+	      err, m.m_flags);
+	fixture_exit(&f);
 }
 
 /* A plain pcluster at block PCL_BLK for [2 * BLKSZ + 100, 3 * BLKSZ + 100). */
