@@ -267,6 +267,20 @@ const uint8_t *z_erofs_claim(struct erofs_inode *vi,
 	return z_erofs_claim_in(NULL, vi, map, errp);
 }
 
+/*
+ * Slot @s holds the same pcluster as @map: can it serve @map?  An extent
+ * whose length must be the stream's whole output only from a slot decoded
+ * with that length; a partial reference (a prefix: the extents of several
+ * files may share one pcluster) from any slot that decoded that much.
+ */
+static bool z_slot_serves(const struct z_erofs_pslot *s,
+			  const struct erofs_map_blocks *map)
+{
+	if (!(map->m_flags & EROFS_MAP_PARTIAL_REF))
+		return !s->partial && s->llen == map->m_llen;
+	return s->llen >= map->m_llen;
+}
+
 const uint8_t *z_erofs_claim_in(struct z_erofs_pcache *pc,
 				struct erofs_inode *vi,
 				const struct erofs_map_blocks *map, int *errp)
@@ -286,8 +300,8 @@ const uint8_t *z_erofs_claim_in(struct z_erofs_pcache *pc,
 	for (unsigned int i = 0; i < Z_EROFS_PCACHE_SLOTS; i++) {
 		s = &pc->slot[i];
 		if (s->valid && s->pa == map->m_pa && s->plen == map->m_plen &&
-		    s->llen == map->m_llen && s->alg == map->m_algorithmformat &&
-		    s->partial == !!(map->m_flags & EROFS_MAP_PARTIAL_REF)) {
+		    s->alg == map->m_algorithmformat &&
+		    z_slot_serves(s, map)) {
 			s->used = ++pc->tick;
 			pc->stats.hits++;
 			return s->buf;

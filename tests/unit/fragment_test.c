@@ -367,7 +367,9 @@ static void test_partial_ref(void)
 	} __attribute__((packed)) meta;
 	char text[8000], stream[BLKSZ], blk[BLKSZ];
 	struct erofs_map_blocks m;
+	const uint8_t *data;
 	struct fixture f;
+	uint64_t hits;
 	int n, err;
 
 	/*
@@ -405,6 +407,20 @@ static void test_partial_ref(void)
 	      "partial ref: the prefix decodes");
 	CHECK(reads_as(&f, 4000, 1000, (const uint8_t *)text + 4000),
 	      "partial ref: a range of it, from the cache");
+
+	/* another file's shorter prefix of the same pcluster: cached */
+	hits = z_erofs_get_stats(&f.sbi)->hits;
+	m.m_llen = 3000;
+	data = z_erofs_claim(&f.vi, &m, &err);
+	CHECK(data && !memcmp(data, text, 3000) &&
+	      z_erofs_get_stats(&f.sbi)->hits == hits + 1,
+	      "partial ref: a shorter prefix served from the cache");
+	/* but a full reference of that length is decoded, and refused */
+	m.m_flags &= ~EROFS_MAP_PARTIAL_REF;
+	err = 0;
+	data = z_erofs_claim(&f.vi, &m, &err);
+	CHECK(!data && err == -EFSCORRUPTED,
+	      "full ref: never served from a partial decode (err %d)", err);
 	fixture_exit(&f);
 
 	/* the same stream as a full reference is too long: corrupt */
