@@ -444,8 +444,15 @@ static int z_extent_end(const struct erofs_inode *vi, uint64_t headlcn,
 			*end = (lcn << bits) | lc.clusterofs;
 			return 0;
 		}
-		/* a hint that jumps past another extent's records is a lie */
-		if (lc.delta[0] != lcn - headlcn)
+		/*
+		 * A hint that jumps past another extent's records is a lie.
+		 * A distance back to the head that does not fit below the
+		 * CBLKCNT bit is written as 2047 (one more in the last slot of
+		 * a compacted pack), and the lookback goes on from there.
+		 */
+		if (lc.delta[0] != lcn - headlcn &&
+		    (lc.delta[0] < Z_EROFS_LI_D0_CBLKCNT - 1 ||
+		     lc.delta[0] >= lcn - headlcn))
 			return z_corrupt(vi, lc.pos, "lcluster claims another extent head");
 		lcn += lc.delta[1] ? lc.delta[1] : 1;
 	}
