@@ -143,6 +143,11 @@ packed_ok() {
 	packed_ok
 }
 
+@test "fragments: -zlz4hc -Ededupe,fragments -b 512 -C32768 (extents of more than 2047 lclusters)" {
+	interop -zlz4hc -Ededupe,fragments -b 512 -C32768
+	packed_ok
+}
+
 @test "fragments: the packed inode's plain pclusters are interlaced" {
 	local pk
 	eu19_build -zlz4 -Eall-fragments
