@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* -e: the extents of a file as the iterator meets them, one line each. */
+/*
+ * -e: the extents of a file as the iterator meets them, one line each.  A
+ * fragment's "physical" offset is in the packed inode, not in the image.
+ */
 #include <stdio.h>
 #include <sys/stat.h>
 #include "erofs/iter.h"
@@ -11,20 +14,40 @@ static const char *dump_extent_codec(const struct erofs_map_blocks *map)
 {
 	if (!(map->m_flags & EROFS_MAP_ENCODED))
 		return NULL;
-	return map->m_algorithmformat == Z_EROFS_COMPRESSION_SHIFTED ?
-	       "plain" : z_erofs_algorithm_name(map->m_algorithmformat);
+	if (map->m_algorithmformat == Z_EROFS_COMPRESSION_SHIFTED)
+		return "plain";
+	if (map->m_algorithmformat == Z_EROFS_COMPRESSION_INTERLACED)
+		return "interlaced";
+	return z_erofs_algorithm_name(map->m_algorithmformat);
+}
+
+/* "mapped,inline,lz4,partial", "fragment", ... */
+static void dump_extent_flags(char *buf, size_t len,
+			      const struct erofs_map_blocks *map)
+{
+	const char *codec = dump_extent_codec(map);
+
+	if (map->m_flags & EROFS_MAP_FRAGMENT) {
+		snprintf(buf, len, "fragment");
+		return;
+	}
+	snprintf(buf, len, "mapped%s%s%s%s",
+		 (map->m_flags & EROFS_MAP_META) ? ",inline" : "",
+		 codec ? "," : "", codec ? codec : "",
+		 (map->m_flags & EROFS_MAP_PARTIAL_REF) ? ",partial" : "");
 }
 
 static void dump_extent_json(struct erofs_json *j, unsigned long n,
 			     const struct erofs_map_blocks *map)
 {
 	bool mapped = map->m_flags & EROFS_MAP_MAPPED;
+	bool fragment = mapped && (map->m_flags & EROFS_MAP_FRAGMENT);
 
 	erofs_json_object(j, NULL);
 	erofs_json_u64(j, "index", n);
 	erofs_json_u64(j, "logical", map->m_la);
 	erofs_json_u64(j, "length", map->m_llen);
-	if (mapped) {
+	if (mapped && !fragment) {
 		erofs_json_u64(j, "physical", map->m_pa);
 		erofs_json_u64(j, "physical_length", map->m_plen);
 		erofs_json_u64(j, "device", map->m_deviceid);
@@ -35,6 +58,12 @@ static void dump_extent_json(struct erofs_json *j, unsigned long n,
 	}
 	erofs_json_bool(j, "hole", !mapped);
 	erofs_json_bool(j, "inline", mapped && (map->m_flags & EROFS_MAP_META));
+	erofs_json_bool(j, "fragment", fragment);
+	if (fragment)
+		erofs_json_u64(j, "fragment_offset", map->m_pa);
+	else
+		erofs_json_null(j, "fragment_offset");
+	erofs_json_bool(j, "partial_ref", map->m_flags & EROFS_MAP_PARTIAL_REF);
 	if (mapped && dump_extent_codec(map))
 		erofs_json_str(j, "encoding", dump_extent_codec(map));
 	else
@@ -69,27 +98,29 @@ int dump_extents(struct erofs_inode *vi, struct erofs_json *j)
 	it.chunk = vi->size;
 	while ((err = erofs_iter_next(&it, &p)) > 0) {
 		const struct erofs_map_blocks map = p.map;
+		char flags[64];
 
-		if (j)
+		/* an interlaced extent comes in two pieces: show it once */
+		if (p.pos != map.m_la)
+			continue;
+		if (j) {
 			dump_extent_json(j, n, &map);
-		else if (map.m_flags & EROFS_MAP_MAPPED) {
-			printf("%6lu %20llu %20llu %20llu %12llu  %s%s%s", n,
+		} else if (map.m_flags & EROFS_MAP_MAPPED) {
+			dump_extent_flags(flags, sizeof(flags), &map);
+			printf("%6lu %20llu %20llu %20llu %12llu  %s", n,
 			       (unsigned long long)map.m_la,
 			       (unsigned long long)map.m_llen,
 			       (unsigned long long)map.m_pa,
-			       (unsigned long long)map.m_plen,
-			       (map.m_flags & EROFS_MAP_META) ? "mapped,inline" : "mapped",
-			       (map.m_flags & EROFS_MAP_ENCODED) ? "," : "",
-			       (map.m_flags & EROFS_MAP_ENCODED) ?
-			       dump_extent_codec(&map) : "");
+			       (unsigned long long)map.m_plen, flags);
 			/* PHYSICAL is an offset inside that device */
 			if (map.m_deviceid)
 				printf(",device %u", map.m_deviceid);
 			printf("\n");
-		} else
+		} else {
 			printf("%6lu %20llu %20llu %20s %12s  %s\n", n,
 			       (unsigned long long)map.m_la,
 			       (unsigned long long)map.m_llen, "-", "-", "hole");
+		}
 		n++;
 	}
 	erofs_iter_fini(&it);

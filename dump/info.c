@@ -94,10 +94,15 @@ static int dump_data_location(struct erofs_inode *vi)
 		       (vi->z_advise & (Z_EROFS_ADVISE_BIG_PCLUSTER_1 |
 					Z_EROFS_ADVISE_BIG_PCLUSTER_2)) ?
 		       ", big pclusters" : "",
-		       (vi->z_advise & Z_EROFS_ADVISE_INLINE_PCLUSTER) ?
-		       ", tail pcluster inline" : "",
+		       vi->z_idata_size ? ", tail pcluster inline" : "",
 		       (vi->z_advise & Z_EROFS_ADVISE_COMPACTED_2B) ?
 		       ", 2-byte packs" : "");
+		if (vi->z_advise & Z_EROFS_ADVISE_FRAGMENT_PCLUSTER)
+			printf("Fragment:               %s at offset %llu of the packed inode\n",
+			       vi->z_tailextent_headlcn ? "tail" : "whole file",
+			       (unsigned long long)vi->z_fragmentoff);
+		if (vi->z_advise & Z_EROFS_ADVISE_INTERLACED_PCLUSTER)
+			printf("Plain pclusters:        interlaced\n");
 		break;
 	}
 	}

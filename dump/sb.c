@@ -104,6 +104,10 @@ static int dump_superblock_json(struct erofs_sb_info *sbi, struct erofs_json *j)
 	erofs_json_u64(j, "blocks", sbi->blocks);
 	erofs_json_u64(j, "inode_count", sbi->inos);
 	erofs_json_u64(j, "root_nid", sbi->root_nid);
+	if (sbi->packed_nid)
+		erofs_json_u64(j, "packed_nid", sbi->packed_nid);
+	else
+		erofs_json_null(j, "packed_nid");
 	erofs_json_u64(j, "meta_start_block", sbi->meta_blkaddr);
 	erofs_json_u64(j, "xattr_start_block", sbi->xattr_blkaddr);
 	erofs_json_u64(j, "build_time", sbi->epoch);
@@ -136,6 +140,11 @@ int dump_superblock(struct erofs_sb_info *sbi, struct erofs_json *j)
 	printf("Inode count:            %llu\n", (unsigned long long)sbi->inos);
 	printf("Root nid:               %llu\n",
 	       (unsigned long long)sbi->root_nid);
+	if (sbi->packed_nid)
+		printf("Packed nid:             %llu\n",
+		       (unsigned long long)sbi->packed_nid);
+	else
+		printf("Packed nid:             none\n");
 	printf("Meta start block:       %u\n", sbi->meta_blkaddr);
 	printf("Xattr start block:      %u\n", sbi->xattr_blkaddr);
 	printf("Build time:             %s (%llu)\n", when,

@@ -305,6 +305,55 @@ void fsck_file_data(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd)
 	fsck_jobs_finish_file(ctx, outfd, vi, err, hi);
 }
 
+/*
+ * The packed inode hangs off the superblock, not off a directory: it is
+ * counted as what it is, and every byte of it must decode (a file's
+ * fragment is checked again as that file's bytes).
+ */
+static void fsck_check_packed(struct fsck_ctx *ctx)
+{
+	struct fsck_job *jobs = ctx->jobs;
+	unsigned long long logical = ctx->logical;
+	struct fsck_inode_rec *rec;
+	struct erofs_inode vi;
+	erofs_off_t hi;
+	bool fresh;
+	int err;
+
+	err = erofs_read_packed_inode(ctx->sbi, &vi);
+	if (err == -ENOENT)
+		return;
+	rec = fsck_itable_get(&ctx->itable, ctx->sbi->packed_nid, &fresh);
+	if (!rec) {
+		ctx->op_errors++;
+		return;
+	}
+	/* also linked from a directory: counted and checked there */
+	if (!fresh)
+		return;
+	if (err) {
+		rec->bad = true;
+		fsck_count_error(ctx, err);
+		erofs_err("nid %llu: the packed inode is unreadable",
+			  (unsigned long long)ctx->sbi->packed_nid);
+		return;
+	}
+	/* no directory entry links it: nothing to count against i_nlink */
+	rec->nlink = rec->links_found = 0;
+	rec->ftype = EROFS_FT_REG_FILE;
+	ctx->inodes++;
+	ctx->packed++;
+	fsck_check_xattrs(ctx, &vi);
+	/* nothing of it is extracted or compared: no job sees its bytes */
+	ctx->jobs = NULL;
+	err = fsck_copy_range(ctx, &vi, -1, 0, vi.size, &hi);
+	ctx->jobs = jobs;
+	/* for -p: its bytes on disk count, its content was the fragments' */
+	ctx->logical = logical;
+	if (err)
+		fsck_count_error(ctx, err);
+}
+
 int fsck_check_tree(struct fsck_ctx *ctx, erofs_nid_t nid, erofs_nid_t parent,
 		    const char *name)
 {
@@ -322,6 +371,7 @@ int fsck_check_tree(struct fsck_ctx *ctx, erofs_nid_t nid, erofs_nid_t parent,
 	 */
 	if (!ctx->whole_tree || ctx->unsupported)
 		return 0;
+	fsck_check_packed(ctx);
 	/* link counts and the inode total only add up over the whole tree */
 	while ((rec = fsck_itable_next(&ctx->itable, &it))) {
 		if (rec->bad || rec->isdir)

@@ -136,8 +136,13 @@ int fsck_copy_range(struct fsck_ctx *ctx, struct erofs_inode *vi, int outfd,
 			continue;
 		}
 		ctx->logical += p.len;
-		/* a pcluster split between two ranges counts in the first */
-		if (!(p.map.m_flags & EROFS_MAP_ENCODED))
+		/*
+		 * A pcluster split between two ranges counts in the first; a
+		 * fragment's bytes count as the packed inode's.
+		 */
+		if (p.map.m_flags & EROFS_MAP_FRAGMENT)
+			;
+		else if (!(p.map.m_flags & EROFS_MAP_ENCODED))
 			ctx->physical += p.len;
 		else if (p.pos == p.map.m_la)
 			ctx->physical += p.map.m_plen;

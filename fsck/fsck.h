@@ -69,6 +69,7 @@ struct fsck_ctx {
 	unsigned long differences;	/* --compare */
 	/* summary */
 	unsigned long long inodes, dirs, files, others, bytes;
+	unsigned long long packed;	/* the packed inode, when checked */
 	unsigned long long logical, physical;	/* for -p */
 };
 

@@ -249,6 +249,15 @@ struct z_erofs_map_header {
 	uint8_t  h_clusterbits;		/* bits 0-3: lclusterbits - blkszbits */
 } __attribute__((packed));
 
+/*
+ * h_clusterbits bit 7: the whole file lives in the packed inode, and the
+ * other 63 bits of the 8-byte header (little-endian) are its offset there.
+ * Otherwise, with FRAGMENT_PCLUSTER, the file's last extent lives there, at
+ * h_reserved1 | h_idata_size << 16 (plus, with full indexes, the tail head's
+ * blkaddr << 32).
+ */
+#define Z_EROFS_FRAGMENT_INODE_BIT	7
+
 enum {
 	Z_EROFS_LCLUSTER_TYPE_PLAIN = 0,
 	Z_EROFS_LCLUSTER_TYPE_HEAD1 = 1,

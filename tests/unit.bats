@@ -20,6 +20,10 @@ unit() {
 	unit zmap_test
 }
 
+@test "unit: fragments, interlaced pclusters and partial references (hand-made images)" {
+	unit fragment_test
+}
+
 @test "unit: the file-content iterator against the source, in every layout" {
 	local src=$BATS_TEST_TMPDIR/src img=$BATS_TEST_TMPDIR/i.img opts
 	mkdir "$src"

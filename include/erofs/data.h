@@ -12,9 +12,19 @@
 #define EROFS_MAP_META		0x2	/* inline tail inside the metadata area */
 #define EROFS_MAP_ENCODED	0x4	/* m_pa..m_plen is a pcluster to decode */
 #define EROFS_MAP_PARTIAL_REF	0x8	/* the extent is a prefix of its pcluster */
+/*
+ * The extent's bytes are those of the packed inode from m_pa on (m_pa is an
+ * offset in the packed inode, not in the image; m_plen == m_llen).
+ */
+#define EROFS_MAP_FRAGMENT	0x10
 
 /* Decoding of an encoded extent: an on-disk algorithm id, or these. */
 #define Z_EROFS_COMPRESSION_SHIFTED	Z_EROFS_COMPRESSION_MAX	/* stored as is */
+/*
+ * Stored, but rotated: the bytes up to the first block boundary of the
+ * extent (m_la's) sit at the pcluster's end, the rest from its start.
+ */
+#define Z_EROFS_COMPRESSION_INTERLACED	(Z_EROFS_COMPRESSION_MAX + 1)
 
 struct erofs_map_blocks {
 	erofs_off_t m_la;	/* in: wanted offset; out: extent start */
@@ -35,6 +45,7 @@ struct erofs_map_blocks {
  * m_pa..m_plen), ENCODED and with its exact decompressed length.
  * The physical range of a mapped extent always lies inside its device
  * (the image, or the extra device m_deviceid, by its slot and file size).
+ * A FRAGMENT's range lies inside the packed inode instead.
  */
 int erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map);
 

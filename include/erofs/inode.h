@@ -38,9 +38,15 @@ struct erofs_inode {
 	uint16_t z_advise;
 	uint8_t z_algorithmtype[2];	/* HEAD1, HEAD2 */
 	unsigned int z_lclusterbits;
-	uint64_t z_tailextent_headlcn;	/* ztailpacking: lcluster of the tail head */
+	uint64_t z_tailextent_headlcn;	/* ztailpacking, fragments: lcluster of the tail head */
 	erofs_off_t z_idataoff;		/* ... and where its inline pcluster sits */
-	uint16_t z_idata_size;
+	uint16_t z_idata_size;		/* 0: no inline tail */
+	/*
+	 * FRAGMENT_PCLUSTER: where the tail extent (from the head at
+	 * z_tailextent_headlcn; the whole file when that is 0) starts in the
+	 * packed inode
+	 */
+	erofs_off_t z_fragmentoff;
 };
 
 /*
@@ -49,6 +55,14 @@ struct erofs_inode {
  */
 int erofs_read_inode(struct erofs_sb_info *sbi, erofs_nid_t nid,
 		     struct erofs_inode *vi);
+
+/*
+ * Read the packed inode (superblock packed_nid) into @vi: 0, -ENOENT when
+ * the image has none (no packed_nid, or neither fragments nor long xattr
+ * prefixes kept there), else as erofs_read_inode(); one that is not a
+ * regular file is -EFSCORRUPTED.  Every refusal but -ENOENT is reported.
+ */
+int erofs_read_packed_inode(struct erofs_sb_info *sbi, struct erofs_inode *vi);
 
 /* Byte offset of the inode slot of @nid (no range check). */
 static inline erofs_off_t erofs_nid_pos(const struct erofs_sb_info *sbi,

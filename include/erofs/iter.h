@@ -57,6 +57,7 @@ struct erofs_iter {
 	struct erofs_map_blocks map;
 	uint8_t *buf;			/* stored bytes, when the caller has no buffer */
 	size_t bufsz;
+	struct erofs_inode *packed;	/* read on the first fragment met */
 };
 
 /*
@@ -68,8 +69,11 @@ int erofs_iter_init(struct erofs_iter *it, struct erofs_inode *vi,
 /*
  * Describe the next piece in @p (its bytes not read yet): 1, 0 at the end
  * of the range, or -errno from the map (reported).  A hole is one piece
- * however long; stored bytes come in pieces of at most it->chunk; an
- * encoded extent is one piece (cut to the range).
+ * however long; stored bytes come in pieces of at most it->chunk (and an
+ * interlaced extent in two runs at least, one per place its bytes sit); an
+ * encoded extent is one piece (cut to the range).  A fragment (bytes kept
+ * in the packed inode) is stored bytes too, read through the packed
+ * inode's own extents and the same pcluster cache.
  */
 int erofs_iter_next(struct erofs_iter *it, struct erofs_piece *p);
 /*

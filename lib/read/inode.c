@@ -280,3 +280,25 @@ out_ioerr:
 		  strerror(-err));
 	return err == -EIO ? -EFSCORRUPTED : err;
 }
+
+int erofs_read_packed_inode(struct erofs_sb_info *sbi, struct erofs_inode *vi)
+{
+	int err;
+
+	/* the kernel looks for one only where a feature needs it */
+	if (!sbi->packed_nid ||
+	    (!(sbi->feature_incompat & EROFS_FEATURE_INCOMPAT_FRAGMENTS) &&
+	     (!sbi->xattr_prefix_count ||
+	      (sbi->feature_compat & EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX))))
+		return -ENOENT;
+	err = erofs_read_inode(sbi, sbi->packed_nid, vi);
+	if (err)
+		return err;
+	if (!S_ISREG(vi->mode)) {
+		erofs_err("nid %llu: the packed inode has mode 0%o, not a regular file (inode at offset %llu)",
+			  (unsigned long long)vi->nid, (unsigned int)vi->mode,
+			  (unsigned long long)vi->iloc);
+		return -EFSCORRUPTED;
+	}
+	return 0;
+}

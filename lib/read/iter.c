@@ -3,8 +3,9 @@
  * File content, piece by piece: the map says where each extent lives, and
  * this is the one place that turns that answer into bytes -- zeros for a
  * hole, a read for stored bytes (flat, chunk-based, inline tails, extents
- * stored uncompressed), a pcluster decoded through zdata.c otherwise.  A
- * new layout changes the map and this file, never a consumer.
+ * stored uncompressed, plain or interlaced), a read of the packed inode for
+ * a fragment, a pcluster decoded through zdata.c otherwise.  A new layout
+ * changes the map and this file, never a consumer.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,13 +31,28 @@ void erofs_iter_fini(struct erofs_iter *it)
 {
 	free(it->buf);
 	it->buf = NULL;
+	free(it->packed);
+	it->packed = NULL;
 }
 
 /* Bytes kept as they are: everything but a pcluster to decode. */
 static bool erofs_piece_stored(const struct erofs_piece *p)
 {
 	return !(p->map.m_flags & EROFS_MAP_ENCODED) ||
-	       p->map.m_algorithmformat == Z_EROFS_COMPRESSION_SHIFTED;
+	       p->map.m_algorithmformat == Z_EROFS_COMPRESSION_SHIFTED ||
+	       p->map.m_algorithmformat == Z_EROFS_COMPRESSION_INTERLACED;
+}
+
+/*
+ * An interlaced extent's first bytes, up to the block boundary after m_la,
+ * are kept at the end of its pcluster; the rest from the pcluster's start.
+ */
+static erofs_off_t erofs_interlaced_head(const struct erofs_inode *vi,
+					 const struct erofs_map_blocks *m)
+{
+	erofs_off_t bsz = vi->sbi->blksz;
+
+	return EROFS_MIN(bsz - (m->m_la & (bsz - 1)), m->m_llen);
 }
 
 int erofs_iter_next(struct erofs_iter *it, struct erofs_piece *p)
@@ -67,34 +83,70 @@ int erofs_iter_next(struct erofs_iter *it, struct erofs_piece *p)
 	p->map = *m;
 	p->room = 0;
 	p->data = NULL;
-	if ((m->m_flags & EROFS_MAP_MAPPED) && erofs_piece_stored(p))
+	if ((m->m_flags & EROFS_MAP_MAPPED) && erofs_piece_stored(p)) {
 		p->len = EROFS_MIN(p->len, it->chunk);
-	else if ((m->m_flags & EROFS_MAP_MAPPED) && !it->cached &&
+		if ((m->m_flags & EROFS_MAP_ENCODED) &&
+		    m->m_algorithmformat == Z_EROFS_COMPRESSION_INTERLACED) {
+			erofs_off_t head = erofs_interlaced_head(it->vi, m);
+
+			if (p->pos - m->m_la < head)
+				p->len = EROFS_MIN(p->len,
+						   head - (p->pos - m->m_la));
+		}
+	} else if ((m->m_flags & EROFS_MAP_MAPPED) && !it->cached &&
 		 p->pos == m->m_la && p->len == m->m_llen)
 		p->room = z_erofs_decode_room(m);
 	it->pos += p->len;
 	return 1;
 }
 
+static int erofs_iter_copy(struct erofs_inode *vi, struct z_erofs_pcache *pc,
+			   uint8_t *out, size_t len, erofs_off_t pos);
+
+/* Fragment bytes: the packed inode's, from m_pa on. */
+static int erofs_iter_read_fragment(struct erofs_iter *it,
+				    const struct erofs_piece *p, uint8_t *dst)
+{
+	erofs_off_t at = p->map.m_pa + (p->pos - p->map.m_la);
+	int err;
+
+	if (!it->packed) {
+		it->packed = malloc(sizeof(*it->packed));
+		if (!it->packed)
+			return -ENOMEM;
+		err = erofs_read_packed_inode(it->vi->sbi, it->packed);
+		if (err) {
+			free(it->packed);
+			it->packed = NULL;
+			if (err == -ENOENT) {
+				erofs_err("nid %llu: fragment at %llu in an image without a packed inode",
+					  (unsigned long long)it->vi->nid,
+					  (unsigned long long)at);
+				err = -EFSCORRUPTED;
+			}
+			return err;
+		}
+	}
+	/* the map checked the bounds against the packed inode it read then */
+	if (at > it->packed->size || p->len > it->packed->size - at) {
+		erofs_err("nid %llu: fragment piece of %llu bytes at %llu runs past the end of the packed inode (%llu bytes)",
+			  (unsigned long long)it->vi->nid,
+			  (unsigned long long)p->len, (unsigned long long)at,
+			  (unsigned long long)it->packed->size);
+		return -EFSCORRUPTED;
+	}
+	return erofs_iter_copy(it->packed, it->pc, dst, p->len, at);
+}
+
 static int erofs_iter_read_stored(struct erofs_iter *it,
 				  struct erofs_piece *p, void *dst, size_t cap)
 {
 	const struct erofs_sb_info *sbi = it->vi->sbi;
-	erofs_off_t at;
-	struct erofs_io *io = erofs_sb_device_io(sbi, p->map.m_deviceid,
-				p->map.m_pa + (p->pos - p->map.m_la), &at);
+	const struct erofs_map_blocks *m = &p->map;
+	erofs_off_t at = m->m_pa + (p->pos - m->m_la), off;
+	struct erofs_io *io;
 	size_t n = p->len;
 	int err;
-
-	if (!io) {
-		/* the image is sound: this reader was not given the file */
-		erofs_err("nid %llu: data at offset %llu of device %u, which is missing (give it with --device)",
-			  (unsigned long long)it->vi->nid,
-			  (unsigned long long)(p->map.m_pa +
-					       (p->pos - p->map.m_la)),
-			  p->map.m_deviceid);
-		return -ENXIO;
-	}
 
 	if (!dst || cap < n) {
 		/* n <= it->chunk: a size the consumer chose to be allocatable */
@@ -107,6 +159,30 @@ static int erofs_iter_read_stored(struct erofs_iter *it,
 			it->bufsz = n;
 		}
 		dst = it->buf;
+	}
+	if (m->m_flags & EROFS_MAP_FRAGMENT) {
+		err = erofs_iter_read_fragment(it, p, dst);
+		if (!err)
+			p->data = dst;
+		return err;
+	}
+	if ((m->m_flags & EROFS_MAP_ENCODED) &&
+	    m->m_algorithmformat == Z_EROFS_COMPRESSION_INTERLACED) {
+		erofs_off_t head = erofs_interlaced_head(it->vi, m);
+		erofs_off_t d = p->pos - m->m_la;
+
+		/* next() cut the piece at the turn; the map bounded m_llen */
+		at = d < head ? m->m_pa + m->m_plen - head + d :
+			m->m_pa + (d - head);
+	}
+	off = at;
+	io = erofs_sb_device_io(sbi, m->m_deviceid, off, &at);
+	if (!io) {
+		/* the image is sound: this reader was not given the file */
+		erofs_err("nid %llu: data at offset %llu of device %u, which is missing (give it with --device)",
+			  (unsigned long long)it->vi->nid,
+			  (unsigned long long)off, p->map.m_deviceid);
+		return -ENXIO;
 	}
 	err = erofs_io_read(io, dst, n, at);
 	if (err) {
@@ -143,17 +219,19 @@ int erofs_iter_read(struct erofs_iter *it, struct erofs_piece *p, void *dst,
 	return 0;
 }
 
-int erofs_pread(struct erofs_inode *vi, void *buf, size_t len, erofs_off_t pos)
+/* erofs_pread() through pcluster cache @pc */
+static int erofs_iter_copy(struct erofs_inode *vi, struct z_erofs_pcache *pc,
+			   uint8_t *out, size_t len, erofs_off_t pos)
 {
 	struct erofs_iter it;
 	struct erofs_piece p;
-	uint8_t *out = buf;
 	int err;
 
 	err = erofs_iter_init(&it, vi, pos, pos + len);
 	if (err)
 		return err;
-	/* every stored piece goes straight into @buf */
+	it.pc = pc;
+	/* every stored piece goes straight into @out */
 	it.chunk = len;
 	/* the next read may want the rest of a pcluster */
 	it.cached = true;
@@ -170,6 +248,11 @@ int erofs_pread(struct erofs_inode *vi, void *buf, size_t len, erofs_off_t pos)
 	}
 	erofs_iter_fini(&it);
 	return err;
+}
+
+int erofs_pread(struct erofs_inode *vi, void *buf, size_t len, erofs_off_t pos)
+{
+	return erofs_iter_copy(vi, NULL, buf, len, pos);
 }
 
 ssize_t erofs_read_symlink(struct erofs_inode *vi, char *buf, size_t bufsz)

@@ -174,8 +174,11 @@ static int z_decode(struct erofs_inode *vi, const struct erofs_map_blocks *map,
 	/*
 	 * In place only works when the stream ends at the buffer end, which
 	 * zero padding guarantees; older images start it at the pcluster start.
+	 * A partial reference decodes a prefix of a longer output: its input,
+	 * placed against the end of that prefix, would be overwritten before
+	 * it is read.
 	 */
-	bool inplace = rq.zero_padding && margin != UINT32_MAX &&
+	bool inplace = rq.zero_padding && !rq.partial && margin != UINT32_MAX &&
 		       map->m_plen <= map->m_llen + (uint64_t)margin &&
 		       cap >= map->m_llen + (uint64_t)margin;
 	uint8_t *in;
@@ -221,7 +224,10 @@ size_t z_erofs_decode_room(const struct erofs_map_blocks *map)
 	uint32_t margin = z_erofs_inplace_margin(map->m_algorithmformat,
 						 map->m_plen);
 
-	return map->m_llen + (margin == UINT32_MAX ? 0 : margin);
+	/* a partial reference is never decoded in place (z_decode) */
+	if (margin == UINT32_MAX || (map->m_flags & EROFS_MAP_PARTIAL_REF))
+		margin = 0;
+	return map->m_llen + margin;
 }
 
 /* What the physical extent can justify: LZ4 expands at most 255:1. */
@@ -261,6 +267,20 @@ const uint8_t *z_erofs_claim(struct erofs_inode *vi,
 	return z_erofs_claim_in(NULL, vi, map, errp);
 }
 
+/*
+ * Slot @s holds the same pcluster as @map: can it serve @map?  An extent
+ * whose length must be the stream's whole output only from a slot decoded
+ * with that length; a partial reference (a prefix: the extents of several
+ * files may share one pcluster) from any slot that decoded that much.
+ */
+static bool z_slot_serves(const struct z_erofs_pslot *s,
+			  const struct erofs_map_blocks *map)
+{
+	if (!(map->m_flags & EROFS_MAP_PARTIAL_REF))
+		return !s->partial && s->llen == map->m_llen;
+	return s->llen >= map->m_llen;
+}
+
 const uint8_t *z_erofs_claim_in(struct z_erofs_pcache *pc,
 				struct erofs_inode *vi,
 				const struct erofs_map_blocks *map, int *errp)
@@ -280,8 +300,8 @@ const uint8_t *z_erofs_claim_in(struct z_erofs_pcache *pc,
 	for (unsigned int i = 0; i < Z_EROFS_PCACHE_SLOTS; i++) {
 		s = &pc->slot[i];
 		if (s->valid && s->pa == map->m_pa && s->plen == map->m_plen &&
-		    s->llen == map->m_llen && s->alg == map->m_algorithmformat &&
-		    s->partial == !!(map->m_flags & EROFS_MAP_PARTIAL_REF)) {
+		    s->alg == map->m_algorithmformat &&
+		    z_slot_serves(s, map)) {
 			s->used = ++pc->tick;
 			pc->stats.hits++;
 			return s->buf;

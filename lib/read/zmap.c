@@ -276,6 +276,92 @@ static int z_find_head(const struct erofs_inode *vi, erofs_off_t la,
 	return 0;
 }
 
+/*
+ * The file's bytes from @tail (its tail extent, or 0: all of it) live in
+ * the packed inode at z_fragmentoff: there must be one, and it must hold
+ * them.  @pos is the map header, for the report.
+ */
+static int z_check_fragment(const struct erofs_inode *vi, erofs_off_t pos,
+			    erofs_off_t tail)
+{
+	const struct erofs_sb_info *sbi = vi->sbi;
+	struct erofs_inode packed;
+	uint64_t len = vi->size - tail;
+	int err;
+
+	if (vi->nid == sbi->packed_nid)
+		return z_corrupt(vi, pos, "the packed inode keeps a fragment of itself");
+	if (!(sbi->feature_incompat & EROFS_FEATURE_INCOMPAT_FRAGMENTS) ||
+	    !sbi->packed_nid)
+		return z_corrupt(vi, pos, "fragment in an image without a packed inode");
+	err = erofs_read_packed_inode(vi->sbi, &packed);
+	if (err)
+		return err;
+	if (vi->z_fragmentoff > packed.size ||
+	    len > packed.size - vi->z_fragmentoff) {
+		erofs_err("nid %llu: fragment of %llu bytes at %llu runs past the end of the packed inode (%llu bytes; map header at offset %llu)",
+			  (unsigned long long)vi->nid, (unsigned long long)len,
+			  (unsigned long long)vi->z_fragmentoff,
+			  (unsigned long long)packed.size,
+			  (unsigned long long)pos);
+		return -EFSCORRUPTED;
+	}
+	return 0;
+}
+
+/* The tail extent's head, where ztailpacking and fragments keep it. */
+static int z_find_tail(struct erofs_inode *vi, struct z_lcluster *head,
+		       erofs_off_t *nextpackoff)
+{
+	uint64_t headlcn;
+	int err;
+
+	if (!vi->size)
+		return z_corrupt(vi, vi->iloc, "compressed file of size 0");
+	err = z_find_head(vi, vi->size - 1, &headlcn, head, nextpackoff);
+	if (!err)
+		vi->z_tailextent_headlcn = headlcn;
+	return err;
+}
+
+static int z_init_tail(struct erofs_inode *vi,
+		       const struct z_erofs_map_header *h, erofs_off_t pos)
+{
+	struct erofs_sb_info *sbi = vi->sbi;
+	struct z_lcluster head;
+	int err;
+
+	/*
+	 * The fragment offset takes the 32 bits h_idata_size is part of: with
+	 * both advised, the kernel reads a fragment and no inline tail.
+	 */
+	if (vi->z_advise & Z_EROFS_ADVISE_FRAGMENT_PCLUSTER) {
+		vi->z_fragmentoff = erofs_le16(h->h_reserved1) |
+				    (uint32_t)erofs_le16(h->h_idata_size) << 16;
+		err = z_find_tail(vi, &head, NULL);
+		if (err)
+			return err;
+		if (vi->datalayout == EROFS_INODE_COMPRESSED_FULL)
+			vi->z_fragmentoff |= head.pblk << 32;
+		/* a tail head at lcluster 0 makes the whole file a fragment */
+		return z_check_fragment(vi, pos, !vi->z_tailextent_headlcn ? 0 :
+				(vi->z_tailextent_headlcn << vi->z_lclusterbits) |
+				head.clusterofs);
+	}
+	/* an inline tail of size 0 is none, for the kernel too */
+	if ((vi->z_advise & Z_EROFS_ADVISE_INLINE_PCLUSTER) && h->h_idata_size) {
+		vi->z_idata_size = erofs_le16(h->h_idata_size);
+		/* the tail pcluster sits right after the index of the last byte */
+		err = z_find_tail(vi, &head, &vi->z_idataoff);
+		if (err)
+			return err;
+		if ((vi->z_idataoff & (sbi->blksz - 1)) + vi->z_idata_size > sbi->blksz ||
+		    vi->z_idataoff + vi->z_idata_size > erofs_sb_image_bytes(sbi))
+			return z_corrupt(vi, pos, "inline pcluster crosses a block or leaves the image");
+	}
+	return 0;
+}
+
 int z_erofs_init_inode(struct erofs_inode *vi)
 {
 	struct erofs_sb_info *sbi = vi->sbi;
@@ -288,10 +374,18 @@ int z_erofs_init_inode(struct erofs_inode *vi)
 	err = z_read(vi, &h, sizeof(h), pos);
 	if (err)
 		return err;
-	if (h.h_clusterbits & 0x80) {
-		erofs_err("nid %llu: data kept in the packed inode is not supported (offset %llu)",
-			  (unsigned long long)vi->nid, (unsigned long long)pos);
-		return -EOPNOTSUPP;
+	if (h.h_clusterbits >> Z_EROFS_FRAGMENT_INODE_BIT) {
+		uint64_t raw;
+
+		memcpy(&raw, &h, sizeof(raw));
+		vi->z_advise = Z_EROFS_ADVISE_FRAGMENT_PCLUSTER;
+		vi->z_fragmentoff = erofs_le64(raw) & ~(1ull << 63);
+		vi->z_tailextent_headlcn = 0;
+		vi->z_lclusterbits = sbi->blkszbits;
+		err = z_check_fragment(vi, pos, 0);
+		if (!err)
+			vi->z_inited = true;
+		return err;
 	}
 	vi->z_advise = erofs_le16(h.h_advise);
 	vi->z_algorithmtype[0] = h.h_algorithmtype & 15;
@@ -305,10 +399,8 @@ int z_erofs_init_inode(struct erofs_inode *vi)
 			  (unsigned long long)pos);
 		return -EOPNOTSUPP;
 	}
-	if ((vi->datalayout == EROFS_INODE_COMPRESSED_FULL &&
-	     (vi->z_advise & Z_EROFS_ADVISE_EXTENTS)) ||
-	    (vi->z_advise & (Z_EROFS_ADVISE_FRAGMENT_PCLUSTER |
-			     Z_EROFS_ADVISE_INTERLACED_PCLUSTER))) {
+	if (vi->datalayout == EROFS_INODE_COMPRESSED_FULL &&
+	    (vi->z_advise & Z_EROFS_ADVISE_EXTENTS)) {
 		erofs_err("nid %llu: compression advice 0x%x is not supported (offset %llu)",
 			  (unsigned long long)vi->nid, vi->z_advise,
 			  (unsigned long long)pos);
@@ -322,27 +414,12 @@ int z_erofs_init_inode(struct erofs_inode *vi)
 	    !(vi->z_advise & Z_EROFS_ADVISE_BIG_PCLUSTER_1) !=
 	    !(vi->z_advise & Z_EROFS_ADVISE_BIG_PCLUSTER_2))
 		return z_corrupt(vi, pos, "compacted indexes with one big pcluster flag of two");
+	/* the index lookups for the tail run on the header decoded so far */
 	vi->z_inited = true;
-
-	if (vi->z_advise & Z_EROFS_ADVISE_INLINE_PCLUSTER) {
-		struct z_lcluster head;
-		uint64_t headlcn;
-
-		vi->z_idata_size = erofs_le16(h.h_idata_size);
-		/* the tail pcluster sits right after the index of the last byte */
-		err = vi->size ? z_find_head(vi, vi->size - 1, &headlcn, &head,
-					     &vi->z_idataoff) : -EFSCORRUPTED;
-		if (!err && (!vi->z_idata_size ||
-			     (vi->z_idataoff & (sbi->blksz - 1)) + vi->z_idata_size > sbi->blksz ||
-			     vi->z_idataoff + vi->z_idata_size > erofs_sb_image_bytes(sbi)))
-			err = z_corrupt(vi, pos, "inline pcluster crosses a block or leaves the image");
-		if (err) {
-			vi->z_inited = false;
-			return err;
-		}
-		vi->z_tailextent_headlcn = headlcn;
-	}
-	return 0;
+	err = z_init_tail(vi, &h, pos);
+	if (err)
+		vi->z_inited = false;
+	return err;
 }
 
 /* Where the extent starting at @headlcn ends: the next head, or EOF. */
@@ -367,8 +444,15 @@ static int z_extent_end(const struct erofs_inode *vi, uint64_t headlcn,
 			*end = (lcn << bits) | lc.clusterofs;
 			return 0;
 		}
-		/* a hint that jumps past another extent's records is a lie */
-		if (lc.delta[0] != lcn - headlcn)
+		/*
+		 * A hint that jumps past another extent's records is a lie.
+		 * A distance back to the head that does not fit below the
+		 * CBLKCNT bit is written as 2047 (one more in the last slot of
+		 * a compacted pack), and the lookback goes on from there.
+		 */
+		if (lc.delta[0] != lcn - headlcn &&
+		    (lc.delta[0] < Z_EROFS_LI_D0_CBLKCNT - 1 ||
+		     lc.delta[0] >= lcn - headlcn))
 			return z_corrupt(vi, lc.pos, "lcluster claims another extent head");
 		lcn += lc.delta[1] ? lc.delta[1] : 1;
 	}
@@ -409,8 +493,16 @@ int z_erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map)
 	int err;
 
 	err = z_erofs_init_inode(vi);
-	if (!err)
-		err = z_find_head(vi, map->m_la, &headlcn, &head, NULL);
+	if (err)
+		return err;
+	/* no index is consulted: the whole file is one fragment */
+	if ((vi->z_advise & Z_EROFS_ADVISE_FRAGMENT_PCLUSTER) &&
+	    !vi->z_tailextent_headlcn) {
+		map->m_la = 0;
+		map->m_llen = vi->size;
+		goto out_fragment;
+	}
+	err = z_find_head(vi, map->m_la, &headlcn, &head, NULL);
 	if (err)
 		return err;
 	map->m_la = (headlcn << vi->z_lclusterbits) | head.clusterofs;
@@ -422,11 +514,13 @@ int z_erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map)
 	map->m_llen = end - map->m_la;
 	map->m_flags = EROFS_MAP_MAPPED | EROFS_MAP_ENCODED;
 
-	if ((vi->z_advise & Z_EROFS_ADVISE_INLINE_PCLUSTER) &&
-	    headlcn == vi->z_tailextent_headlcn) {
+	if (vi->z_idata_size && headlcn == vi->z_tailextent_headlcn) {
 		map->m_flags |= EROFS_MAP_META;
 		map->m_pa = vi->z_idataoff;
 		map->m_plen = vi->z_idata_size;
+	} else if ((vi->z_advise & Z_EROFS_ADVISE_FRAGMENT_PCLUSTER) &&
+		   headlcn == vi->z_tailextent_headlcn) {
+		goto out_fragment;
 	} else {
 		err = z_compressed_len(vi, headlcn, &head, &map->m_plen);
 		if (err)
@@ -437,7 +531,10 @@ int z_erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map)
 		map->m_pa = erofs_blk_pos(sbi, head.pblk);
 	}
 	if (head.type == Z_EROFS_LCLUSTER_TYPE_PLAIN) {
-		map->m_algorithmformat = Z_EROFS_COMPRESSION_SHIFTED;
+		map->m_algorithmformat =
+			(vi->z_advise & Z_EROFS_ADVISE_INTERLACED_PCLUSTER) ?
+			Z_EROFS_COMPRESSION_INTERLACED :
+			Z_EROFS_COMPRESSION_SHIFTED;
 		if (map->m_llen > map->m_plen)
 			return z_corrupt(vi, head.pos, "uncompressed extent longer than its pcluster");
 	} else {
@@ -446,5 +543,13 @@ int z_erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map)
 	}
 	if (head.partialref)
 		map->m_flags |= EROFS_MAP_PARTIAL_REF;
+	return 0;
+
+out_fragment:
+	/* z_check_fragment() saw the packed inode hold every byte from here */
+	map->m_flags = EROFS_MAP_MAPPED | EROFS_MAP_FRAGMENT;
+	map->m_pa = vi->z_fragmentoff;
+	map->m_plen = map->m_llen;
+	map->m_algorithmformat = Z_EROFS_COMPRESSION_SHIFTED;
 	return 0;
 }

@@ -209,6 +209,53 @@ static void test_handmade_compact(void)
 }
 
 /*
+ * An extent longer than 2047 lclusters: erofs-utils writes the distance
+ * back to its head as 2047 from there on (the CBLKCNT bit is next), and
+ * the lookback goes on from the lcluster that far back.
+ */
+static void test_saturated_delta(void)
+{
+	enum { N = 2100 };
+	struct {
+		struct z_erofs_map_header h;
+		uint8_t pad[8];
+		struct z_erofs_lcluster_index idx[N];
+	} __attribute__((packed)) *meta = calloc(1, sizeof(*meta));
+	struct erofs_map_blocks m;
+	struct fixture f;
+	int err;
+
+	if (!meta)
+		exit(2);
+	meta->idx[0].di_advise = erofs_cpu_to_le16(Z_EROFS_LCLUSTER_TYPE_HEAD1);
+	meta->idx[0].di_u.blkaddr = erofs_cpu_to_le32(10);
+	for (unsigned int i = 1; i < N; i++) {
+		meta->idx[i].di_advise = erofs_cpu_to_le16(Z_EROFS_LCLUSTER_TYPE_NONHEAD);
+		meta->idx[i].di_u.delta[0] = erofs_cpu_to_le16(i < 2047 ? i : 2047);
+		meta->idx[i].di_u.delta[1] = erofs_cpu_to_le16(1);
+	}
+	fixture_init(&f, (uint8_t *)meta, sizeof(*meta),
+		     EROFS_INODE_COMPRESSED_FULL, (uint64_t)N * BLKSZ,
+		     EROFS_FEATURE_INCOMPAT_ZERO_PADDING);
+	err = map_at(&f, (uint64_t)(N - 3) * BLKSZ + 7, &m);
+	CHECK(!err && m.m_la == 0 && m.m_llen == (uint64_t)N * BLKSZ &&
+	      m.m_pa == 10ull * BLKSZ,
+	      "saturated delta: one extent of %u lclusters (err %d llen %llu)",
+	      N, err, (unsigned long long)m.m_llen);
+	fixture_exit(&f);
+
+	/* a small distance that is wrong is still a lie */
+	meta->idx[N - 5].di_u.delta[0] = erofs_cpu_to_le16(7);
+	fixture_init(&f, (uint8_t *)meta, sizeof(*meta),
+		     EROFS_INODE_COMPRESSED_FULL, (uint64_t)N * BLKSZ,
+		     EROFS_FEATURE_INCOMPAT_ZERO_PADDING);
+	CHECK(map_at(&f, 0, &m) == -EFSCORRUPTED,
+	      "saturated delta: a wrong short distance is refused");
+	fixture_exit(&f);
+	free(meta);
+}
+
+/*
  * Round-trip files per index form, pcluster size and inline tail, and how
  * many of them really had their tail inline: a category never exercised
  * is a failure, not a pass.
@@ -336,6 +383,7 @@ int main(void)
 	erofs_msg_level = EROFS_MSG_ERR - 1;	/* corrupt cases are expected */
 	test_handmade_full();
 	test_handmade_compact();
+	test_saturated_delta();
 	for (unsigned int seed = 1; seed <= 40; seed++)
 		for (size_t i = 0; i < ARRAY_SIZE(rt_counts); i++)
 			test_roundtrip(seed, &rt_counts[i]);
