@@ -69,6 +69,7 @@ struct fsck_ctx {
 	unsigned long differences;	/* --compare */
 	/* summary */
 	unsigned long long inodes, dirs, files, others, bytes;
+	unsigned long long special;	/* metabox: inodes outside the tree */
 	unsigned long long logical, physical;	/* for -p */
 };
 

@@ -61,6 +61,7 @@ static void fsck_json_summary(struct fsck_ctx *ctx)
 	erofs_json_u64(j, "directories", ctx->dirs);
 	erofs_json_u64(j, "files", ctx->files);
 	erofs_json_u64(j, "other", ctx->others);
+	erofs_json_u64(j, "special", ctx->special);
 	erofs_json_u64(j, "bytes_checked", ctx->bytes);
 	if (ctx->opts->print_ratio) {
 		const struct z_erofs_stats *zs = z_erofs_get_stats(ctx->sbi);
@@ -86,7 +87,11 @@ static void fsck_text_summary(struct fsck_ctx *ctx)
 {
 	struct fsck_options *opts = ctx->opts;
 
-	if (!opts->quiet)
+	if (!opts->quiet && ctx->special)
+		printf("%s: %llu inodes (%llu directories, %llu files, %llu other, %llu special), %llu bytes checked\n",
+		       opts->img.image, ctx->inodes, ctx->dirs, ctx->files,
+		       ctx->others, ctx->special, ctx->bytes);
+	else if (!opts->quiet)
 		printf("%s: %llu inodes (%llu directories, %llu files, %llu other), %llu bytes checked\n",
 		       opts->img.image, ctx->inodes, ctx->dirs, ctx->files,
 		       ctx->others, ctx->bytes);

@@ -34,6 +34,14 @@ static int erofs_map_flat(struct erofs_inode *vi, struct erofs_map_blocks *map)
 		       sbi->blkszbits;
 
 	map->m_flags = EROFS_MAP_MAPPED;
+	if (vi->raw_blkaddr == EROFS_NULL_BLKADDR) {
+		map->m_la = 0;
+		map->m_llen = vi->size;
+		map->m_pa = 0;
+		map->m_plen = 0;
+		map->m_flags = 0;
+		return 0;
+	}
 	if (map->m_la < tail) {
 		/* the block range was checked against the image at iget */
 		map->m_la = 0;
@@ -52,29 +60,37 @@ static int erofs_map_flat(struct erofs_inode *vi, struct erofs_map_blocks *map)
 		return erofs_map_corrupt(vi, map->m_pa,
 			"inline tail crosses a block boundary: tail bytes",
 			map->m_plen);
-	if (map->m_pa + map->m_plen > erofs_sb_image_bytes(sbi))
+	if (map->m_pa + map->m_plen > vi->mend)
 		return erofs_map_corrupt(vi, map->m_pa,
-			"inline tail runs past the end of the image: tail bytes",
+			"inline tail runs past the end of its metadata: tail bytes",
 			map->m_plen);
 	return 0;
 }
 
-/* Decode chunk entry @i of a batch: block address or EROFS_NULL_ADDR. */
+/* Decode chunk entry @i of a batch: block address or EROFS_NULL_BLKADDR. */
 static int erofs_chunk_entry(struct erofs_inode *vi, const uint8_t *batch,
-			     unsigned int i, erofs_off_t pos, erofs_blk_t *blk)
+			     unsigned int i, erofs_off_t pos, uint64_t *blk)
 {
 	struct erofs_inode_chunk_index idx;
+	uint64_t mask = (vi->chunkformat & EROFS_CHUNK_FORMAT_48BIT) ?
+			EROFS_BLKADDR_48BIT_MASK : EROFS_NULL_ADDR;
 	uint32_t v;
 
 	if (!(vi->chunkformat & EROFS_CHUNK_FORMAT_INDEXES)) {
 		memcpy(&v, batch + i * sizeof(v), sizeof(v));
 		*blk = erofs_le32(v);
+		if (*blk == EROFS_NULL_ADDR)
+			*blk = EROFS_NULL_BLKADDR;
 		return 0;
 	}
 	memcpy(&idx, batch + i * sizeof(idx), sizeof(idx));
-	*blk = erofs_le32(idx.startblk_lo);
+	/* 48BIT chunks: startblk_hi holds bits 32..47; all ones is a hole */
+	*blk = (erofs_le32(idx.startblk_lo) |
+		(uint64_t)erofs_le16(idx.startblk_hi) << 32) & mask;
+	if (*blk == mask)
+		*blk = EROFS_NULL_BLKADDR;
 	/* only one device is ever opened: any other id points nowhere */
-	if (*blk != EROFS_NULL_ADDR && erofs_le16(idx.device_id))
+	if (*blk != EROFS_NULL_BLKADDR && erofs_le16(idx.device_id))
 		return erofs_map_corrupt(vi, pos + i * sizeof(idx),
 					 "chunk on unknown device",
 					 erofs_le16(idx.device_id));
@@ -95,7 +111,7 @@ static int erofs_map_chunk(struct erofs_inode *vi, struct erofs_map_blocks *map)
 	uint64_t left = vi->size - (nr << vi->chunkbits);
 	uint8_t batch[EROFS_CHUNK_BATCH * sizeof(struct erofs_inode_chunk_index)];
 	erofs_off_t table = EROFS_ROUND_UP(erofs_inode_idata_pos(vi), unit);
-	erofs_blk_t first = 0, blk;
+	uint64_t first = 0, blk;
 	uint64_t n = 0, end;
 	int err;
 
@@ -106,7 +122,7 @@ static int erofs_map_chunk(struct erofs_inode *vi, struct erofs_map_blocks *map)
 		erofs_off_t pos = table + end * unit;
 
 		/* the table was checked to fit in the image at iget */
-		err = erofs_io_read(sbi->io, batch, (size_t)cnt * unit, pos);
+		err = erofs_io_read(vi->mio, batch, (size_t)cnt * unit, pos);
 		if (err)
 			return err;
 		for (i = 0; i < cnt; i++, n++) {
@@ -117,7 +133,7 @@ static int erofs_map_chunk(struct erofs_inode *vi, struct erofs_map_blocks *map)
 				first = blk;
 				continue;
 			}
-			if (first == EROFS_NULL_ADDR ? blk != EROFS_NULL_ADDR :
+			if (first == EROFS_NULL_BLKADDR ? blk != EROFS_NULL_BLKADDR :
 			    blk != first + n * chunkblks)
 				goto out_run;
 		}
@@ -127,7 +143,7 @@ out_run:
 	map->m_la = nr << vi->chunkbits;
 	/* n chunks of 2^chunkbits may not fit in 64 bits: compare first */
 	map->m_llen = n > (left >> vi->chunkbits) ? left : n << vi->chunkbits;
-	if (first == EROFS_NULL_ADDR) {
+	if (first == EROFS_NULL_BLKADDR) {
 		map->m_pa = 0;
 		map->m_plen = 0;
 		map->m_flags = 0;
@@ -141,7 +157,7 @@ out_run:
 	    map->m_plen > erofs_sb_image_bytes(sbi) - map->m_pa)
 		return erofs_map_corrupt(vi, table + nr * unit,
 			"chunk data runs past the end of the image: start block",
-			first);
+			(unsigned long long)first);
 	return 0;
 }
 

@@ -95,7 +95,9 @@ static int erofs_iter_read_stored(struct erofs_iter *it,
 		}
 		dst = it->buf;
 	}
-	err = erofs_io_read(it->vi->sbi->io, dst, n, at);
+	/* an inline tail lives with the inode: in the image or the metabox */
+	err = erofs_io_read((p->map.m_flags & EROFS_MAP_META) ? it->vi->mio :
+			    it->vi->sbi->io, dst, n, at);
 	if (err) {
 		erofs_err("nid %llu: cannot read %zu bytes at offset %llu: %s",
 			  (unsigned long long)it->vi->nid, n,
