@@ -89,9 +89,10 @@ static int dump_data_location(struct erofs_inode *vi)
 		if (err)
 			return err;
 		if (vi->z_extents) {
-			printf("Compressed:             %llu blocks, %u-byte extent records%s\n",
+			printf("Compressed:             %llu blocks, %u-byte extent records%s at offset %llu\n",
 			       (unsigned long long)vi->raw_blkaddr, vi->z_recsz,
-			       vi->z_recsz >= 16 ? "" : " (one per lcluster)");
+			       vi->z_recsz >= 16 ? "" : " (one per lcluster)",
+			       (unsigned long long)vi->z_recpos);
 			break;
 		}
 		printf("Compressed:             %llu blocks, %s indexes, %s%s%s%s\n",
@@ -174,9 +175,10 @@ int dump_inode_info(struct erofs_inode *vi, const char *path,
 	printf("Size:                   %llu\n", (unsigned long long)vi->size);
 	printf("Links:                  %u\n", vi->nlink);
 	printf("Mtime:                  %s\n", when);
-	printf("Inode:                  %s, %u bytes at offset %llu\n",
+	printf("Inode:                  %s, %u bytes at offset %llu%s\n",
 	       vi->extended ? "extended" : "compact", vi->inode_isize,
-	       (unsigned long long)vi->iloc);
+	       (unsigned long long)vi->iloc,
+	       erofs_nid_in_metabox(vi->nid) ? " of the metabox" : "");
 	printf("Layout:                 %s (%u)\n",
 	       erofs_layout_name(vi->datalayout), vi->datalayout);
 	dump_data_location(vi);

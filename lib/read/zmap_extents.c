@@ -168,6 +168,15 @@ static int zx_map_sorted(struct erofs_inode *vi, struct erofs_map_blocks *map,
 					  "extent record out of order or past i_size");
 		*end = la;
 	}
+	if (found != UINT64_MAX && found > 0) {
+		/* and the one before it must start earlier */
+		err = zx_record(vi, found - 1, &la, &pa, &pl);
+		if (err)
+			return err;
+		if (la >= start)
+			return zx_corrupt(vi, vi->z_recpos + found * vi->z_recsz,
+					  "extent record out of order or past i_size");
+	}
 	if (found == UINT64_MAX) {
 		/* before the first record: a hole */
 		*plen = 0;
