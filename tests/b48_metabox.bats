@@ -69,7 +69,7 @@ inode_offset() {
 	check_clean b48hc1m -E48bit -zlz4hc -C1048576
 }
 
-@test "48bit: chunk-based files (48-bit chunk indexes)" {
+@test "48bit: chunk-based files" {
 	check_clean b48chunk -E48bit --chunksize=65536
 }
 
