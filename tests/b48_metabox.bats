@@ -109,6 +109,11 @@ inode_offset() {
 	run "$DUMP" -S "$img"
 	[ "$status" -eq 0 ]
 	eu19_image b48lz4 -E48bit -zlz4
+	# the mkfs time counts from the epoch (build_time), not the epoch alone
+	run "$DUMP" -s "$img"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Epoch:  "* ]]
+	[[ "$output" != *"Build time:             1970-"* ]]
 	run "$DUMP" --path=/hole -e "$img"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"mapped,lz4"* ]]

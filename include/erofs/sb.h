@@ -30,6 +30,7 @@ struct erofs_sb_info {
 	uint64_t inos;
 	uint64_t epoch;			/* build time; compact inodes count from it */
 	uint32_t fixed_nsec;
+	uint32_t build_time;		/* mkfs time, seconds past epoch (newer mkfs) */
 	uint8_t uuid[16];
 	char volume_name[17];		/* NUL-terminated copy */
 	unsigned int sb_size;		/* 128 + 16 * sb_extslots */

@@ -353,6 +353,7 @@ int erofs_sb_read(struct erofs_sb_info *sbi, struct erofs_io *io,
 	sbi->inos = erofs_le64(dsb.inos);
 	sbi->epoch = erofs_le64(dsb.epoch);
 	sbi->fixed_nsec = erofs_le32(dsb.fixed_nsec);
+	sbi->build_time = erofs_le32(dsb.build_time);
 	if (sbi->fixed_nsec >= 1000000000u) {
 		erofs_err("superblock: build time nanoseconds %u out of range (offset %zu)",
 			  sbi->fixed_nsec, EROFS_SUPER_OFFSET +
