@@ -62,9 +62,11 @@ static int dump_data_location(struct erofs_inode *vi)
 		nblocks = EROFS_DIV_ROUND_UP(vi->size, sbi->blksz);
 		if (vi->datalayout == EROFS_INODE_FLAT_INLINE && nblocks)
 			nblocks--;
-		if (nblocks)
-			printf("Data blocks:            %u..%llu (offset %llu)\n",
-			       vi->raw_blkaddr,
+		if (nblocks && vi->raw_blkaddr == EROFS_NULL_BLKADDR)
+			printf("Data blocks:            none (reads as zeros)\n");
+		else if (nblocks)
+			printf("Data blocks:            %llu..%llu (offset %llu)\n",
+			       (unsigned long long)vi->raw_blkaddr,
 			       (unsigned long long)(vi->raw_blkaddr + nblocks - 1),
 			       (unsigned long long)erofs_blk_pos(sbi, vi->raw_blkaddr));
 		if (vi->datalayout == EROFS_INODE_FLAT_INLINE && vi->size)
@@ -86,8 +88,15 @@ static int dump_data_location(struct erofs_inode *vi)
 
 		if (err)
 			return err;
-		printf("Compressed:             %u blocks, %s indexes, %s%s%s%s\n",
-		       vi->raw_blkaddr,
+		if (vi->z_extents) {
+			printf("Compressed:             %llu blocks, %u-byte extent records%s at offset %llu\n",
+			       (unsigned long long)vi->raw_blkaddr, vi->z_recsz,
+			       vi->z_recsz >= 16 ? "" : " (one per lcluster)",
+			       (unsigned long long)vi->z_recpos);
+			break;
+		}
+		printf("Compressed:             %llu blocks, %s indexes, %s%s%s%s\n",
+		       (unsigned long long)vi->raw_blkaddr,
 		       vi->datalayout == EROFS_INODE_COMPRESSED_FULL ?
 		       "full" : "compacted",
 		       z_erofs_algorithm_name(vi->z_algorithmtype[0]),
@@ -171,9 +180,10 @@ int dump_inode_info(struct erofs_inode *vi, const char *path,
 	printf("Size:                   %llu\n", (unsigned long long)vi->size);
 	printf("Links:                  %u\n", vi->nlink);
 	printf("Mtime:                  %s\n", when);
-	printf("Inode:                  %s, %u bytes at offset %llu\n",
+	printf("Inode:                  %s, %u bytes at offset %llu%s\n",
 	       vi->extended ? "extended" : "compact", vi->inode_isize,
-	       (unsigned long long)vi->iloc);
+	       (unsigned long long)vi->iloc,
+	       erofs_nid_in_metabox(vi->nid) ? " of the metabox" : "");
 	printf("Layout:                 %s (%u)\n",
 	       erofs_layout_name(vi->datalayout), vi->datalayout);
 	dump_data_location(vi);

@@ -110,7 +110,13 @@ static int dump_superblock_json(struct erofs_sb_info *sbi, struct erofs_json *j)
 		erofs_json_null(j, "packed_nid");
 	erofs_json_u64(j, "meta_start_block", sbi->meta_blkaddr);
 	erofs_json_u64(j, "xattr_start_block", sbi->xattr_blkaddr);
-	erofs_json_u64(j, "build_time", sbi->epoch);
+	if (sbi->feature_incompat & EROFS_FEATURE_INCOMPAT_METABOX) {
+		erofs_json_u64(j, "metabox_nid", sbi->metabox_nid);
+		erofs_json_u64(j, "metabox_bytes",
+			       sbi->mbox_io ? sbi->mbox_io->size : 0);
+	}
+	erofs_json_u64(j, "build_time", sbi->epoch + sbi->build_time);
+	erofs_json_u64(j, "epoch", sbi->epoch);
 	erofs_json_u64(j, "build_time_nsec", sbi->fixed_nsec);
 	erofs_json_str(j, "uuid", uuid);
 	erofs_json_str(j, "label", sbi->volume_name);
@@ -133,10 +139,12 @@ int dump_superblock(struct erofs_sb_info *sbi, struct erofs_json *j)
 	if (j)
 		return dump_superblock_json(sbi, j);
 
-	dump_format_time(when, sizeof(when), sbi->epoch, sbi->fixed_nsec);
+	/* build_time counts from the epoch (0 on images that predate it) */
+	dump_format_time(when, sizeof(when), sbi->epoch + sbi->build_time,
+			 sbi->fixed_nsec);
 	printf("Magic:                  0x%08X\n", EROFS_SUPER_MAGIC_V1);
 	printf("Block size:             %u\n", sbi->blksz);
-	printf("Blocks:                 %u\n", sbi->blocks);
+	printf("Blocks:                 %llu\n", (unsigned long long)sbi->blocks);
 	printf("Inode count:            %llu\n", (unsigned long long)sbi->inos);
 	printf("Root nid:               %llu\n",
 	       (unsigned long long)sbi->root_nid);
@@ -147,8 +155,15 @@ int dump_superblock(struct erofs_sb_info *sbi, struct erofs_json *j)
 		printf("Packed nid:             none\n");
 	printf("Meta start block:       %u\n", sbi->meta_blkaddr);
 	printf("Xattr start block:      %u\n", sbi->xattr_blkaddr);
+	if (sbi->feature_incompat & EROFS_FEATURE_INCOMPAT_METABOX)
+		printf("Metabox nid:            %llu (%llu bytes decoded)\n",
+		       (unsigned long long)sbi->metabox_nid,
+		       (unsigned long long)(sbi->mbox_io ? sbi->mbox_io->size : 0));
 	printf("Build time:             %s (%llu)\n", when,
-	       (unsigned long long)sbi->epoch);
+	       (unsigned long long)(sbi->epoch + sbi->build_time));
+	if (sbi->build_time)
+		printf("Epoch:                  %lld (compact inode times count from it)\n",
+		       (long long)sbi->epoch);
 	printf("UUID:                   ");
 	for (i = 0; i < 16; i++)
 		printf("%02x%s", sbi->uuid[i],

@@ -354,6 +354,43 @@ static void fsck_check_packed(struct fsck_ctx *ctx)
 		fsck_count_error(ctx, err);
 }
 
+/*
+ * The metabox inode is in no directory: it holds other inodes.  Opening
+ * the image decoded all of it (every stream checked); here it is read
+ * again as an inode, counted as what it is, and must not be a tree entry.
+ */
+static void fsck_check_metabox(struct fsck_ctx *ctx)
+{
+	struct erofs_sb_info *sbi = ctx->sbi;
+	struct fsck_inode_rec *rec;
+	struct erofs_inode vi;
+	bool fresh;
+	int err;
+
+	if (!(sbi->feature_incompat & EROFS_FEATURE_INCOMPAT_METABOX))
+		return;
+	err = erofs_read_inode(sbi, sbi->metabox_nid, &vi);
+	if (err) {
+		fsck_count_error(ctx, err);
+		return;
+	}
+	rec = fsck_itable_get(&ctx->itable, sbi->metabox_nid, &fresh);
+	if (!rec) {
+		ctx->op_errors++;
+		return;
+	}
+	if (!fresh) {
+		erofs_err("nid %llu: the metabox inode is also a directory entry (offset %llu)",
+			  (unsigned long long)vi.nid, (unsigned long long)vi.iloc);
+		ctx->corrupt++;
+		return;
+	}
+	/* no link to it, none expected */
+	rec->nlink = rec->links_found = 0;
+	ctx->inodes++;
+	ctx->metabox++;
+}
+
 int fsck_check_tree(struct fsck_ctx *ctx, erofs_nid_t nid, erofs_nid_t parent,
 		    const char *name)
 {
@@ -372,6 +409,7 @@ int fsck_check_tree(struct fsck_ctx *ctx, erofs_nid_t nid, erofs_nid_t parent,
 	if (!ctx->whole_tree || ctx->unsupported)
 		return 0;
 	fsck_check_packed(ctx);
+	fsck_check_metabox(ctx);
 	/* link counts and the inode total only add up over the whole tree */
 	while ((rec = fsck_itable_next(&ctx->itable, &it))) {
 		if (rec->bad || rec->isdir)

@@ -70,6 +70,7 @@ struct fsck_ctx {
 	/* summary */
 	unsigned long long inodes, dirs, files, others, bytes;
 	unsigned long long packed;	/* the packed inode, when checked */
+	unsigned long long metabox;	/* the metabox inode, when checked */
 	unsigned long long logical, physical;	/* for -p */
 };
 

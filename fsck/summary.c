@@ -62,6 +62,7 @@ static void fsck_json_summary(struct fsck_ctx *ctx)
 	erofs_json_u64(j, "files", ctx->files);
 	erofs_json_u64(j, "other", ctx->others);
 	erofs_json_u64(j, "packed_inodes", ctx->packed);
+	erofs_json_u64(j, "metabox_inodes", ctx->metabox);
 	erofs_json_u64(j, "bytes_checked", ctx->bytes);
 	if (ctx->opts->print_ratio) {
 		const struct z_erofs_stats *zs = z_erofs_get_stats(ctx->sbi);
@@ -88,10 +89,10 @@ static void fsck_text_summary(struct fsck_ctx *ctx)
 	struct fsck_options *opts = ctx->opts;
 
 	if (!opts->quiet)
-		printf("%s: %llu inodes (%llu directories, %llu files, %llu other%s), %llu bytes checked\n",
+		printf("%s: %llu inodes (%llu directories, %llu files, %llu other%s%s), %llu bytes checked\n",
 		       opts->img.image, ctx->inodes, ctx->dirs, ctx->files,
 		       ctx->others, ctx->packed ? ", 1 packed" : "",
-		       ctx->bytes);
+		       ctx->metabox ? ", 1 metabox" : "", ctx->bytes);
 	if (opts->print_ratio) {
 		const struct z_erofs_stats *zs = z_erofs_get_stats(ctx->sbi);
 

@@ -191,6 +191,16 @@ struct erofs_inode_chunk_index {
 	uint32_t startblk_lo;
 } __attribute__((packed));
 
+/* 48BIT: chunk indexes carry 16 more block bits in startblk_hi. */
+#define EROFS_BLKADDR_48BIT_MASK	((1ull << 48) - 1)
+
+/*
+ * METABOX: a nid with bit 63 set names an inode slot inside the content of
+ * the metabox inode (sb metabox_nid), counted from its first byte.
+ */
+#define EROFS_NID_METABOX_BIT		63
+#define EROFS_NID_METABOX		(1ull << EROFS_NID_METABOX_BIT)
+
 /* Directory blocks: dirents first, then the names they point at. */
 struct erofs_dirent {
 	uint64_t nid;
@@ -279,6 +289,30 @@ struct z_erofs_lcluster_index {
 	} di_u;
 } __attribute__((packed));
 
+/*
+ * Z_EROFS_ADVISE_EXTENTS (COMPRESSED_FULL inodes): after the map header,
+ * extent records of 4 << ((h_advise >> 1) & 3) bytes, the leading part of
+ * this struct; the header's first 4 bytes and last 2 hold the record count.
+ * 4-byte records: one per lcluster after an 8-byte start, pcluster after
+ * pcluster.  8-byte: one per lcluster with its own start.  16 and 32: one
+ * per extent, sorted by logical start (32-bit, or 64 with 32-byte records).
+ */
+#define Z_EROFS_ADVISE_EXTRECSZ_BIT	1
+#define Z_EROFS_ADVISE_EXTRECSZ_MASK	0x3
+#define Z_EROFS_EXTENT_PLEN_PARTIAL	(1u << 27)
+#define Z_EROFS_EXTENT_PLEN_FMT_BIT	28	/* 0: stored, else algorithm + 1 */
+#define Z_EROFS_EXTENT_PLEN_MASK	((Z_EROFS_PCLUSTER_MAX_SIZE << 1) - 1)
+
+struct z_erofs_extent_record {
+	uint32_t plen;			/* encoded bytes, flags above */
+	uint32_t pstart_lo;		/* physical byte offset */
+	uint32_t pstart_hi;
+	uint32_t lstart_lo;		/* logical byte offset */
+	uint32_t lstart_hi;
+	uint8_t  reserved[12];
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct z_erofs_extent_record) == 32, "extent record size");
 _Static_assert(sizeof(struct erofs_super_block) == 144, "superblock size");
 _Static_assert(sizeof(struct erofs_deviceslot) == 128, "device slot size");
 _Static_assert(sizeof(struct erofs_inode_compact) == 32, "compact inode size");

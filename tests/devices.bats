@@ -306,7 +306,9 @@ chunk_map() {
 	[[ $output != *"unsupported incompatible feature 48bit"* ]] ||
 		skip "needs 48bit superblocks"
 	[ "$status" = 0 ]
-	treecmp_ok "$SRC" "$T/out"
+	# 48-bit images of erofs-utils 1.9.3 keep whole seconds (the kernel
+	# reads the same)
+	treecmp_ok --mtime-sec "$SRC" "$T/out"
 }
 
 @test "devices: flat data addressed through mapped_blkaddr reads from the device" {

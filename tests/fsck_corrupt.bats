@@ -179,6 +179,7 @@ fsck_outcome() {
 	mark 1028 1036 "sb: checksum (--no-sbcrc) or compat features (ignorable by definition)"
 	mark 1048 1059 "sb: build time, or a low byte of its nanoseconds (still below 10^9)"
 	mark 1072 1104 "sb: UUID or volume label"
+	mark 1104 1105 "sb: incompat features whose data this image lacks (compression, device table, prefixes, 48bit with no rootnid_8b)"
 	mark 1108 1114 "sb: compression or device-table fields, unused without their features"
 	mark 1115 1152 "sb: xattr prefixes, packed inode or reserved, unused without their features"
 

@@ -52,6 +52,16 @@ int erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map);
 /* Decode a compressed inode's map header (once): 0 or -errno. */
 int z_erofs_init_inode(struct erofs_inode *vi);
 
+/*
+ * Extent-record maps (Z_EROFS_ADVISE_EXTENTS, zmap_extents.c): decode the
+ * map header @h read at @pos into @vi, then answer lookups like
+ * z_erofs_map_blocks().  0 or -errno (reported).
+ */
+struct z_erofs_map_header;
+int z_erofs_init_extents(struct erofs_inode *vi,
+			 const struct z_erofs_map_header *h, erofs_off_t pos);
+int z_erofs_map_extents(struct erofs_inode *vi, struct erofs_map_blocks *map);
+
 /* The compressed half of erofs_map_blocks() (zmap.c). */
 int z_erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map);
 

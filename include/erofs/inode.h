@@ -13,7 +13,14 @@
 struct erofs_inode {
 	struct erofs_sb_info *sbi;
 	erofs_nid_t nid;
-	erofs_off_t iloc;		/* byte offset of the inode in the image */
+	/*
+	 * Where the inode and its metadata (xattrs, chunk map, indexes,
+	 * inline data) are read from: the image, or the metabox content for
+	 * a nid with EROFS_NID_METABOX; @mend bounds every offset in it.
+	 */
+	struct erofs_io *mio;
+	erofs_off_t mend;
+	erofs_off_t iloc;		/* byte offset of the inode in @mio */
 	uint16_t i_format;
 	bool extended;			/* 64-byte inode */
 	unsigned int datalayout;	/* EROFS_INODE_FLAT_PLAIN ... */
@@ -29,7 +36,7 @@ struct erofs_inode {
 	uint32_t ino;			/* i_ino, for 32-bit stat() only */
 	dev_t rdev;			/* character and block devices */
 	uint32_t raw_rdev;		/* as stored (new_encode_dev form) */
-	erofs_blk_t raw_blkaddr;	/* FLAT_PLAIN / FLAT_INLINE start block */
+	uint64_t raw_blkaddr;		/* FLAT_PLAIN / FLAT_INLINE start block */
 	uint16_t chunkformat;		/* CHUNK_BASED */
 	unsigned int chunkbits;		/* log2 chunk size in bytes */
 
@@ -47,7 +54,17 @@ struct erofs_inode {
 	 * packed inode
 	 */
 	erofs_off_t z_fragmentoff;
+	/* Z_EROFS_ADVISE_EXTENTS: extent records instead of lcluster indexes */
+	bool z_extents;
+	unsigned int z_recsz;		/* 4, 8, 16 or 32 bytes */
+	uint64_t z_nrecs;		/* 16/32-byte records: how many */
+	erofs_off_t z_recpos;		/* where the first record sits */
+	uint64_t z_cur_lcn;		/* 4-byte records: the last lookup's */
+	erofs_off_t z_cur_pa;		/* ... lcluster and its pcluster start */
 };
+
+/* raw_blkaddr of a FLAT_PLAIN inode without blocks (reads as zeros). */
+#define EROFS_NULL_BLKADDR	UINT64_MAX
 
 /*
  * Read inode @nid into @vi: 0, -EFSCORRUPTED (out of the image, bad format
@@ -64,10 +81,15 @@ int erofs_read_inode(struct erofs_sb_info *sbi, erofs_nid_t nid,
  */
 int erofs_read_packed_inode(struct erofs_sb_info *sbi, struct erofs_inode *vi);
 
-/* Byte offset of the inode slot of @nid (no range check). */
+/*
+ * Byte offset of the inode slot of @nid (no range check): in the image,
+ * or for a metabox nid in the metabox content.
+ */
 static inline erofs_off_t erofs_nid_pos(const struct erofs_sb_info *sbi,
 					erofs_nid_t nid)
 {
+	if (erofs_nid_in_metabox(nid))
+		return (nid & ~EROFS_NID_METABOX) << EROFS_ISLOT_BITS;
 	return erofs_blk_pos(sbi, sbi->meta_blkaddr) + (nid << EROFS_ISLOT_BITS);
 }
 

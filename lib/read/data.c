@@ -34,6 +34,14 @@ static int erofs_map_flat(struct erofs_inode *vi, struct erofs_map_blocks *map)
 		       sbi->blkszbits;
 
 	map->m_flags = EROFS_MAP_MAPPED;
+	if (vi->raw_blkaddr == EROFS_NULL_BLKADDR) {
+		map->m_la = 0;
+		map->m_llen = vi->size;
+		map->m_pa = 0;
+		map->m_plen = 0;
+		map->m_flags = 0;
+		return 0;
+	}
 	if (map->m_la < tail) {
 		uint64_t blk = vi->raw_blkaddr, left;
 
@@ -66,17 +74,17 @@ static int erofs_map_flat(struct erofs_inode *vi, struct erofs_map_blocks *map)
 		return erofs_map_corrupt(vi, map->m_pa,
 			"inline tail crosses a block boundary: tail bytes",
 			map->m_plen);
-	if (map->m_pa + map->m_plen > erofs_sb_image_bytes(sbi))
+	if (map->m_pa + map->m_plen > vi->mend)
 		return erofs_map_corrupt(vi, map->m_pa,
-			"inline tail runs past the end of the image: tail bytes",
+			"inline tail runs past the end of its metadata: tail bytes",
 			map->m_plen);
 	return 0;
 }
 
-/* A chunk's place: device id and block (EROFS_NULL_ADDR: a hole). */
+/* A chunk's place: device id and block (EROFS_NULL_BLKADDR: a hole). */
 struct erofs_chunk_place {
 	unsigned int dev;
-	erofs_blk_t blk;
+	uint64_t blk;
 };
 
 /* Decode chunk entry @i of a batch whose first entry sits at @pos. */
@@ -86,18 +94,26 @@ static int erofs_chunk_entry(struct erofs_inode *vi, const uint8_t *batch,
 {
 	struct erofs_sb_info *sbi = vi->sbi;
 	struct erofs_inode_chunk_index idx;
+	uint64_t mask = (vi->chunkformat & EROFS_CHUNK_FORMAT_48BIT) ?
+			EROFS_BLKADDR_48BIT_MASK : EROFS_NULL_ADDR;
 	uint32_t v;
 
 	c->dev = 0;
 	if (!(vi->chunkformat & EROFS_CHUNK_FORMAT_INDEXES)) {
 		memcpy(&v, batch + i * sizeof(v), sizeof(v));
 		c->blk = erofs_le32(v);
+		if (c->blk == EROFS_NULL_ADDR)
+			c->blk = EROFS_NULL_BLKADDR;
 		return 0;
 	}
 	memcpy(&idx, batch + i * sizeof(idx), sizeof(idx));
-	c->blk = erofs_le32(idx.startblk_lo);
-	if (c->blk == EROFS_NULL_ADDR)
+	/* 48BIT chunks: startblk_hi holds bits 32..47; all ones is a hole */
+	c->blk = (erofs_le32(idx.startblk_lo) |
+		  (uint64_t)erofs_le16(idx.startblk_hi) << 32) & mask;
+	if (c->blk == mask) {
+		c->blk = EROFS_NULL_BLKADDR;
 		return 0;
+	}
 	/* the kernel ignores the bits above the table's size */
 	c->dev = erofs_le16(idx.device_id) & sbi->device_id_mask;
 	if (c->dev > sbi->extra_devices) {
@@ -137,7 +153,7 @@ static int erofs_map_chunk(struct erofs_inode *vi, struct erofs_map_blocks *map)
 		erofs_off_t pos = table + end * unit;
 
 		/* the table was checked to fit in the image at iget */
-		err = erofs_io_read(sbi->io, batch, (size_t)cnt * unit, pos);
+		err = erofs_io_read(vi->mio, batch, (size_t)cnt * unit, pos);
 		if (err)
 			return err;
 		for (i = 0; i < cnt; i++, n++) {
@@ -148,8 +164,8 @@ static int erofs_map_chunk(struct erofs_inode *vi, struct erofs_map_blocks *map)
 				first = c;
 				continue;
 			}
-			if (first.blk == EROFS_NULL_ADDR ?
-			    c.blk != EROFS_NULL_ADDR :
+			if (first.blk == EROFS_NULL_BLKADDR ?
+			    c.blk != EROFS_NULL_BLKADDR :
 			    c.dev != first.dev || c.blk != first.blk + n * chunkblks)
 				goto out_run;
 		}
@@ -160,7 +176,7 @@ out_run:
 	/* n chunks of 2^chunkbits may not fit in 64 bits: compare first */
 	map->m_llen = n > (left >> vi->chunkbits) ? left : n << vi->chunkbits;
 	map->m_deviceid = 0;
-	if (first.blk == EROFS_NULL_ADDR) {
+	if (first.blk == EROFS_NULL_BLKADDR) {
 		map->m_pa = 0;
 		map->m_plen = 0;
 		map->m_flags = 0;
@@ -184,10 +200,11 @@ out_run:
 		if (!first.dev)
 			return erofs_map_corrupt(vi, table + nr * unit,
 				"chunk data runs past the end of the image: start block",
-				first.blk);
-		erofs_err("nid %llu: chunk data runs past the end of device %u (%llu bytes): start block %u (offset %llu)",
+				(unsigned long long)first.blk);
+		erofs_err("nid %llu: chunk data runs past the end of device %u (%llu bytes): start block %llu (offset %llu)",
 			  (unsigned long long)vi->nid, first.dev,
-			  (unsigned long long)devbytes, first.blk,
+			  (unsigned long long)devbytes,
+			  (unsigned long long)first.blk,
 			  (unsigned long long)(table + nr * unit));
 		return -EFSCORRUPTED;
 	}

@@ -72,9 +72,9 @@ static int erofs_inode_on_device(const struct erofs_inode *vi,
 		return 0;
 	if (nblocks <= left)
 		return 1;
-	erofs_err("nid %llu: i_size %llu needs %llu blocks from block %u, past the end of device %u (inode at offset %llu)",
+	erofs_err("nid %llu: i_size %llu needs %llu blocks from block %llu, past the end of device %u (inode at offset %llu)",
 		  (unsigned long long)vi->nid, (unsigned long long)vi->size,
-		  (unsigned long long)nblocks, vi->raw_blkaddr, dev,
+		  (unsigned long long)nblocks, (unsigned long long)vi->raw_blkaddr, dev,
 		  (unsigned long long)vi->iloc);
 	return -EFSCORRUPTED;
 }
@@ -82,7 +82,6 @@ static int erofs_inode_on_device(const struct erofs_inode *vi,
 static int erofs_inode_check_extent(struct erofs_inode *vi)
 {
 	struct erofs_sb_info *sbi = vi->sbi;
-	erofs_off_t image = erofs_sb_image_bytes(sbi);
 	uint64_t nblocks, nchunks, unit;
 	int ret;
 
@@ -95,18 +94,20 @@ static int erofs_inode_check_extent(struct erofs_inode *vi)
 		/* the inline tail sits in the metadata area, not at raw_blkaddr */
 		if (vi->datalayout == EROFS_INODE_FLAT_INLINE && nblocks)
 			nblocks--;
-		if (!nblocks)
+		if (!nblocks || vi->raw_blkaddr == EROFS_NULL_BLKADDR)
 			return 0;
 		ret = erofs_inode_on_device(vi, nblocks);
 		if (ret)
 			return ret < 0 ? ret : 0;
 		if (vi->raw_blkaddr >= sbi->blocks ||
 		    nblocks > sbi->blocks - vi->raw_blkaddr) {
-			erofs_err("nid %llu: i_size %llu needs blocks %u..%llu, past the %u-block image (inode at offset %llu)",
+			erofs_err("nid %llu: i_size %llu needs blocks %llu..%llu, past the %llu-block image (inode at offset %llu)",
 				  (unsigned long long)vi->nid,
-				  (unsigned long long)vi->size, vi->raw_blkaddr,
+				  (unsigned long long)vi->size,
+				  (unsigned long long)vi->raw_blkaddr,
 				  (unsigned long long)(vi->raw_blkaddr + nblocks - 1),
-				  sbi->blocks, (unsigned long long)vi->iloc);
+				  (unsigned long long)sbi->blocks,
+				  (unsigned long long)vi->iloc);
 			return -EFSCORRUPTED;
 		}
 		return 0;
@@ -116,9 +117,9 @@ static int erofs_inode_check_extent(struct erofs_inode *vi)
 		nchunks = vi->size >> vi->chunkbits;
 		if (vi->size & ((1ull << vi->chunkbits) - 1))
 			nchunks++;
-		if (EROFS_ROUND_UP(erofs_inode_idata_pos(vi), unit) > image ||
-		    nchunks > (image - EROFS_ROUND_UP(erofs_inode_idata_pos(vi),
-						      unit)) / unit) {
+		if (EROFS_ROUND_UP(erofs_inode_idata_pos(vi), unit) > vi->mend ||
+		    nchunks > (vi->mend - EROFS_ROUND_UP(erofs_inode_idata_pos(vi),
+							 unit)) / unit) {
 			erofs_err("nid %llu: i_size %llu needs %llu chunk entries, past the end of the image (inode at offset %llu)",
 				  (unsigned long long)vi->nid,
 				  (unsigned long long)vi->size,
@@ -145,25 +146,40 @@ static int erofs_inode_check_mode(struct erofs_inode *vi)
 int erofs_read_inode(struct erofs_sb_info *sbi, erofs_nid_t nid,
 		     struct erofs_inode *vi)
 {
-	erofs_off_t image = erofs_sb_image_bytes(sbi);
-	erofs_off_t meta = erofs_blk_pos(sbi, sbi->meta_blkaddr);
+	erofs_off_t image, meta = erofs_blk_pos(sbi, sbi->meta_blkaddr);
 	union {
 		struct erofs_inode_compact c;
 		struct erofs_inode_extended e;
 	} raw;
-	uint32_t iu;
+	uint32_t iu, hi = 0;
 	int err;
 
 	memset(vi, 0, sizeof(*vi));
 	vi->sbi = sbi;
 	vi->nid = nid;
-	if (nid > (image - meta - EROFS_ISLOT_SIZE) >> EROFS_ISLOT_BITS) {
-		erofs_err("nid %llu: inode lies past the end of the image (%llu bytes)",
-			  (unsigned long long)nid, (unsigned long long)image);
+	vi->mio = sbi->io;
+	vi->mend = erofs_sb_image_bytes(sbi);
+	if (erofs_nid_in_metabox(nid)) {
+		if (!sbi->mbox_io) {
+			erofs_err("nid %llu: metabox inode number in an image without a metabox",
+				  (unsigned long long)nid);
+			return -EFSCORRUPTED;
+		}
+		vi->mio = sbi->mbox_io;
+		vi->mend = sbi->mbox_io->size;
+		meta = 0;
+	}
+	image = vi->mend;
+	if (image < meta + EROFS_ISLOT_SIZE ||
+	    (nid & ~EROFS_NID_METABOX) > (image - meta - EROFS_ISLOT_SIZE) >> EROFS_ISLOT_BITS) {
+		erofs_err("nid %llu: inode lies past the end of the %s (%llu bytes)",
+			  (unsigned long long)nid,
+			  vi->mio == sbi->io ? "image" : "metabox",
+			  (unsigned long long)image);
 		return -EFSCORRUPTED;
 	}
 	vi->iloc = erofs_nid_pos(sbi, nid);
-	err = erofs_io_read(sbi->io, &raw.c, sizeof(raw.c), vi->iloc);
+	err = erofs_io_read(vi->mio, &raw.c, sizeof(raw.c), vi->iloc);
 	if (err)
 		goto out_ioerr;
 
@@ -196,10 +212,12 @@ int erofs_read_inode(struct erofs_sb_info *sbi, erofs_nid_t nid,
 				  (unsigned long long)vi->iloc);
 			return -EFSCORRUPTED;
 		}
-		err = erofs_io_read(sbi->io, &raw.e, sizeof(raw.e), vi->iloc);
+		err = erofs_io_read(vi->mio, &raw.e, sizeof(raw.e), vi->iloc);
 		if (err)
 			goto out_ioerr;
 		iu = erofs_le32(raw.e.i_u);
+		/* i_nb: the start block's high 16 bits (48BIT; 0 otherwise) */
+		hi = erofs_le16(raw.e.i_nb);
 		vi->size = erofs_le64(raw.e.i_size);
 		vi->uid = erofs_le32(raw.e.i_uid);
 		vi->gid = erofs_le32(raw.e.i_gid);
@@ -222,9 +240,10 @@ int erofs_read_inode(struct erofs_sb_info *sbi, erofs_nid_t nid,
 		vi->gid = erofs_le16(raw.c.i_gid);
 		/* with NLINK_1 the nlink field is reused (48-bit block numbers) */
 		if (!S_ISDIR(vi->mode) &&
-		    (vi->i_format & (1u << EROFS_I_NLINK_1_BIT)))
+		    (vi->i_format & (1u << EROFS_I_NLINK_1_BIT))) {
 			vi->nlink = 1;
-		else
+			hi = erofs_le16(raw.c.i_nlink);
+		} else
 			vi->nlink = erofs_le16(raw.c.i_nlink);
 		vi->mtime = sbi->epoch + erofs_le32(raw.c.i_mtime);
 		vi->mtime_nsec = sbi->fixed_nsec;
@@ -254,7 +273,8 @@ int erofs_read_inode(struct erofs_sb_info *sbi, erofs_nid_t nid,
 	if (vi->datalayout == EROFS_INODE_CHUNK_BASED) {
 		vi->chunkformat = iu & 0xffff;
 		if (vi->chunkformat & ~(EROFS_CHUNK_FORMAT_BLKBITS_MASK |
-					EROFS_CHUNK_FORMAT_INDEXES)) {
+					EROFS_CHUNK_FORMAT_INDEXES |
+					EROFS_CHUNK_FORMAT_48BIT)) {
 			erofs_err("nid %llu: unsupported chunk format 0x%x (offset %llu)",
 				  (unsigned long long)nid, vi->chunkformat,
 				  (unsigned long long)vi->iloc);
@@ -270,7 +290,12 @@ int erofs_read_inode(struct erofs_sb_info *sbi, erofs_nid_t nid,
 			return -EFSCORRUPTED;
 		}
 	} else {
-		vi->raw_blkaddr = iu;
+		vi->raw_blkaddr = iu | (uint64_t)hi << 32;
+		/* a FLAT_PLAIN inode at the null address has no blocks at all */
+		if (vi->datalayout == EROFS_INODE_FLAT_PLAIN &&
+		    (vi->raw_blkaddr == EROFS_BLKADDR_48BIT_MASK ||
+		     (!hi && iu == EROFS_NULL_ADDR)))
+			vi->raw_blkaddr = EROFS_NULL_BLKADDR;
 	}
 	return erofs_inode_check_extent(vi);
 

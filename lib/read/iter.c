@@ -176,7 +176,11 @@ static int erofs_iter_read_stored(struct erofs_iter *it,
 			m->m_pa + (d - head);
 	}
 	off = at;
-	io = erofs_sb_device_io(sbi, m->m_deviceid, off, &at);
+	/* an inline tail lives with the inode: in the image or the metabox */
+	if (m->m_flags & EROFS_MAP_META)
+		io = it->vi->mio;
+	else
+		io = erofs_sb_device_io(sbi, m->m_deviceid, off, &at);
 	if (!io) {
 		/* the image is sound: this reader was not given the file */
 		erofs_err("nid %llu: data at offset %llu of device %u, which is missing (give it with --device)",

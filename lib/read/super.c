@@ -11,6 +11,7 @@
 #include "erofs/print.h"
 #include "erofs/sb.h"
 #include "erofs/zdata.h"
+#include "erofs/metabox.h"
 
 struct erofs_feature_name {
 	bool incompat;
@@ -41,11 +42,11 @@ static const struct erofs_feature_name erofs_feature_names[] = {
 };
 
 /*
- * Incompatible features this reader cannot honour: they move where inodes
- * or blocks live, so reading on would return wrong bytes, not just less.
+ * Incompatible features this reader cannot honour: they would move where
+ * inodes or blocks live, so reading on would return wrong bytes.  None of
+ * the named ones today; unknown bits are always refused.
  */
-#define EROFS_INCOMPAT_REFUSED	(EROFS_FEATURE_INCOMPAT_48BIT | \
-				 EROFS_FEATURE_INCOMPAT_METABOX)
+#define EROFS_INCOMPAT_REFUSED	0u
 
 /* Features that only matter for compressed inodes (handled per inode). */
 #define EROFS_INCOMPAT_COMPRESSION (EROFS_FEATURE_INCOMPAT_ZERO_PADDING | \
@@ -276,34 +277,65 @@ int erofs_sb_read(struct erofs_sb_info *sbi, struct erofs_io *io,
 	}
 
 	sbi->blocks = erofs_le32(dsb.blocks_lo);
+	sbi->root_nid = erofs_le16(dsb.rootnid_2b);
+	/* 48BIT: a non-zero rootnid_8b moves the root and frees rootnid_2b */
+	if ((sbi->feature_incompat & EROFS_FEATURE_INCOMPAT_48BIT) &&
+	    dsb.rootnid_8b) {
+		sbi->root_nid = erofs_le64(dsb.rootnid_8b);
+		sbi->blocks |= (uint64_t)erofs_le16(dsb.rootnid_2b) << 32;
+	}
 	image_bytes = erofs_sb_image_bytes(sbi);
 	if (image_bytes > io->size) {
-		erofs_err("superblock: image truncated: %u blocks (%llu bytes) claimed, %llu bytes present",
-			  sbi->blocks, (unsigned long long)image_bytes,
+		erofs_err("superblock: image truncated: %llu blocks (%llu bytes) claimed, %llu bytes present",
+			  (unsigned long long)sbi->blocks,
+			  (unsigned long long)image_bytes,
 			  (unsigned long long)io->size);
 		return -EFSCORRUPTED;
 	}
 	if (image_bytes < EROFS_SUPER_OFFSET + sbi->sb_size) {
-		erofs_err("superblock: %u blocks cannot even hold the superblock",
-			  sbi->blocks);
+		erofs_err("superblock: %llu blocks cannot even hold the superblock",
+			  (unsigned long long)sbi->blocks);
 		return -EFSCORRUPTED;
 	}
 	sbi->meta_blkaddr = erofs_le32(dsb.meta_blkaddr);
 	if (sbi->meta_blkaddr >= sbi->blocks) {
-		erofs_err("superblock: metadata start block %u beyond the %u-block image (offset %zu)",
-			  sbi->meta_blkaddr, sbi->blocks, EROFS_SUPER_OFFSET +
+		erofs_err("superblock: metadata start block %u beyond the %llu-block image (offset %zu)",
+			  sbi->meta_blkaddr, (unsigned long long)sbi->blocks,
+			  EROFS_SUPER_OFFSET +
 			  offsetof(struct erofs_super_block, meta_blkaddr));
 		return -EFSCORRUPTED;
 	}
 	sbi->xattr_blkaddr = erofs_le32(dsb.xattr_blkaddr);
-	if (sbi->xattr_blkaddr > sbi->blocks) {
-		erofs_err("superblock: shared xattr start block %u beyond the %u-block image (offset %zu)",
-			  sbi->xattr_blkaddr, sbi->blocks, EROFS_SUPER_OFFSET +
+	if (sbi->xattr_blkaddr > sbi->blocks &&
+	    !(sbi->feature_compat & EROFS_FEATURE_COMPAT_SHARED_EA_IN_METABOX)) {
+		erofs_err("superblock: shared xattr start block %u beyond the %llu-block image (offset %zu)",
+			  sbi->xattr_blkaddr, (unsigned long long)sbi->blocks,
+			  EROFS_SUPER_OFFSET +
 			  offsetof(struct erofs_super_block, xattr_blkaddr));
 		return -EFSCORRUPTED;
 	}
-	sbi->root_nid = erofs_le16(dsb.rootnid_2b);
-	if (erofs_blk_pos(sbi, sbi->meta_blkaddr) +
+	if (sbi->feature_incompat & EROFS_FEATURE_INCOMPAT_METABOX) {
+		if (sbi->sb_size < offsetof(struct erofs_super_block, metabox_nid) +
+				   sizeof(dsb.metabox_nid)) {
+			erofs_err("superblock: metabox feature without room for its nid (%u-byte superblock)",
+				  sbi->sb_size);
+			return -EFSCORRUPTED;
+		}
+		sbi->metabox_nid = erofs_le64(dsb.metabox_nid);
+		/* the metabox inode itself cannot live in the metabox */
+		if (erofs_nid_in_metabox(sbi->metabox_nid) ||
+		    erofs_blk_pos(sbi, sbi->meta_blkaddr) +
+		    (sbi->metabox_nid << EROFS_ISLOT_BITS) + EROFS_ISLOT_SIZE >
+		    image_bytes) {
+			erofs_err("superblock: metabox nid %llu out of range (offset %zu)",
+				  (unsigned long long)sbi->metabox_nid,
+				  EROFS_SUPER_OFFSET +
+				  offsetof(struct erofs_super_block, metabox_nid));
+			return -EFSCORRUPTED;
+		}
+	}
+	if (!erofs_nid_in_metabox(sbi->root_nid) &&
+	    erofs_blk_pos(sbi, sbi->meta_blkaddr) +
 	    (sbi->root_nid << EROFS_ISLOT_BITS) + EROFS_ISLOT_SIZE > image_bytes) {
 		erofs_err("superblock: root nid %llu lies past the end of the image (offset %zu)",
 			  (unsigned long long)sbi->root_nid, EROFS_SUPER_OFFSET +
@@ -322,6 +354,7 @@ int erofs_sb_read(struct erofs_sb_info *sbi, struct erofs_io *io,
 	sbi->inos = erofs_le64(dsb.inos);
 	sbi->epoch = erofs_le64(dsb.epoch);
 	sbi->fixed_nsec = erofs_le32(dsb.fixed_nsec);
+	sbi->build_time = erofs_le32(dsb.build_time);
 	if (sbi->fixed_nsec >= 1000000000u) {
 		erofs_err("superblock: build time nanoseconds %u out of range (offset %zu)",
 			  sbi->fixed_nsec, EROFS_SUPER_OFFSET +
@@ -349,11 +382,19 @@ int erofs_sb_read(struct erofs_sb_info *sbi, struct erofs_io *io,
 			return err;
 		}
 	}
+	if (sbi->feature_incompat & EROFS_FEATURE_INCOMPAT_METABOX) {
+		err = erofs_metabox_load(sbi);
+		if (err) {
+			erofs_sb_release(sbi);
+			return err;
+		}
+	}
 	return 0;
 }
 
 void erofs_sb_release(struct erofs_sb_info *sbi)
 {
+	erofs_metabox_release(sbi);
 	z_erofs_pcache_free(sbi);
 	erofs_sb_close_devices(sbi);
 }

@@ -87,15 +87,18 @@ static int erofs_xattr_corrupt(const struct erofs_inode *vi, erofs_off_t pos,
 	return -EFSCORRUPTED;
 }
 
-static int erofs_xattr_read(struct erofs_inode *vi, void *buf, size_t len,
-			    erofs_off_t pos)
+/* Read from @io (the image or the metabox), whose bytes end at @end. */
+static int erofs_xattr_read_in(struct erofs_inode *vi, struct erofs_io *io,
+			       erofs_off_t end, void *buf, size_t len,
+			       erofs_off_t pos)
 {
 	int err;
 
-	if (pos > erofs_sb_image_bytes(vi->sbi) ||
-	    len > erofs_sb_image_bytes(vi->sbi) - pos)
-		return erofs_xattr_corrupt(vi, pos, "runs past the end of the image");
-	err = erofs_io_read(vi->sbi->io, buf, len, pos);
+	if (pos > end || len > end - pos)
+		return erofs_xattr_corrupt(vi, pos, io == vi->sbi->io ?
+				"runs past the end of the image" :
+				"runs past the end of the metabox");
+	err = erofs_io_read(io, buf, len, pos);
 	if (err) {
 		erofs_err("nid %llu: xattr: cannot read %zu bytes at offset %llu: %s",
 			  (unsigned long long)vi->nid, len,
@@ -103,6 +106,26 @@ static int erofs_xattr_read(struct erofs_inode *vi, void *buf, size_t len,
 		return err == -EIO ? -EFSCORRUPTED : err;
 	}
 	return 0;
+}
+
+static int erofs_xattr_read(struct erofs_inode *vi, void *buf, size_t len,
+			    erofs_off_t pos)
+{
+	return erofs_xattr_read_in(vi, vi->sbi->io,
+				   erofs_sb_image_bytes(vi->sbi), buf, len, pos);
+}
+
+/* Shared entries live in the metabox with COMPAT_SHARED_EA_IN_METABOX. */
+static int erofs_xattr_read_shared(struct erofs_inode *vi, void *buf,
+				   size_t len, erofs_off_t pos)
+{
+	struct erofs_sb_info *sbi = vi->sbi;
+
+	if ((sbi->feature_compat & EROFS_FEATURE_COMPAT_SHARED_EA_IN_METABOX) &&
+	    sbi->mbox_io)
+		return erofs_xattr_read_in(vi, sbi->mbox_io, sbi->mbox_io->size,
+					   buf, len, pos);
+	return erofs_xattr_read(vi, buf, len, pos);
 }
 
 /*
@@ -250,11 +273,11 @@ static int erofs_xattr_walk_shared(struct erofs_xattr_walk *w, uint32_t id)
 	unsigned int len;
 	int err;
 
-	err = erofs_xattr_read(vi, &e, sizeof(e), pos);
+	err = erofs_xattr_read_shared(vi, &e, sizeof(e), pos);
 	if (err)
 		return err;
 	len = sizeof(e) + e.e_name_len + erofs_le16(e.e_value_size);
-	err = erofs_xattr_read(vi, w->buf, len, pos);
+	err = erofs_xattr_read_shared(vi, w->buf, len, pos);
 	if (err)
 		return err;
 	return erofs_xattr_emit(w, w->buf, pos, true);
@@ -287,7 +310,8 @@ int erofs_xattr_iterate(struct erofs_inode *vi,
 		err = -ENOMEM;
 		goto out_free;
 	}
-	err = erofs_xattr_read(vi, body, vi->xattr_isize, base);
+	err = erofs_xattr_read_in(vi, vi->mio, vi->mend, body, vi->xattr_isize,
+				  base);
 	if (err)
 		goto out_free;
 	memcpy(&ih, body, sizeof(ih));

@@ -23,6 +23,7 @@
 
 struct z_erofs_pslot {
 	bool valid;
+	const struct erofs_io *io;	/* the image, or the metabox (inline pclusters) */
 	erofs_off_t pa;
 	erofs_off_t plen, llen;
 	unsigned int alg;
@@ -157,6 +158,12 @@ static int z_read(struct erofs_sb_info *sbi, struct z_erofs_pcache *pc,
 	return erofs_io_read(sbi->io, dst, len, pa);
 }
 
+static const struct erofs_io *z_pcluster_io(const struct erofs_inode *vi,
+					    const struct erofs_map_blocks *map)
+{
+	return (map->m_flags & EROFS_MAP_META) ? vi->mio : vi->sbi->io;
+}
+
 /* Decode @map into @out (@cap bytes): in place when @cap leaves the margin. */
 static int z_decode(struct erofs_inode *vi, const struct erofs_map_blocks *map,
 		    struct z_erofs_pcache *pc, uint8_t *out, size_t cap)
@@ -188,7 +195,11 @@ static int z_decode(struct erofs_inode *vi, const struct erofs_map_blocks *map,
 	if (!inplace && grow(&pc->bounce, &pc->bounce_cap, map->m_plen))
 		return -ENOMEM;
 	in = inplace ? out + map->m_llen + margin - map->m_plen : pc->bounce;
-	err = z_read(sbi, pc, in, map->m_plen, map->m_pa);
+	/* an inline pcluster of an in-metabox inode lives in the metabox */
+	if (z_pcluster_io(vi, map) != sbi->io)
+		err = erofs_io_read(vi->mio, in, map->m_plen, map->m_pa);
+	else
+		err = z_read(sbi, pc, in, map->m_plen, map->m_pa);
 	if (err) {
 		erofs_err("nid %llu: cannot read pcluster at offset %llu: %s",
 			  (unsigned long long)vi->nid,
@@ -300,6 +311,7 @@ const uint8_t *z_erofs_claim_in(struct z_erofs_pcache *pc,
 	for (unsigned int i = 0; i < Z_EROFS_PCACHE_SLOTS; i++) {
 		s = &pc->slot[i];
 		if (s->valid && s->pa == map->m_pa && s->plen == map->m_plen &&
+		    s->io == z_pcluster_io(vi, map) &&
 		    s->alg == map->m_algorithmformat &&
 		    z_slot_serves(s, map)) {
 			s->used = ++pc->tick;
@@ -318,6 +330,7 @@ const uint8_t *z_erofs_claim_in(struct z_erofs_pcache *pc,
 	}
 	victim->valid = true;
 	victim->pa = map->m_pa;
+	victim->io = z_pcluster_io(vi, map);
 	victim->plen = map->m_plen;
 	victim->llen = map->m_llen;
 	victim->alg = map->m_algorithmformat;

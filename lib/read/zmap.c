@@ -51,9 +51,9 @@ static bool z_big(const struct erofs_inode *vi, unsigned int headtype)
 static int z_read(const struct erofs_inode *vi, void *buf, size_t len,
 		  erofs_off_t pos)
 {
-	if (pos + len > erofs_sb_image_bytes(vi->sbi))
-		return z_corrupt(vi, pos, "compression index past the end of the image");
-	return erofs_io_read(vi->sbi->io, buf, len, pos);
+	if (pos > vi->mend || len > vi->mend - pos)
+		return z_corrupt(vi, pos, "compression index past the end of its metadata");
+	return erofs_io_read(vi->mio, buf, len, pos);
 }
 
 static int z_load_full(const struct erofs_inode *vi, uint64_t lcn,
@@ -356,7 +356,7 @@ static int z_init_tail(struct erofs_inode *vi,
 		if (err)
 			return err;
 		if ((vi->z_idataoff & (sbi->blksz - 1)) + vi->z_idata_size > sbi->blksz ||
-		    vi->z_idataoff + vi->z_idata_size > erofs_sb_image_bytes(sbi))
+		    vi->z_idataoff + vi->z_idata_size > vi->mend)
 			return z_corrupt(vi, pos, "inline pcluster crosses a block or leaves the image");
 	}
 	return 0;
@@ -388,6 +388,9 @@ int z_erofs_init_inode(struct erofs_inode *vi)
 		return err;
 	}
 	vi->z_advise = erofs_le16(h.h_advise);
+	if (vi->datalayout == EROFS_INODE_COMPRESSED_FULL &&
+	    (vi->z_advise & Z_EROFS_ADVISE_EXTENTS))
+		return z_erofs_init_extents(vi, &h, pos);
 	vi->z_algorithmtype[0] = h.h_algorithmtype & 15;
 	vi->z_algorithmtype[1] = h.h_algorithmtype >> 4;
 	vi->z_lclusterbits = sbi->blkszbits + (h.h_clusterbits & 7);
@@ -396,13 +399,6 @@ int z_erofs_init_inode(struct erofs_inode *vi)
 	    vi->z_algorithmtype[1] >= Z_EROFS_COMPRESSION_MAX) {
 		erofs_err("nid %llu: unknown compression algorithm id 0x%x (offset %llu)",
 			  (unsigned long long)vi->nid, h.h_algorithmtype,
-			  (unsigned long long)pos);
-		return -EOPNOTSUPP;
-	}
-	if (vi->datalayout == EROFS_INODE_COMPRESSED_FULL &&
-	    (vi->z_advise & Z_EROFS_ADVISE_EXTENTS)) {
-		erofs_err("nid %llu: compression advice 0x%x is not supported (offset %llu)",
-			  (unsigned long long)vi->nid, vi->z_advise,
 			  (unsigned long long)pos);
 		return -EOPNOTSUPP;
 	}
@@ -502,6 +498,8 @@ int z_erofs_map_blocks(struct erofs_inode *vi, struct erofs_map_blocks *map)
 		map->m_llen = vi->size;
 		goto out_fragment;
 	}
+	if (vi->z_extents)
+		return z_erofs_map_extents(vi, map);
 	err = z_find_head(vi, map->m_la, &headlcn, &head, NULL);
 	if (err)
 		return err;

@@ -54,6 +54,8 @@ static void fixture_init(struct fixture *f, const uint8_t *meta, size_t len,
 	f->sbi.feature_incompat = incompat;
 	f->sbi.lz4_max_pclusterblks = 256;
 	f->vi.sbi = &f->sbi;
+	f->vi.mio = &f->io;
+	f->vi.mend = f->io.size;
 	f->vi.iloc = ILOC;
 	f->vi.inode_isize = 32;
 	f->vi.datalayout = layout;
