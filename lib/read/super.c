@@ -229,7 +229,8 @@ static int erofs_sb_compr_cfg(struct erofs_sb_info *sbi, unsigned int alg,
 				  c.format, (unsigned long long)pos);
 			return -EOPNOTSUPP;
 		}
-		if ((1ull << (c.windowlog + 10)) > Z_EROFS_ZSTD_MAX_DICT_SIZE) {
+		_Static_assert(Z_EROFS_ZSTD_MAX_DICT_SIZE == 1u << 20, "zstd window");
+		if (c.windowlog + 10 > 20) {
 			erofs_err("superblock: zstd window of 2^%u bytes beyond 1 MiB (offset %llu)",
 				  c.windowlog + 10, (unsigned long long)pos);
 			return -EFSCORRUPTED;
