@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <time.h>
 #include "erofs_fs.h"
+#include "erofs/decompress.h"
 #include "dump.h"
 
 void dump_format_time(char *buf, size_t len, uint64_t sec, uint32_t nsec)
@@ -90,6 +91,63 @@ static void dump_devices(const struct erofs_sb_info *sbi)
 	}
 }
 
+/* What the configuration record of @alg says, for -s: 0 when nothing. */
+static uint64_t dump_alg_figure(const struct erofs_sb_info *sbi,
+				unsigned int alg, const char **what)
+{
+	switch (alg) {
+	case Z_EROFS_COMPRESSION_LZ4:
+		*what = "max_pcluster_blocks";
+		return sbi->lz4_max_pclusterblks;
+	case Z_EROFS_COMPRESSION_LZMA:
+		*what = "dict_size";
+		return sbi->lzma_dict_size;
+	case Z_EROFS_COMPRESSION_DEFLATE:
+		*what = "window_bits";
+		return sbi->deflate_windowbits;
+	case Z_EROFS_COMPRESSION_ZSTD:
+		*what = "window_size";
+		return sbi->zstd_window;
+	}
+	return 0;
+}
+
+/* The algorithms the superblock lists, each with its record's figure. */
+static void dump_algorithms(const struct erofs_sb_info *sbi,
+			    struct erofs_json *j)
+{
+	const char *what = NULL;
+	bool first = true;
+	uint64_t v;
+
+	if (!erofs_sb_has_compression(sbi))
+		return;
+	if (j)
+		erofs_json_array(j, "compression");
+	else
+		printf("Compression:            ");
+	for (unsigned int alg = 0; alg < Z_EROFS_COMPRESSION_MAX; alg++) {
+		if (!(sbi->available_compr_algs & (1u << alg)))
+			continue;
+		v = dump_alg_figure(sbi, alg, &what);
+		if (j) {
+			erofs_json_object(j, NULL);
+			erofs_json_str(j, "algorithm", z_erofs_algorithm_name(alg));
+			erofs_json_u64(j, what, v);
+			erofs_json_end(j);
+		} else {
+			printf("%s%s (%s %llu)", first ? "" : ", ",
+			       z_erofs_algorithm_name(alg), what,
+			       (unsigned long long)v);
+		}
+		first = false;
+	}
+	if (j)
+		erofs_json_end(j);
+	else
+		printf("\n");
+}
+
 static int dump_superblock_json(struct erofs_sb_info *sbi, struct erofs_json *j)
 {
 	char uuid[40];
@@ -127,6 +185,7 @@ static int dump_superblock_json(struct erofs_sb_info *sbi, struct erofs_json *j)
 	erofs_json_end(j);
 	erofs_json_u64(j, "extra_devices", sbi->extra_devices);
 	dump_devices_json(sbi, j);
+	dump_algorithms(sbi, j);
 	erofs_json_end(j);
 	return 0;
 }
@@ -176,5 +235,6 @@ int dump_superblock(struct erofs_sb_info *sbi, struct erofs_json *j)
 	erofs_sb_for_each_feature(sbi, dump_feature, NULL);
 	printf("\n");
 	dump_devices(sbi);
+	dump_algorithms(sbi, NULL);
 	return 0;
 }

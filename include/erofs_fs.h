@@ -243,6 +243,28 @@ struct z_erofs_lz4_cfgs {
 	uint8_t  reserved[10];
 } __attribute__((packed));
 
+/* MicroLZMA: the dictionary the streams were made with (4 KiB .. 8 MiB). */
+struct z_erofs_lzma_cfgs {
+	uint32_t dict_size;
+	uint16_t format;		/* 0; anything else is a later format */
+	uint8_t  reserved[8];
+} __attribute__((packed));
+#define Z_EROFS_LZMA_MAX_DICT_SIZE	(8 * Z_EROFS_PCLUSTER_MAX_SIZE)
+
+/* Raw DEFLATE: the window the streams use, as zlib's windowBits. */
+struct z_erofs_deflate_cfgs {
+	uint8_t  windowbits;		/* at most 15 */
+	uint8_t  reserved[5];
+} __attribute__((packed));
+
+/* Zstandard frames: the window is 2^(windowlog + 10) bytes. */
+struct z_erofs_zstd_cfgs {
+	uint8_t  format;		/* 0; anything else is a later format */
+	uint8_t  windowlog;		/* window log minus 10 */
+	uint8_t  reserved[4];
+} __attribute__((packed));
+#define Z_EROFS_ZSTD_MAX_DICT_SIZE	Z_EROFS_PCLUSTER_MAX_SIZE
+
 #define Z_EROFS_ADVISE_COMPACTED_2B		0x0001
 #define Z_EROFS_ADVISE_EXTENTS			0x0001
 #define Z_EROFS_ADVISE_BIG_PCLUSTER_1		0x0002
@@ -324,5 +346,8 @@ _Static_assert(sizeof(struct erofs_dirent) == 12, "dirent size");
 _Static_assert(sizeof(struct z_erofs_map_header) == 8, "map header size");
 _Static_assert(sizeof(struct z_erofs_lcluster_index) == 8, "lcluster index size");
 _Static_assert(sizeof(struct z_erofs_lz4_cfgs) == 14, "lz4 cfgs size");
+_Static_assert(sizeof(struct z_erofs_lzma_cfgs) == 14, "lzma cfgs size");
+_Static_assert(sizeof(struct z_erofs_deflate_cfgs) == 6, "deflate cfgs size");
+_Static_assert(sizeof(struct z_erofs_zstd_cfgs) == 6, "zstd cfgs size");
 
 #endif

@@ -80,8 +80,9 @@ setup_file() {
 	[[ "$output" == *"/no/such: cannot look up: No such file or directory"* ]]
 }
 
-# An lz4 image of ours whose one compressed file claims another algorithm.
-lzma_image() {
+# An lz4 image of ours whose one compressed file claims algorithm id 5,
+# which no EROFS reader knows (a listed one it cannot decode: codecs_read.bats).
+foreign_alg_image() {
 	mkdir "$BATS_TEST_TMPDIR/zsrc"
 	seq 1 20000 > "$BATS_TEST_TMPDIR/zsrc/seq"
 	our_mkfs "$BATS_TEST_TMPDIR/z.img" "$BATS_TEST_TMPDIR/zsrc" -zlz4
@@ -89,16 +90,16 @@ lzma_image() {
 		sed -n 's/^Inode: .*, \([0-9]*\) bytes at offset \([0-9]*\)$/\1 \2/p')
 	[ -n "$iloc" ]
 	# the map header follows the inode; its byte 6 is the algorithm
-	printf '\x01' | dd of="$BATS_TEST_TMPDIR/z.img" bs=1 \
+	printf '\x05' | dd of="$BATS_TEST_TMPDIR/z.img" bs=1 \
 		seek=$((iloc + isize + 6)) conv=notrunc status=none
 }
 
 @test "fsck exits 3 on compressed data of an algorithm it cannot decode" {
-	lzma_image
+	foreign_alg_image
 	run "$FSCK" "$BATS_TEST_TMPDIR/z.img"
 	echo "$output"
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"lzma compression is not supported"* ]]
+	[[ "$output" == *"unknown compression algorithm id 0x5"* ]]
 }
 
 @test "fsck: usage errors and unreadable images exit 2" {
@@ -134,10 +135,10 @@ lzma_image() {
 }
 
 @test "fsck: -d 0 keeps errors and the exit status, drops warnings" {
-	lzma_image
+	foreign_alg_image
 	run "$FSCK" -d 0 "$BATS_TEST_TMPDIR/z.img"
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"lzma compression is not supported"* ]]
+	[[ "$output" == *"unknown compression algorithm id 0x5"* ]]
 	[[ "$output" != *"warning:"* ]]
 }
 

@@ -24,6 +24,10 @@ unit() {
 	unit fragment_test
 }
 
+@test "unit: the lzma, zstd and deflate decoders: whole, prefixes, and every mismatch" {
+	unit decompress_test
+}
+
 @test "unit: the file-content iterator against the source, in every layout" {
 	local src=$BATS_TEST_TMPDIR/src img=$BATS_TEST_TMPDIR/i.img opts
 	mkdir "$src"

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "erofs_fs.h"
 #include "erofs/crc32c.h"
+#include "erofs/decompress.h"
 #include "erofs/print.h"
 #include "erofs/sb.h"
 #include "erofs/zdata.h"
@@ -152,9 +153,103 @@ out_free:
 }
 
 /*
+ * One configuration record, the first @len bytes of which are in @rec
+ * (zero-filled past the record), stored at @pos: keep what the decoders
+ * need and refuse what the kernel refuses.  A record longer than its
+ * structure is fine (the kernel reads the structure only).
+ */
+static int erofs_sb_compr_cfg(struct erofs_sb_info *sbi, unsigned int alg,
+			      const uint8_t *rec, unsigned int len,
+			      erofs_off_t pos)
+{
+	static const unsigned int need[Z_EROFS_COMPRESSION_MAX] = {
+		[Z_EROFS_COMPRESSION_LZ4] = sizeof(struct z_erofs_lz4_cfgs),
+		[Z_EROFS_COMPRESSION_LZMA] = sizeof(struct z_erofs_lzma_cfgs),
+		[Z_EROFS_COMPRESSION_DEFLATE] = sizeof(struct z_erofs_deflate_cfgs),
+		[Z_EROFS_COMPRESSION_ZSTD] = sizeof(struct z_erofs_zstd_cfgs),
+	};
+	const char *name = z_erofs_algorithm_name(alg);
+
+	if (len < need[alg]) {
+		erofs_err("superblock: %s configuration of %u bytes, %u expected (offset %llu)",
+			  name, len, need[alg], (unsigned long long)pos);
+		return -EFSCORRUPTED;
+	}
+	switch (alg) {
+	case Z_EROFS_COMPRESSION_LZ4: {
+		struct z_erofs_lz4_cfgs c;
+
+		memcpy(&c, rec, sizeof(c));
+		/* 0 is the reserved value for "one block", as the kernel takes it */
+		sbi->lz4_max_pclusterblks = erofs_le16(c.max_pclusterblks) ?: 1;
+		if (((erofs_off_t)sbi->lz4_max_pclusterblks << sbi->blkszbits) >
+		    Z_EROFS_PCLUSTER_MAX_SIZE) {
+			erofs_err("superblock: lz4 pcluster of %u blocks out of range (offset %llu)",
+				  sbi->lz4_max_pclusterblks,
+				  (unsigned long long)pos);
+			return -EFSCORRUPTED;
+		}
+		return 0;
+	}
+	case Z_EROFS_COMPRESSION_LZMA: {
+		struct z_erofs_lzma_cfgs c;
+
+		memcpy(&c, rec, sizeof(c));
+		if (c.format) {
+			erofs_err("superblock: lzma format %u unknown (offset %llu)",
+				  erofs_le16(c.format), (unsigned long long)pos);
+			return -EOPNOTSUPP;
+		}
+		sbi->lzma_dict_size = erofs_le32(c.dict_size);
+		if (sbi->lzma_dict_size < 4096 ||
+		    sbi->lzma_dict_size > Z_EROFS_LZMA_MAX_DICT_SIZE) {
+			erofs_err("superblock: lzma dictionary of %u bytes out of range 4096..%u (offset %llu)",
+				  sbi->lzma_dict_size, Z_EROFS_LZMA_MAX_DICT_SIZE,
+				  (unsigned long long)pos);
+			return -EFSCORRUPTED;
+		}
+		return 0;
+	}
+	case Z_EROFS_COMPRESSION_DEFLATE: {
+		struct z_erofs_deflate_cfgs c;
+
+		memcpy(&c, rec, sizeof(c));
+		if (c.windowbits > 15) {
+			erofs_err("superblock: deflate window of 2^%u bytes unsupported (offset %llu)",
+				  c.windowbits, (unsigned long long)pos);
+			return -EOPNOTSUPP;
+		}
+		sbi->deflate_windowbits = c.windowbits;
+		return 0;
+	}
+	case Z_EROFS_COMPRESSION_ZSTD: {
+		struct z_erofs_zstd_cfgs c;
+
+		memcpy(&c, rec, sizeof(c));
+		if (c.format) {
+			erofs_err("superblock: zstd format %u unknown (offset %llu)",
+				  c.format, (unsigned long long)pos);
+			return -EOPNOTSUPP;
+		}
+		_Static_assert(Z_EROFS_ZSTD_MAX_DICT_SIZE == 1u << 20, "zstd window");
+		if (c.windowlog + 10 > 20) {
+			erofs_err("superblock: zstd window of 2^%u bytes beyond 1 MiB (offset %llu)",
+				  c.windowlog + 10, (unsigned long long)pos);
+			return -EFSCORRUPTED;
+		}
+		sbi->zstd_window = 1u << (c.windowlog + 10);
+		return 0;
+	}
+	}
+	return 0;
+}
+
+/*
  * With COMPR_CFGS, one length-prefixed record per algorithm in the
- * available bitmap follows the superblock, each on a 4-byte boundary.
- * Only LZ4's (the largest pcluster it may meet) matters to this reader.
+ * available bitmap follows the superblock, each on a 4-byte boundary (a
+ * length of 0 stands for 65536).  Records are parsed whether or not this
+ * build decodes the algorithm: the image opens, and a pcluster of it is
+ * reported unsupported when met.
  */
 static int erofs_sb_read_compr_cfgs(struct erofs_sb_info *sbi, uint16_t algs)
 {
@@ -169,46 +264,34 @@ static int erofs_sb_read_compr_cfgs(struct erofs_sb_info *sbi, uint16_t algs)
 		return -EOPNOTSUPP;
 	}
 	for (unsigned int alg = 0; alg < Z_EROFS_COMPRESSION_MAX; alg++) {
-		uint8_t rec[64] = { 0 };
-		uint16_t len;
+		uint8_t rec[16] = { 0 };
+		uint16_t len16;
+		uint32_t len;
 		int err;
 
 		if (!(algs & (1u << alg)))
 			continue;
 		pos = EROFS_ROUND_UP(pos, 4);
-		if (pos + sizeof(len) > end)
+		if (pos + sizeof(len16) > end)
 			goto corrupt;
-		err = erofs_io_read(sbi->io, &len, sizeof(len), pos);
+		err = erofs_io_read(sbi->io, &len16, sizeof(len16), pos);
 		if (err)
 			return err;
-		len = erofs_le16(len);
-		pos += sizeof(len);
-		if (!len || len > sizeof(rec) || pos + len > end)
+		len = erofs_le16(len16) ?: 65536;
+		pos += sizeof(len16);
+		if (pos + len > end)
 			goto corrupt;
-		err = erofs_io_read(sbi->io, rec, len, pos);
+		err = erofs_io_read(sbi->io, rec, EROFS_MIN(len, sizeof(rec)), pos);
 		if (err)
 			return err;
-		if (alg == Z_EROFS_COMPRESSION_LZ4) {
-			struct z_erofs_lz4_cfgs cfg;
-
-			if (len < sizeof(cfg))
-				goto corrupt;
-			memcpy(&cfg, rec, sizeof(cfg));
-			sbi->lz4_max_pclusterblks = erofs_le16(cfg.max_pclusterblks);
-			if (!sbi->lz4_max_pclusterblks ||
-			    ((erofs_off_t)sbi->lz4_max_pclusterblks << sbi->blkszbits) >
-			    Z_EROFS_PCLUSTER_MAX_SIZE) {
-				erofs_err("superblock: lz4 pcluster of %u blocks out of range (offset %llu)",
-					  sbi->lz4_max_pclusterblks,
-					  (unsigned long long)pos);
-				return -EFSCORRUPTED;
-			}
-		}
+		err = erofs_sb_compr_cfg(sbi, alg, rec, len, pos);
+		if (err)
+			return err;
 		pos += len;
 	}
 	return 0;
 corrupt:
-	erofs_err("superblock: bad compression configuration record at offset %llu",
+	erofs_err("superblock: compression configuration record at offset %llu runs past the image",
 		  (unsigned long long)pos);
 	return -EFSCORRUPTED;
 }

@@ -164,6 +164,20 @@ static const struct erofs_io *z_pcluster_io(const struct erofs_inode *vi,
 	return (map->m_flags & EROFS_MAP_META) ? vi->mio : vi->sbi->io;
 }
 
+/* What the image's configuration record declares for @alg (0: nothing). */
+static uint32_t z_window(const struct erofs_sb_info *sbi, unsigned int alg)
+{
+	switch (alg) {
+	case Z_EROFS_COMPRESSION_LZMA:
+		return sbi->lzma_dict_size;
+	case Z_EROFS_COMPRESSION_DEFLATE:
+		return sbi->deflate_windowbits ? 1u << sbi->deflate_windowbits : 0;
+	case Z_EROFS_COMPRESSION_ZSTD:
+		return sbi->zstd_window;
+	}
+	return 0;
+}
+
 /* Decode @map into @out (@cap bytes): in place when @cap leaves the margin. */
 static int z_decode(struct erofs_inode *vi, const struct erofs_map_blocks *map,
 		    struct z_erofs_pcache *pc, uint8_t *out, size_t cap)
@@ -175,6 +189,9 @@ static int z_decode(struct erofs_inode *vi, const struct erofs_map_blocks *map,
 		.zero_padding = sbi->feature_incompat &
 				EROFS_FEATURE_INCOMPAT_ZERO_PADDING,
 		.partial = map->m_flags & EROFS_MAP_PARTIAL_REF,
+		/* the kernel looks for the stream in the first block only */
+		.pad_limit = sbi->blksz - (map->m_pa & (sbi->blksz - 1)),
+		.window = z_window(sbi, map->m_algorithmformat),
 	};
 	uint32_t margin = z_erofs_inplace_margin(map->m_algorithmformat,
 						 map->m_plen);
@@ -241,16 +258,50 @@ size_t z_erofs_decode_room(const struct erofs_map_blocks *map)
 	return map->m_llen + margin;
 }
 
-/* What the physical extent can justify: LZ4 expands at most 255:1. */
+/*
+ * Whether an extent is one to decode at all, before anything is allocated
+ * for it: its algorithm must be one the superblock lists (corruption
+ * otherwise, as for the kernel), the pcluster and extent within what the
+ * kernel decodes (1 MiB in, 12 MiB out: unsupported beyond, as there),
+ * and the length within what the algorithm can expand the pcluster to
+ * (LZ4 255:1, DEFLATE 1032:1; LZMA and ZSTD only the 12 MiB bound).
+ */
 static bool z_plausible(struct erofs_inode *vi,
 			const struct erofs_map_blocks *map, int *errp)
 {
-	if (map->m_llen <= map->m_plen * 256 + (1u << 16))
+	const unsigned int alg = map->m_algorithmformat;
+	const char *name = z_erofs_algorithm_name(alg);
+	uint64_t most;
+
+	if (alg < Z_EROFS_COMPRESSION_MAX &&
+	    !(vi->sbi->available_compr_algs & (1u << alg))) {
+		erofs_err("nid %llu: extent at %llu is %s, which the superblock does not list (pcluster at offset %llu)",
+			  (unsigned long long)vi->nid,
+			  (unsigned long long)map->m_la, name,
+			  (unsigned long long)map->m_pa);
+		*errp = -EFSCORRUPTED;
+		return false;
+	}
+	if (map->m_plen > Z_EROFS_PCLUSTER_MAX_SIZE ||
+	    map->m_llen > Z_EROFS_PCLUSTER_MAX_DSIZE) {
+		erofs_err("nid %llu: extent at %llu of %llu bytes from a %llu-byte pcluster at offset %llu: beyond the 12 MiB / 1 MiB the kernel decodes",
+			  (unsigned long long)vi->nid,
+			  (unsigned long long)map->m_la,
+			  (unsigned long long)map->m_llen,
+			  (unsigned long long)map->m_plen,
+			  (unsigned long long)map->m_pa);
+		*errp = -EOPNOTSUPP;
+		return false;
+	}
+	most = z_erofs_max_output(alg, map->m_plen);
+	/* the slack covers a stream's fixed costs on tiny pclusters */
+	if (most == UINT64_MAX || map->m_llen <= most + (1u << 16))
 		return true;
-	erofs_err("nid %llu: extent at %llu claims %llu bytes from a %llu-byte pcluster",
+	erofs_err("nid %llu: extent at %llu claims %llu bytes from a %llu-byte %s pcluster at offset %llu",
 		  (unsigned long long)vi->nid, (unsigned long long)map->m_la,
 		  (unsigned long long)map->m_llen,
-		  (unsigned long long)map->m_plen);
+		  (unsigned long long)map->m_plen, name,
+		  (unsigned long long)map->m_pa);
 	*errp = -EFSCORRUPTED;
 	return false;
 }

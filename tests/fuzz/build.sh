@@ -23,26 +23,42 @@ if ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0
 fi
 rm -f "$out/.probe"
 
-# the library's only configure result the read path needs
+# the library's configure results the read path needs: the codec
+# libraries pkg-config finds are built in (their HAVE_* defined, their
+# Makefile.am conditionals taken), so the fuzzers reach the real decoders
 printf '#define _GNU_SOURCE 1\n#define PACKAGE_VERSION "fuzz"\n' >"$out/config.h"
+codec_on=()
+codec_cflags=()
+codec_libs=()
+for c in HAVE_LIBLZMA:liblzma HAVE_LIBZSTD:libzstd HAVE_LIBDEFLATE:libdeflate HAVE_ZLIB:zlib; do
+	if pkg-config --exists "${c#*:}" 2>/dev/null; then
+		codec_on+=("${c%%:*}")
+		printf '#define %s 1\n' "${c%%:*}" >>"$out/config.h"
+		codec_cflags+=($(pkg-config --cflags "${c#*:}"))
+		codec_libs+=($(pkg-config --libs "${c#*:}"))
+	fi
+done
 
 cflags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror
 	-Wno-unused-parameter
 	${FUZZ_SANITIZE:--fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all}
 	-include "$out/config.h" -I"$top/include" -I"$top/fsck" -I"$top/dump"
-	-I"$here")
-# am_sources MAKEFILE.AM VAR: the .c files of VAR, unconditional ones plus
-# the "else" (built without the optional library) branch of conditionals,
-# so the file lists follow the real build.
+	-I"$here" ${codec_cflags[@]+"${codec_cflags[@]}"})
+# am_sources MAKEFILE.AM VAR: the .c files of VAR, unconditional ones plus,
+# of each conditional, the branch this build takes: "if" for the codec
+# libraries found above, "else" (built without the optional library) for
+# the rest, so the file lists follow the real build.
 am_sources() {
-	awk -v var="$2" '
-	/^if / { depth++; inelse = 0; next }
-	/^else/ { inelse = 1; next }
-	/^endif/ { depth--; inelse = 0; next }
+	awk -v var="$2" -v on=" ${codec_on[*]-} " '
+	/^if / { d++; take[d] = index(on, " " $2 " ") > 0; next }
+	/^else/ { take[d] = !take[d]; next }
+	/^endif/ { d--; next }
 	{
 		if (cont) { line = $0 }
 		else if ($1 == var && ($2 == "=" || $2 == "+=")) {
-			if (depth && !inelse) next
+			skip = 0
+			for (k = 1; k <= d; k++) if (!take[k]) skip = 1
+			if (skip) next
 			line = $0; sub(/^[^=]*=/, "", line)
 		} else next
 		cont = line ~ /\\$/
@@ -59,7 +75,7 @@ tool_sources() {
 lib=($(am_sources "$top/lib/Makefile.am" liberofs_a_SOURCES | sed "s|^|$top/lib/|"))
 libw=($(am_sources "$top/lib/Makefile.am" liberofs_write_a_SOURCES | sed "s|^|$top/lib/|"))
 common=("${lib[@]}" "$here/mutator.c" "$here/strict_io.c")
-libs=($(pkg-config --libs liblz4 2>/dev/null || echo -llz4) -lpthread)
+libs=($(pkg-config --libs liblz4 2>/dev/null || echo -llz4) ${codec_libs[@]+"${codec_libs[@]}"} -lpthread)
 src_fsck=($(tool_sources fsck fsck_erofs_SOURCES))
 src_dump=($(tool_sources dump dump_erofs_SOURCES))
 # a tool that links the write path (fsck --compare) gets it here too

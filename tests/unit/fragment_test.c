@@ -105,6 +105,7 @@ static void fixture_init(struct fixture *f, const void *meta, size_t len,
 				  EROFS_FEATURE_INCOMPAT_FRAGMENTS;
 	f->sbi.packed_nid = PACKED_NID;
 	f->sbi.lz4_max_pclusterblks = 1;
+	f->sbi.available_compr_algs = 1u << Z_EROFS_COMPRESSION_LZ4;
 	if (erofs_read_inode(&f->sbi, FILE_NID, &f->vi)) {
 		fprintf(stderr, "fixture: the file inode does not read\n");
 		exit(2);
