@@ -215,6 +215,30 @@ struct z_erofs_lz4_cfgs {
 	uint8_t  reserved[10];
 } __attribute__((packed));
 
+/* The window MicroLZMA streams were made with; format 0 is all there is. */
+struct z_erofs_lzma_cfgs {
+	uint32_t dict_size;		/* 4 KiB .. Z_EROFS_LZMA_MAX_DICT_SIZE */
+	uint16_t format;
+	uint8_t  reserved[8];
+} __attribute__((packed));
+
+#define Z_EROFS_LZMA_MAX_DICT_SIZE	(8 * Z_EROFS_PCLUSTER_MAX_SIZE)
+
+/* Raw DEFLATE streams: the log2 of their window. */
+struct z_erofs_deflate_cfgs {
+	uint8_t  windowbits;		/* 8..15 */
+	uint8_t  reserved[5];
+} __attribute__((packed));
+
+/* ZSTD frames: their window log, less ZSTD's smallest (10). */
+struct z_erofs_zstd_cfgs {
+	uint8_t  format;
+	uint8_t  windowlog;
+	uint8_t  reserved[4];
+} __attribute__((packed));
+
+#define Z_EROFS_ZSTD_MAX_DICT_SIZE	Z_EROFS_PCLUSTER_MAX_SIZE
+
 #define Z_EROFS_ADVISE_COMPACTED_2B		0x0001
 #define Z_EROFS_ADVISE_EXTENTS			0x0001
 #define Z_EROFS_ADVISE_BIG_PCLUSTER_1		0x0002
@@ -262,5 +286,8 @@ _Static_assert(sizeof(struct erofs_dirent) == 12, "dirent size");
 _Static_assert(sizeof(struct z_erofs_map_header) == 8, "map header size");
 _Static_assert(sizeof(struct z_erofs_lcluster_index) == 8, "lcluster index size");
 _Static_assert(sizeof(struct z_erofs_lz4_cfgs) == 14, "lz4 cfgs size");
+_Static_assert(sizeof(struct z_erofs_lzma_cfgs) == 14, "lzma cfgs size");
+_Static_assert(sizeof(struct z_erofs_deflate_cfgs) == 6, "deflate cfgs size");
+_Static_assert(sizeof(struct z_erofs_zstd_cfgs) == 6, "zstd cfgs size");
 
 #endif
