@@ -257,11 +257,13 @@ our_fsck_matrix() {
 	mkfs_must_fail_usage "$d" -zzstd,dictsize=3000 "$d" "$SRC"
 	[[ "$mkfs_err" == *"power of two"* ]]
 	mkfs_must_fail_usage "$d" -zlzma,lc=5 "$d" "$SRC"
-	[[ "$mkfs_err" == *"each 0-4, lc + lp at most 4"* ]]
+	[[ "$mkfs_err" == *"lzma lc=5 out of range 0-4"* ]]
 	mkfs_must_fail_usage "$d" -zlzma,lc=3,lp=2 "$d" "$SRC"
 	[[ "$mkfs_err" == *"lc + lp at most 4"* ]]
+	mkfs_must_fail_usage "$d" -zlzma,lp=2 "$d" "$SRC"
+	[[ "$mkfs_err" == *"lzma lc=3 lp=2 out of range: lc + lp at most 4"* ]]
 	mkfs_must_fail_usage "$d" -zlzma,pb=9 "$d" "$SRC"
-	[[ "$mkfs_err" == *"each 0-4"* ]]
+	[[ "$mkfs_err" == *"lzma pb=9 out of range 0-4"* ]]
 	mkfs_must_fail_usage "$d" -zzstd,lc=1 "$d" "$SRC"
 	[[ "$mkfs_err" == *"zstd takes no lc"* ]]
 	mkfs_must_fail_usage "$d" -zlz4,dictsize=4096 "$d" "$SRC"

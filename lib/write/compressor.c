@@ -85,17 +85,22 @@ const char *erofs_zcfg_check(const struct erofs_zcfg *z, char *buf, size_t len)
 			 a->dictsize_pow2 ? " (a power of two)" : "");
 		return buf;
 	}
+	/* liblzma's limits: lc, lp and pb 0-4, lc + lp at most 4 */
 	for (int i = 0; i < 3; i++) {
 		if (bits[i] >= 0 && !a->lzma_opts) {
 			snprintf(buf, len, "%s takes no %s", a->name, names[i]);
 			return buf;
 		}
+		if (bits[i] > 4) {
+			snprintf(buf, len, "%s %s=%d out of range 0-4%s", a->name,
+				 names[i], bits[i], i < 2 ? " (lc + lp at most 4)" : "");
+			return buf;
+		}
 	}
-	/* liblzma's limits: lc and lp 0-4 with lc + lp <= 4, pb 0-4 */
-	if (z->lc > 4 || z->lp > 4 || z->pb > 4 ||
-	    (z->lc >= 0 && z->lp >= 0 && z->lc + z->lp > 4)) {
-		snprintf(buf, len, "%s lc=%d lp=%d pb=%d out of range: each 0-4, lc + lp at most 4",
-			 a->name, z->lc, z->lp, z->pb);
+	/* every liblzma preset has lc=3, lp=0 */
+	if ((z->lc < 0 ? 3 : z->lc) + (z->lp < 0 ? 0 : z->lp) > 4) {
+		snprintf(buf, len, "%s lc=%d lp=%d out of range: lc + lp at most 4",
+			 a->name, z->lc < 0 ? 3 : z->lc, z->lp < 0 ? 0 : z->lp);
 		return buf;
 	}
 	return NULL;
