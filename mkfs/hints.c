@@ -2,8 +2,10 @@
 /*
  * --compress-hints=FILE, in erofs-utils' syntax: one rule a line,
  * "PCLUSTER_SIZE [ALGORITHM] REGEX", '#' starting a comment.  A file whose
- * path (relative to SOURCE) matches REGEX gets that pcluster size; the
- * first matching rule wins.
+ * path (relative to SOURCE) matches REGEX gets that pcluster size (0:
+ * stored uncompressed) and the -z algorithm of that index (or name); the
+ * first matching rule wins.  As erofs-utils, a size that is not a
+ * multiple of the block size is warned about and its rule skipped.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,26 @@
 #include "erofs/print.h"
 #include "hints.h"
 
+/* The -z algorithm a hint names: its index, or the name of one; -1 if none. */
+static int hint_zcfg(const struct erofs_build_opts *b, const char *alg)
+{
+	char *end;
+	unsigned long k;
+
+	if (!alg || (!b->nzcfgs && !strcmp(alg, "0")))
+		return 0;
+	if (*alg >= '0' && *alg <= '9') {
+		errno = 0;
+		k = strtoul(alg, &end, 10);
+		return errno || *end || k >= b->nzcfgs ? -1 : (int)k;
+	}
+	for (unsigned int i = 0; i < b->nzcfgs; i++)
+		if (!strcmp(b->zcfgs[i].alg->name, alg))
+			return i;
+	return -1;
+}
+
+/* 0 (@h filled), 1 (the rule is skipped, warned about) or -EINVAL. */
 static int parse_line(struct mkfs_options *o, const char *file, unsigned int lineno,
 		      char *line, struct erofs_pcluster_hint *h)
 {
@@ -20,7 +42,7 @@ static int parse_line(struct mkfs_options *o, const char *file, unsigned int lin
 	char *alg = strtok_r(NULL, " \t", &save);
 	char *re = strtok_r(NULL, "", &save), *end;
 	unsigned long long v;
-	int rc;
+	int rc, zcfg;
 
 	if (!re) {
 		/* two fields: no algorithm given */
@@ -35,17 +57,21 @@ static int parse_line(struct mkfs_options *o, const char *file, unsigned int lin
 	}
 	errno = 0;
 	v = strtoull(size, &end, 0);
-	if (errno || *end || !v || v % blksz || v > Z_EROFS_PCLUSTER_MAX_SIZE) {
-		erofs_err("%s:%u: pcluster size '%s' is not a multiple of %u up to %u",
-			  file, lineno, size, blksz, Z_EROFS_PCLUSTER_MAX_SIZE);
+	if (errno || *end || v > Z_EROFS_PCLUSTER_MAX_SIZE) {
+		erofs_err("%s:%u: pcluster size '%s' is not a number from 0 to %u",
+			  file, lineno, size, Z_EROFS_PCLUSTER_MAX_SIZE);
 		return -EINVAL;
 	}
-	/* one compressor per image: index 0 or its own name */
-	if (alg && strcmp(alg, "0") &&
-	    (!o->build.compressor || strcmp(alg, o->build.compressor->name))) {
-		erofs_err("%s:%u: algorithm '%s' is not the one given with -z",
-			  file, lineno, alg);
+	zcfg = hint_zcfg(&o->build, alg);
+	if (zcfg < 0) {
+		erofs_err("%s:%u: algorithm '%s' is none of the %u given with -z (0-%d or a name)",
+			  file, lineno, alg, o->build.nzcfgs, (int)o->build.nzcfgs - 1);
 		return -EINVAL;
+	}
+	if (v % blksz) {
+		erofs_warn("%s:%u: pcluster size %llu is not a multiple of the block size %u: rule skipped",
+			   file, lineno, v, blksz);
+		return 1;
 	}
 	rc = regcomp(&h->re, re, REG_EXTENDED | REG_NOSUB);
 	if (rc) {
@@ -56,6 +82,7 @@ static int parse_line(struct mkfs_options *o, const char *file, unsigned int lin
 		return -EINVAL;
 	}
 	h->pclusterblks = v / blksz;
+	h->zcfg = zcfg;
 	return 0;
 }
 
@@ -94,10 +121,21 @@ int mkfs_load_hints(struct mkfs_options *o, const char *file)
 		err = parse_line(o, file, lineno, p, &v[b->nhints]);
 		if (!err)
 			b->nhints++;
+		else if (err == 1)
+			err = 0;
 	}
 	free(line);
 	fclose(f);
 	return err;
+}
+
+uint32_t mkfs_max_pclusterblks(const struct mkfs_options *o)
+{
+	uint32_t m = o->build.zp.pclusterblks;
+
+	for (unsigned int i = 0; i < o->build.nhints; i++)
+		m = EROFS_MAX(m, o->build.hints[i].pclusterblks);
+	return m;
 }
 
 void mkfs_free_hints(struct mkfs_options *o)

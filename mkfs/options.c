@@ -20,6 +20,7 @@
 #include "erofs/xattr.h"
 #include "hints.h"
 #include "options.h"
+#include "zopts.h"
 
 const char *argp_program_version = "mkfs.erofs (" PACKAGE_NAME ") " PACKAGE_VERSION;
 
@@ -52,11 +53,11 @@ static const struct argp_option mkfs_argp_options[] = {
 	{ NULL, 'L', "LABEL", 0, "Volume label, at most 15 bytes", MKFS_GROUP_LAYOUT },
 	{ NULL, 'U', "UUID", 0, "Volume UUID: a UUID, 'clear' (all zero) or 'random' (default)", MKFS_GROUP_LAYOUT },
 	{ NULL, 0, NULL, 0, "Compression:", MKFS_GROUP_COMPRESS },
-	{ NULL, 'z', "ALG[,LEVEL]", 0, "Compress file data with lz4 or lz4hc (levels 1-12, default 9)", MKFS_GROUP_COMPRESS },
+	{ NULL, 'z', "ALG[,OPT]...[:ALG2...]", 0, "Compress file data. ALG: lz4; lz4hc (level=0-12, default 9); lzma (level=0-9 or 100-109 extreme, default 6; dictsize= up to 8 MiB; lc=, lp=, pb=); deflate (level=0-9, default 1; dictsize= up to 32 KiB); libdeflate (level=0-12); zstd (level=0-22, default 3; dictsize= a power of two up to 1 MiB). ALG,N is level N. Algorithms joined by ':' are picked per file by --compress-hints (its ALG column: 0 for the first). Not every build has every ALG", MKFS_GROUP_COMPRESS },
 	{ NULL, 'C', "SIZE", 0, "Largest physical cluster in bytes: a multiple of the block size up to 1 MiB (default: one block)", MKFS_GROUP_COMPRESS },
 	{ NULL, 'E', "OPTS", 0, "Extended options, comma-separated: legacy-compress (full cluster indexes), ztailpacking (last pcluster inline)", MKFS_GROUP_COMPRESS },
 	{ "max-extent-bytes", OPT_MAX_EXTENT, "N", 0, "Largest decompressed extent in bytes", MKFS_GROUP_COMPRESS },
-	{ "compress-hints", OPT_COMPRESS_HINTS, "FILE", 0, "Per-path pcluster sizes: lines 'SIZE [ALG] REGEX'", MKFS_GROUP_COMPRESS },
+	{ "compress-hints", OPT_COMPRESS_HINTS, "FILE", 0, "Per-path pcluster sizes and algorithms: lines 'SIZE [ALG] REGEX', SIZE 0 for no compression, ALG the index of a -z algorithm", MKFS_GROUP_COMPRESS },
 	{ NULL, 0, NULL, 0, "Extended attributes:", MKFS_GROUP_XATTR },
 	{ NULL, 'x', "N", 0, "Store an attribute carried by more than N inodes once, shared (default 2); below 0: no attributes at all", MKFS_GROUP_XATTR },
 	{ "xattr-prefix", OPT_XATTR_PREFIX, "PREFIX", 0, "A long name prefix (such as trusted.overlay.) stored once per image; repeatable, up to 128", MKFS_GROUP_XATTR },
@@ -84,17 +85,6 @@ struct parse_state {
 	int nargs;
 };
 
-static char *dup_or_die(const char *s)
-{
-	char *d = strdup(s);
-
-	if (!d) {
-		erofs_err("out of memory");
-		exit(1);
-	}
-	return d;
-}
-
 /* -z, -C and --max-extent-bytes, checked once the block size is known. */
 static void resolve_compression(struct argp_state *state, struct parse_state *ps)
 {
@@ -102,24 +92,11 @@ static void resolve_compression(struct argp_state *state, struct parse_state *ps
 	const uint32_t blksz = 1u << b->blkszbits;
 	int64_t pcl = ps->pclustersize ? ps->pclustersize : blksz;
 
-	b->level = -1;
 	if (ps->zarg) {
-		char *name = dup_or_die(ps->zarg), *comma = strchr(name, ',');
+		char msg[256];
 
-		if (comma)
-			*comma++ = '\0';
-		b->compressor = erofs_compressor_find(name);
-		if (!b->compressor)
-			argp_error(state, "unknown compressor '%s' (available: %s)",
-				   name, erofs_compressor_names());
-		if (comma) {
-			if (!b->compressor->max_level)
-				argp_error(state, "%s takes no compression level", name);
-			b->level = erofs_argp_number(state, "compression level", comma,
-					     b->compressor->min_level,
-					     b->compressor->max_level);
-		}
-		free(name);
+		if (mkfs_parse_z(ps->zarg, b, msg, sizeof(msg)))
+			argp_error(state, "%s", msg);
 	}
 	if (pcl % blksz)
 		argp_error(state, "-C %lld is not a multiple of the block size %u",
@@ -325,6 +302,7 @@ void mkfs_parse_options(int argc, char **argv, struct mkfs_options *o)
 	o->build.src_prefix = strlen(o->src) + 1;
 	if (ps.hints && mkfs_load_hints(o, ps.hints))
 		exit(1);
+	mkfs_resolve_dictsizes(&o->build, mkfs_max_pclusterblks(o) << o->build.blkszbits);
 }
 
 void mkfs_free_options(struct mkfs_options *o)

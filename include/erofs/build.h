@@ -13,7 +13,8 @@
 /* A --compress-hints rule: files whose path matches get this pcluster. */
 struct erofs_pcluster_hint {
 	regex_t re;
-	uint32_t pclusterblks;
+	uint32_t pclusterblks;	/* 0: the files are stored uncompressed */
+	unsigned int zcfg;	/* and this -z algorithm */
 };
 
 struct erofs_build_opts {
@@ -24,9 +25,9 @@ struct erofs_build_opts {
 	char label[16];		/* NUL-terminated */
 	bool progress;		/* a live progress line on stderr */
 	const char *image_name;	/* named in messages about writing the image */
-	/* compression: NULL compressor = none */
-	const struct erofs_compressor *compressor;
-	int level;		/* -1: the compressor's default */
+	/* compression: the -z algorithms, none = no compression */
+	struct erofs_zcfg zcfgs[EROFS_MAX_ZCFGS];	/* dictsizes resolved */
+	unsigned int nzcfgs;
 	struct z_erofs_params zp;
 	struct erofs_pcluster_hint *hints;	/* first match wins */
 	unsigned int nhints;

@@ -15,6 +15,7 @@ struct z_erofs_params {
 	uint32_t max_extent;		/* largest decompressed extent, bytes */
 	bool legacy;			/* full indexes instead of compacted */
 	bool ztailpacking;		/* last pcluster inline after the indexes */
+	unsigned int zcfg;		/* which -z algorithm (0: the first) */
 };
 
 struct z_erofs_extent {

@@ -96,18 +96,32 @@ static int build(struct erofs_builder *b)
 	return err;
 }
 
-/* Big pclusters need the lz4 configuration record right after the sb. */
-static bool needs_compr_cfgs(const struct erofs_build_opts *o,
-			     const struct erofs_tree *t)
+/*
+ * The algorithms whose configuration records may follow the sb: those of
+ * every file that may be compressed, if any is not lz4 or has big
+ * pclusters (the records' feature bit is big pclusters' too); else 0.
+ * Their room is reserved now, before the layout; which are written is
+ * known only once the files are (erofs_write_super()).
+ */
+static uint16_t compr_cfgs_algs(const struct erofs_build_opts *o,
+				const struct erofs_tree *t)
 {
-	for (uint64_t i = 0; i < t->nnodes; i++) {
-		struct z_erofs_params zpf;
+	uint16_t algs = 0;
+	bool big = false;
 
-		if (erofs_layout_compressible(o, t->nodes[i]) &&
-		    erofs_layout_zparams(o, t, t->nodes[i], &zpf)->pclusterblks > 1)
-			return true;
+	for (uint64_t i = 0; o->nzcfgs && i < t->nnodes; i++) {
+		struct z_erofs_params zpf;
+		const struct z_erofs_params *zp;
+
+		if (!erofs_layout_compressible(o, t->nodes[i]))
+			continue;
+		zp = erofs_layout_zparams(o, t, t->nodes[i], &zpf);
+		if (!zp->pclusterblks)
+			continue;
+		algs |= 1u << o->zcfgs[zp->zcfg].alg->alg;
+		big |= zp->pclusterblks > 1;
 	}
-	return false;
+	return big || (algs & ~(1u << Z_EROFS_COMPRESSION_LZ4)) ? algs : 0;
 }
 
 int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
@@ -119,8 +133,8 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 	erofs_off_t reserved = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE;
 	int err;
 
-	if (needs_compr_cfgs(opts, tree))
-		reserved += sizeof(uint16_t) + sizeof(struct z_erofs_lz4_cfgs);
+	b.feat.cfgs_algs = compr_cfgs_algs(opts, tree);
+	reserved += erofs_super_cfgs_size(b.feat.cfgs_algs);
 	err = erofs_bman_init(&b.bm, io, opts->blkszbits, reserved,
 			      opts->writeback);
 	if (err) {

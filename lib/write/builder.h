@@ -40,6 +40,8 @@ struct erofs_dircache {
 struct erofs_sb_features {
 	uint32_t incompat;
 	uint32_t max_pclusterblks;
+	uint16_t algs;		/* on-disk algorithms of the files compressed */
+	uint16_t cfgs_algs;	/* ... those whose records the sb has room for */
 	uint64_t xattr_blkaddr;	/* where the xattr area starts, if any */
 };
 
@@ -199,6 +201,8 @@ int erofs_write_inode(struct erofs_builder *b, struct erofs_node *n,
 
 /* ---- super_write.c ---- */
 
+/* Bytes of the configuration records of @algs after the 128-byte sb. */
+erofs_off_t erofs_super_cfgs_size(uint16_t algs);
 /* Encode and write the superblock, last of all: 0 or -errno. */
 int erofs_write_super(struct erofs_builder *b);
 

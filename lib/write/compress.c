@@ -165,6 +165,7 @@ int z_erofs_compress_segment(struct erofs_compress *c,
 	int err = 0;
 
 	memset(seg, 0, sizeof(*seg));
+	c->last_fit = 0;
 	seg->la = la;
 	seg->data = data;
 	while (pos < len) {

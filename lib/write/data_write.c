@@ -183,9 +183,10 @@ static int finish_zfile(struct erofs_builder *b, struct erofs_zfile *zfl)
 	if (!n->body)
 		return -ENOMEM;
 	err = z_erofs_encode_index(&zfl->zp, zf, erofs_node_head(n), n->size,
-				   b->opts->compressor->alg, n->body);
+				   b->opts->zcfgs[zfl->zp.zcfg].alg->alg, n->body);
 	if (err)
 		return err;
+	b->feat.algs |= 1u << b->opts->zcfgs[zfl->zp.zcfg].alg->alg;
 	b->feat.incompat |= EROFS_FEATURE_INCOMPAT_ZERO_PADDING;
 	for (uint64_t i = 0; i < zf->n; i++)
 		b->feat.max_pclusterblks = EROFS_MAX(b->feat.max_pclusterblks,

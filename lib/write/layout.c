@@ -20,7 +20,7 @@ bool erofs_layout_extended(const struct erofs_node *n,
 bool erofs_layout_compressible(const struct erofs_build_opts *o,
 			       const struct erofs_node *n)
 {
-	return o->compressor && S_ISREG(n->mode) && !n->src.holes &&
+	return o->nzcfgs && S_ISREG(n->mode) && !n->src.holes &&
 	       (n->size > (1u << o->blkszbits) ||
 		(o->zp.ztailpacking && n->size > 2 * EROFS_ISLOT_SIZE));
 }
@@ -55,6 +55,7 @@ const struct z_erofs_params *erofs_layout_zparams(const struct erofs_build_opts 
 			continue;
 		*buf = o->zp;
 		buf->pclusterblks = o->hints[i].pclusterblks;
+		buf->zcfg = o->hints[i].zcfg;
 		p = buf;
 		break;
 	}

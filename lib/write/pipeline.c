@@ -52,7 +52,7 @@ struct bufpool {
 
 /* What one worker keeps from one job to the next. */
 struct worker {
-	struct erofs_compress zc;
+	struct erofs_compress zc[EROFS_MAX_ZCFGS];	/* one per -z algorithm */
 	uint8_t *in;		/* a segment's input */
 	struct bufpool *bufs;
 	struct erofs_dircache dc;
@@ -185,7 +185,7 @@ static void run_segment(struct erofs_job *job, void *wctx)
 			err = -ENOMEM;
 	}
 	if (!err)
-		z_erofs_compress_segment(&w->zc, &zfl->zp, in, dj->len, dj->off,
+		z_erofs_compress_segment(&w->zc[zfl->zp.zcfg], &zfl->zp, in, dj->len, dj->off,
 					 dj->last, zfl->max_inline, data, &dj->seg);
 	else
 		dj->seg.err = err;
@@ -244,7 +244,8 @@ static int submit(struct erofs_builder *b, struct data_job *dj, int err)
 }
 
 /* Queue a compressible file as segments for the workers. */
-static int submit_zfile(struct erofs_builder *b, struct erofs_node *n, int err)
+static int submit_zfile(struct erofs_builder *b, struct erofs_node *n,
+			const struct z_erofs_params *zp, int err)
 {
 	struct erofs_pipe *p = b->pipe;
 	struct erofs_zfile *zfl = calloc(1, sizeof(*zfl));
@@ -254,7 +255,7 @@ static int submit_zfile(struct erofs_builder *b, struct erofs_node *n, int err)
 	if (!zfl)
 		return -ENOMEM;
 	zfl->node = n;
-	zfl->zp = *erofs_layout_zparams(b->opts, b->tree, n, &zfl->zp);
+	zfl->zp = *zp;
 	/*
 	 * slots are 32-byte aligned, so the index layout depends only on what
 	 * precedes it in the slot: the inode and its inline xattrs
@@ -300,8 +301,15 @@ int erofs_pipe_node(struct erofs_builder *b, struct erofs_node *n, int err)
 {
 	struct data_job *dj;
 
-	if (erofs_layout_compressible(b->opts, n))
-		return submit_zfile(b, n, err);
+	if (erofs_layout_compressible(b->opts, n)) {
+		struct z_erofs_params buf;
+		const struct z_erofs_params *zp =
+			erofs_layout_zparams(b->opts, b->tree, n, &buf);
+
+		/* a --compress-hints size of 0 keeps the file uncompressed */
+		if (zp->pclusterblks)
+			return submit_zfile(b, n, zp, err);
+	}
 	dj = calloc(1, sizeof(*dj));
 	if (!dj)
 		return -ENOMEM;
@@ -446,19 +454,21 @@ int erofs_pipe_start(struct erofs_builder *b)
 	p->workers = calloc(p->nworkers, sizeof(*p->workers));
 	if (!p->workers)
 		return -ENOMEM;
-	for (unsigned int i = 0; o->compressor && i < p->nworkers; i++) {
+	for (unsigned int i = 0; o->nzcfgs && i < p->nworkers; i++) {
 		struct worker *w = &p->workers[i];
 
 		w->bufs = &p->bufs;
 		w->in = malloc(Z_EROFS_SEGMENT_SIZE);
 		if (!w->in)
 			return -ENOMEM;
-		err = erofs_compress_init(&w->zc, o->compressor, o->level);
-		if (err) {
-			erofs_err("cannot set up %s: %s", o->compressor->name,
-				  strerror(-err));
-			b->reported = true;
-			return err;
+		for (unsigned int k = 0; k < o->nzcfgs; k++) {
+			err = erofs_compress_init(&w->zc[k], &o->zcfgs[k]);
+			if (err) {
+				erofs_err("cannot set up %s: %s", o->zcfgs[k].alg->name,
+					  strerror(-err));
+				b->reported = true;
+				return err;
+			}
 		}
 	}
 	err = start_pool(p);
@@ -476,7 +486,8 @@ void erofs_pipe_stop(struct erofs_builder *b)
 	if (p->started)
 		erofs_workpool_stop(&p->pool);
 	for (unsigned int i = 0; p->workers && i < p->nworkers; i++) {
-		erofs_compress_exit(&p->workers[i].zc);
+		for (unsigned int k = 0; k < EROFS_MAX_ZCFGS; k++)
+			erofs_compress_exit(&p->workers[i].zc[k]);
 		free(p->workers[i].in);
 		erofs_dircache_drop(&p->workers[i].dc);
 	}
