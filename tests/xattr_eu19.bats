@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: MIT
 # Long xattr name prefixes and the name filter as erofs-utils 1.9.3 writes
-# them (--xattr-prefix=, the filter on by default, plain prefix blocks):
+# them (--xattr-prefix=, the filter on by default, plain prefix blocks,
+# the table in the packed inode or, with -m, in the metabox):
 # our fsck lists and extracts the full names, as the kernel shows them,
 # and a filter bit that hides a present name is corruption.
 
@@ -36,7 +37,9 @@ build_eu19() {
 @test "eu19 xattrs: long prefixes come back whole, as the kernel shows them" {
 	local o out=$BATS_TEST_TMPDIR/out mnt=$BATS_TEST_TMPDIR/mnt
 	for o in "--xattr-prefix=user.myprefix. --xattr-prefix=trusted.overlay." \
-		 "--xattr-prefix=user.myprefix. -Exattr-name-filter -b512"; do
+		 "--xattr-prefix=user.myprefix. -Exattr-name-filter -b512" \
+		 "-zlz4hc -Efragments --xattr-prefix=user.myprefix." \
+		 "-zlz4 -m4096 --xattr-prefix=user.myprefix. --xattr-prefix=trusted.overlay."; do
 		# shellcheck disable=SC2086
 		build_eu19 $o
 		run "$DUMP" -s "$IMG"

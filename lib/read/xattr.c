@@ -129,27 +129,38 @@ static int erofs_xattr_read_shared(struct erofs_inode *vi, void *buf,
 }
 
 /*
- * Read @len bytes at @pos of the long prefix table: from the packed inode
- * when there is one (and PLAIN_XATTR_PFX does not say otherwise), else
- * from the image itself.
+ * Where the long prefix table lives, as the kernel looks for it: unless
+ * PLAIN_XATTR_PFX says "in the image", in the metabox when the image has
+ * one, else in the packed inode when there is one, else in the image.
  */
+struct erofs_xattr_pfx_src {
+	struct erofs_inode *packed;	/* the packed inode, or NULL */
+	struct erofs_io *mbox;		/* the metabox, or NULL */
+};
+
+/* Read @len bytes at @pos of the long prefix table from @src. */
 static int erofs_xattr_pfx_read(struct erofs_inode *vi,
-				struct erofs_inode *packed, void *buf,
-				size_t len, erofs_off_t pos)
+				const struct erofs_xattr_pfx_src *src,
+				void *buf, size_t len, erofs_off_t pos)
 {
-	if (!packed)
+	if (src->mbox)
+		return erofs_xattr_read_in(vi, src->mbox, src->mbox->size,
+					   buf, len, pos);
+	if (!src->packed)
 		return erofs_xattr_read(vi, buf, len, pos);
-	if (pos > packed->size || len > packed->size - pos)
+	if (pos > src->packed->size || len > src->packed->size - pos)
 		return erofs_xattr_corrupt(vi, pos,
 				"long prefix runs past the end of the packed inode");
-	return erofs_pread(packed, buf, len, pos);
+	return erofs_pread(src->packed, buf, len, pos);
 }
 
 static int erofs_xattr_load_prefixes(struct erofs_xattr_walk *w)
 {
 	struct erofs_inode *vi = w->vi;
 	struct erofs_sb_info *sbi = vi->sbi;
-	struct erofs_inode packed, *pk = NULL;
+	struct erofs_xattr_pfx_src src = { NULL, NULL };
+	bool plain = sbi->feature_compat & EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX;
+	struct erofs_inode packed;
 	uint32_t start;
 	erofs_off_t pos;
 	int err;
@@ -160,15 +171,17 @@ static int erofs_xattr_load_prefixes(struct erofs_xattr_walk *w)
 	if (err)
 		return err;
 	pos = (erofs_off_t)erofs_le32(start) << 2;
-	if (sbi->packed_nid &&
-	    !(sbi->feature_compat & EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX)) {
+	if (!plain && (sbi->feature_incompat & EROFS_FEATURE_INCOMPAT_METABOX) &&
+	    sbi->mbox_io) {
+		src.mbox = sbi->mbox_io;
+	} else if (!plain && sbi->packed_nid) {
 		err = erofs_read_inode(sbi, sbi->packed_nid, &packed);
 		if (err)
 			return err;
 		if (!S_ISREG(packed.mode))
 			return erofs_xattr_corrupt(vi, pos,
 					"the packed inode is not a regular file");
-		pk = &packed;
+		src.packed = &packed;
 	}
 	w->pfx = calloc(sbi->xattr_prefix_count, sizeof(*w->pfx));
 	if (!w->pfx)
@@ -179,14 +192,14 @@ static int erofs_xattr_load_prefixes(struct erofs_xattr_walk *w)
 		uint16_t len;
 
 		pos = EROFS_ROUND_UP(pos, 4);
-		err = erofs_xattr_pfx_read(vi, pk, &len, sizeof(len), pos);
+		err = erofs_xattr_pfx_read(vi, &src, &len, sizeof(len), pos);
 		if (err)
 			return err;
 		len = erofs_le16(len);
 		if (len < 1 || len > sizeof(rec))
 			return erofs_xattr_corrupt(vi, pos,
 					"long prefix record of a bad length");
-		err = erofs_xattr_pfx_read(vi, pk, rec, len, pos + sizeof(len));
+		err = erofs_xattr_pfx_read(vi, &src, rec, len, pos + sizeof(len));
 		if (err)
 			return err;
 		p->base = rec[0];

@@ -177,6 +177,7 @@ zdirs	0	-zlz4hc --zD -Eztailpacking
 dot-omitted	0	-Edot-omitted
 xattr-prefix	0	--xattr-prefix=user.org.example.interop.common.prefix. -Exattr-name-filter
 metabox	0	-zlz4hc -m4096
+metabox-xattr-prefix	0	-zlz4hc -m4096 --xattr-prefix=user.org.example.interop.common.prefix.
 48bit	0	-E48bit
 48bit-lz4	0	-zlz4 -E48bit
 chunk	0	--chunksize=8192
