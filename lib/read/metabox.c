@@ -14,8 +14,37 @@
 #include "erofs/metabox.h"
 #include "erofs/print.h"
 
+/*
+ * Metadata compresses well, but not without limit: a metabox larger than
+ * this many times its stored bytes (or than EROFS_METABOX_SLACK when
+ * small) is not loaded -- an image cannot make us allocate from i_size
+ * alone.
+ */
+#define EROFS_METABOX_RATIO	64
+#define EROFS_METABOX_SLACK	(16ull << 20)
+
+/* The bytes @vi's extents occupy in the image: a map walk, nothing read. */
+static int erofs_metabox_stored(struct erofs_inode *vi, uint64_t *stored)
+{
+	struct erofs_iter it;
+	struct erofs_piece p;
+	int err;
+
+	*stored = 0;
+	err = erofs_iter_init(&it, vi, 0, vi->size);
+	if (err)
+		return err;
+	it.chunk = vi->size;
+	while ((err = erofs_iter_next(&it, &p)) > 0)
+		if ((p.map.m_flags & EROFS_MAP_MAPPED) && p.pos == p.map.m_la)
+			*stored += p.map.m_plen;
+	erofs_iter_fini(&it);
+	return err;
+}
+
 int erofs_metabox_load(struct erofs_sb_info *sbi)
 {
+	uint64_t stored;
 	struct erofs_inode vi;
 	struct erofs_io *io;
 	void *buf;
@@ -35,6 +64,17 @@ int erofs_metabox_load(struct erofs_sb_info *sbi)
 			  (unsigned long long)vi.nid,
 			  (unsigned long long)vi.size,
 			  (unsigned long long)EROFS_METABOX_MAX);
+		return -EOPNOTSUPP;
+	}
+	err = erofs_metabox_stored(&vi, &stored);
+	if (err)
+		return err;
+	if (vi.size > EROFS_METABOX_SLACK &&
+	    vi.size / EROFS_METABOX_RATIO > stored) {
+		erofs_err("nid %llu: metabox of %llu bytes from %llu stored bytes: more than %u:1, not loaded",
+			  (unsigned long long)vi.nid,
+			  (unsigned long long)vi.size,
+			  (unsigned long long)stored, EROFS_METABOX_RATIO);
 		return -EOPNOTSUPP;
 	}
 	io = calloc(1, sizeof(*io));

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fsck.erofs command line (argp): fills a struct fsck_options, nothing
+ * more.  The image options are shared with dump.erofs, the tree-mapping
+ * options of --compare with mkfs.erofs (argp children from lib/).
+ */
+#include <argp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "erofs/tree_options.h"
+#include "fsck.h"
+
+const char *argp_program_version = "fsck.erofs (" PACKAGE_NAME ") " PACKAGE_VERSION;
+
+enum {
+	OPT_EXTRACT = 0x100,
+	OPT_OVERWRITE,
+	OPT_XATTRS,
+	OPT_NO_XATTRS,
+	OPT_QUIET,
+	OPT_COMPARE,
+	OPT_WORKERS,
+};
+
+/* --help groups: the image child's (10, 11) and the tree child's follow */
+enum {
+	FSCK_GROUP_EXTRACT = 1,
+	FSCK_GROUP_CHECK = 2,
+	FSCK_GROUP_COMPARE = 20,
+	FSCK_GROUP_TREE = 21,
+	FSCK_GROUP_COMPAT = 30,
+};
+
+static const struct argp_option fsck_argp_options[] = {
+	{ NULL, 0, NULL, 0, "Extraction:", FSCK_GROUP_EXTRACT },
+	{ "extract", OPT_EXTRACT, "DIR", OPTION_ARG_OPTIONAL,
+	  "Extract the checked tree into DIR (created if absent, must be empty); "
+	  "without DIR only check that every file reads back", FSCK_GROUP_EXTRACT },
+	{ "overwrite", OPT_OVERWRITE, NULL, 0,
+	  "Allow a non-empty DIR and replace entries already there", FSCK_GROUP_EXTRACT },
+	{ "xattrs", OPT_XATTRS, NULL, 0,
+	  "Also restore extended attributes, POSIX ACLs and SELinux labels when extracting",
+	  FSCK_GROUP_EXTRACT },
+	{ "no-xattrs", OPT_NO_XATTRS, NULL, 0,
+	  "Do not extract extended attributes (default)", FSCK_GROUP_EXTRACT },
+	{ NULL, 0, NULL, 0, "Checking:", FSCK_GROUP_CHECK },
+	{ "workers", OPT_WORKERS, "N", 0,
+	  "Threads reading, decompressing and writing file data (default: "
+	  "online CPUs; 1: all on one thread; --compare uses one)", FSCK_GROUP_CHECK },
+	{ "print-comp-ratio", 'p', NULL, 0,
+	  "Print the compression ratio of all files and pcluster counts",
+	  EROFS_OUTPUT_HELP_GROUP },
+	{ "quiet", OPT_QUIET, NULL, 0,
+	  "No progress bar and no summary: only problems and differences",
+	  EROFS_OUTPUT_HELP_GROUP },
+	{ NULL, 0, NULL, 0, "Comparison with the source:", FSCK_GROUP_COMPARE },
+	{ "compare", OPT_COMPARE, "SRCDIR", 0,
+	  "Also prove the image holds exactly the tree SRCDIR, reporting each "
+	  "difference as 'PATH: KIND: detail'; give the tree-mapping options "
+	  "below as mkfs.erofs was given them", FSCK_GROUP_COMPARE },
+	{ NULL, 0, NULL, 0, "Compatibility:", FSCK_GROUP_COMPAT },
+	{ NULL, 'a', NULL, 0, "Accepted and ignored (e2fsck compatibility)", FSCK_GROUP_COMPAT },
+	{ NULL, 'A', NULL, 0, "Accepted and ignored", FSCK_GROUP_COMPAT },
+	{ NULL, 'y', NULL, 0, "Accepted and ignored", FSCK_GROUP_COMPAT },
+	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
+	{ NULL, 0, NULL, 0, NULL, 0 }
+};
+
+struct fsck_parse_state {
+	struct fsck_options *opts;
+	struct erofs_tree_args tree;
+};
+
+static error_t fsck_parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct fsck_parse_state *ps = state->input;
+	struct fsck_options *opts = ps->opts;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &opts->img;
+		state->child_inputs[1] = &ps->tree;
+		break;
+	case OPT_EXTRACT:
+		opts->check_data = true;
+		if (arg && !*arg)
+			argp_error(state, "--extract: empty directory name");
+		opts->extract_dir = arg;
+		break;
+	case OPT_OVERWRITE:
+		opts->overwrite = true;
+		break;
+	case OPT_XATTRS:
+		opts->xattrs = true;
+		break;
+	case OPT_NO_XATTRS:
+		opts->xattrs = false;
+		break;
+	case 'p':
+		opts->print_ratio = true;
+		break;
+	case OPT_QUIET:
+		opts->quiet = true;
+		break;
+	case OPT_WORKERS:
+		opts->workers = erofs_argp_number(state, "--workers", arg, 1, 1024);
+		break;
+	case OPT_COMPARE:
+		if (!*arg)
+			argp_error(state, "--compare: empty directory name");
+		opts->compare_dir = arg;
+		break;
+	case 'a':
+	case 'A':
+	case 'y':
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_END:
+		/* the image child has checked IMAGE, --nid and --path already */
+		if (opts->overwrite && !opts->extract_dir)
+			argp_error(state, "--overwrite needs --extract=DIR");
+		if (ps->tree.given && !opts->compare_dir)
+			argp_error(state, "mapping options need --compare=SRCDIR");
+		if (opts->compare_dir) {
+			/* else mkfs's "now": the build time the image records */
+			opts->build_time_known =
+				erofs_tree_args_resolve_time(state, &ps->tree);
+			opts->file_contexts = ps->tree.file_contexts;
+			opts->mount_point = ps->tree.mount_point;
+		}
+		if (!opts->workers) {
+			long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+			opts->workers = n > 0 ? (n > 64 ? 64 : n) : 1;
+		}
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child fsck_argp_children[] = {
+	{ &erofs_image_argp, 0, NULL, 0 },
+	{ &erofs_tree_argp, 0, NULL, FSCK_GROUP_TREE },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct argp fsck_argp = {
+	.options = fsck_argp_options,
+	.parser = fsck_parse_opt,
+	.args_doc = "IMAGE",
+	.doc = "Check the integrity of an EROFS image, optionally extract it.\v"
+	       "With --nid or --path only the tree below that inode is checked "
+	       "(and extracted).\n"
+	       "Exit status: 0 the image is sound; 1 corruption found; "
+	       "2 operational error (bad usage, cannot open or read, "
+	       "extraction failed); 3 no corruption found but parts of the "
+	       "image use features this fsck cannot check yet; 4 (--compare) "
+	       "the image is sound but differs from SRCDIR.  When several "
+	       "apply, 2 wins over 1, 1 over 4, and 4 over 3.",
+	.children = fsck_argp_children,
+};
+
+void fsck_parse_options(int argc, char **argv, struct fsck_options *opts)
+{
+	struct fsck_parse_state ps = { .opts = opts, .tree.tree = &opts->map };
+
+	memset(opts, 0, sizeof(*opts));
+	opts->map.force_uid = -1;
+	opts->map.force_gid = -1;
+	argp_err_exit_status = FSCK_EXIT_ERROR;
+	argp_parse(&fsck_argp, argc, argv, 0, NULL, &ps);
+}
+
+void fsck_free_options(struct fsck_options *opts)
+{
+	erofs_tree_opts_free(&opts->map);
+	erofs_image_args_free(&opts->img);
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* Read path, directories: walk the entries of a directory inode. */
+#ifndef EROFS_DIR_H
+#define EROFS_DIR_H
+
+#include "erofs/inode.h"
+
+/* One entry as the iterator hands it out; @name is NOT NUL-terminated. */
+struct erofs_dir_entry {
+	erofs_nid_t nid;
+	unsigned int file_type;		/* EROFS_FT_*, as stored */
+	const char *name;
+	unsigned int namelen;		/* 1 .. EROFS_NAME_LEN */
+	erofs_off_t pos;		/* image offset of the on-disk dirent */
+	erofs_off_t name_pos;		/* image offset of the name */
+};
+
+/*
+ * Call @cb for each entry of directory @dir in on-disk order.  A non-zero
+ * return from @cb stops the walk and is returned.  The structure of every
+ * block is checked first (nameoff bounds and order, name lengths); a bad
+ * block yields -EFSCORRUPTED, reported with the nid and offset.
+ */
+int erofs_iterate_dir(struct erofs_inode *dir,
+		      int (*cb)(const struct erofs_dir_entry *de, void *arg),
+		      void *arg);
+
+/* Byte-wise name order of directories: memcmp, then shorter first. */
+int erofs_dir_name_cmp(const char *a, unsigned int alen,
+		       const char *b, unsigned int blen);
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* Compressed data on the read path: the pcluster cache and its counters. */
+#ifndef EROFS_ZDATA_H
+#define EROFS_ZDATA_H
+
+#include "erofs/data.h"
+
+struct z_erofs_stats {
+	uint64_t decoded;	/* pclusters decompressed */
+	uint64_t decoded_bytes;
+	uint64_t inplace;	/* ... of them in place */
+	uint64_t hits;		/* claims served from the cache */
+};
+
+/*
+ * Claim the decoded bytes of the encoded extent @map (from map_blocks):
+ * read and decompressed on first use, then served from the cache.  The
+ * pointer (m_llen bytes) stays valid until the next claim.  NULL with
+ * *@errp set (reported) on failure.
+ */
+const uint8_t *z_erofs_claim(struct erofs_inode *vi,
+			     const struct erofs_map_blocks *map, int *errp);
+/*
+ * The image's cache belongs to one thread.  Another thread claims through
+ * a private cache of its own: z_erofs_pcache_new() (NULL: no memory),
+ * z_erofs_claim_in() (@pc NULL: the image's), and at the end
+ * z_erofs_pcache_merge_free(), which adds its counters to the image's.
+ */
+struct z_erofs_pcache;
+struct z_erofs_pcache *z_erofs_pcache_new(void);
+const uint8_t *z_erofs_claim_in(struct z_erofs_pcache *pc,
+				struct erofs_inode *vi,
+				const struct erofs_map_blocks *map, int *errp);
+void z_erofs_pcache_merge_free(struct z_erofs_pcache *pc,
+			       struct erofs_sb_info *sbi);
+/*
+ * For a reader that takes each pcluster once, straight into its own
+ * buffer: decode the encoded extent @map into @dst (@cap >= m_llen bytes;
+ * in place when @cap >= z_erofs_decode_room(@map)), without the cache.
+ * @pc as for z_erofs_claim_in(), NULL for the image's.  0 or -errno,
+ * reported like a claim.
+ */
+size_t z_erofs_decode_room(const struct erofs_map_blocks *map);
+int z_erofs_decode_into(struct z_erofs_pcache *pc, struct erofs_inode *vi,
+			const struct erofs_map_blocks *map, void *dst,
+			size_t cap);
+/* Counters of the image's pcluster cache. */
+const struct z_erofs_stats *z_erofs_get_stats(struct erofs_sb_info *sbi);
+/* Free the image's pcluster cache (erofs_sb_release() calls this). */
+void z_erofs_pcache_free(struct erofs_sb_info *sbi);
+
+#endif

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The metabox: a regular inode in the image whose content holds other
+ * inodes (their xattrs, indexes and inline data with them), usually
+ * compressed.  Decoding it once through the iterator and reading those
+ * inodes from memory keeps every later lookup as cheap as in a plain
+ * image, and thread-safe, since nothing changes after the load.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "erofs/inode.h"
+#include "erofs/iter.h"
+#include "erofs/metabox.h"
+#include "erofs/print.h"
+
+int erofs_metabox_load(struct erofs_sb_info *sbi)
+{
+	struct erofs_inode vi;
+	struct erofs_io *io;
+	void *buf;
+	int err;
+
+	err = erofs_read_inode(sbi, sbi->metabox_nid, &vi);
+	if (err)
+		return err;
+	if (!S_ISREG(vi.mode)) {
+		erofs_err("nid %llu: metabox inode has mode 0%o, not a regular file (offset %llu)",
+			  (unsigned long long)vi.nid, (unsigned int)vi.mode,
+			  (unsigned long long)vi.iloc);
+		return -EFSCORRUPTED;
+	}
+	if (vi.size > EROFS_METABOX_MAX) {
+		erofs_err("nid %llu: metabox of %llu bytes is larger than this reader keeps (%llu)",
+			  (unsigned long long)vi.nid,
+			  (unsigned long long)vi.size,
+			  (unsigned long long)EROFS_METABOX_MAX);
+		return -EOPNOTSUPP;
+	}
+	io = calloc(1, sizeof(*io));
+	buf = malloc(vi.size ? vi.size : 1);
+	if (!io || !buf) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	err = vi.size ? erofs_pread(&vi, buf, vi.size, 0) : 0;
+	if (err) {
+		erofs_err("nid %llu: cannot decode the %llu-byte metabox: %s",
+			  (unsigned long long)vi.nid,
+			  (unsigned long long)vi.size, strerror(-err));
+		goto out_free;
+	}
+	err = erofs_io_init_mem(io, buf, vi.size);
+	if (err)
+		goto out_free;
+	sbi->mbox_io = io;
+	sbi->mbox_buf = buf;
+	return 0;
+out_free:
+	free(buf);
+	free(io);
+	return err;
+}
+
+void erofs_metabox_release(struct erofs_sb_info *sbi)
+{
+	if (sbi->mbox_io)
+		erofs_io_close(sbi->mbox_io);
+	free(sbi->mbox_io);
+	free(sbi->mbox_buf);
+	sbi->mbox_io = NULL;
+	sbi->mbox_buf = NULL;
+}

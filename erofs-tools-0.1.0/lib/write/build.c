@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Image builder, in three passes over the nodes in tree order:
+ *  1. data: every file's blocks go to the data area as it is read, and
+ *     compression decides each file's final layout (pipeline.c queues
+ *     the work, data_write.c writes it in order);
+ *  2. placement: inode slots are packed into the metadata area after the
+ *     data, which fixes every nid (layout.c);
+ *  3. metadata: inodes, indexes, inline tails and directories (which need
+ *     their children's nids) are written (inode_write.c), then the
+ *     superblock (super_write.c).
+ * Every source byte is read once: tails stored inline are read in pass 3.
+ * Every image byte goes through the buffer manager (cache.c).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "erofs/dir_write.h"
+#include "erofs/print.h"
+#include "builder.h"
+
+static int pass_data(struct erofs_builder *b)
+{
+	struct erofs_tree *t = b->tree;
+	int err = erofs_write_xattr_area(b);
+
+	for (uint64_t i = 0; i < t->nnodes && !err; i++) {
+		struct erofs_node *n = t->nodes[i];
+
+		if (S_ISDIR(n->mode))
+			err = erofs_dir_measure(n, b->opts->blkszbits);
+		if (err)
+			break;
+		n->extended = erofs_layout_extended(n, b->opts);
+		err = erofs_pipe_node(b, n, err);
+		b->done_nodes++;
+	}
+	/* every queued job is taken back, in order, even after an error */
+	err = erofs_pipe_drain(b, err);
+	return err ?: erofs_bman_seal_data(&b->bm);
+}
+
+/* Returns the largest metadata slot. */
+static uint32_t pass_place(struct erofs_builder *b)
+{
+	struct erofs_tree *t = b->tree;
+	uint32_t meta_max = 0;
+
+	for (uint64_t i = 0; i < t->nnodes; i++) {
+		erofs_layout_place(&b->bm, t->nodes[i]);
+		meta_max = EROFS_MAX(meta_max, t->nodes[i]->meta_size);
+	}
+	return meta_max;
+}
+
+static int pass_meta(struct erofs_builder *b, uint32_t meta_max)
+{
+	struct erofs_tree *t = b->tree;
+	uint8_t *meta = malloc(meta_max);
+	int err = 0;
+
+	if (!meta)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < t->nnodes && !err; i++) {
+		const uint8_t *tail;
+
+		err = erofs_pipe_tail(b, i, &tail);
+		if (!err)
+			err = erofs_write_inode(b, t->nodes[i], meta, tail);
+	}
+	erofs_pipe_tails_end(b);
+	free(meta);
+	return err;
+}
+
+static int build(struct erofs_builder *b)
+{
+	uint32_t meta_max;
+	int err = pass_data(b);
+
+	if (err)
+		return err;
+	meta_max = pass_place(b);
+	if (b->tree->root->nid > UINT16_MAX ||
+	    erofs_bman_blocks(&b->bm) > UINT32_MAX) {
+		erofs_err("%s: the image would need more than %u blocks",
+			  b->opts->image_name, UINT32_MAX);
+		b->reported = true;
+		return -EFBIG;
+	}
+	err = pass_meta(b, meta_max);
+	if (!err)
+		err = erofs_bman_finish(&b->bm);
+	if (!err)
+		err = erofs_write_super(b);
+	return err;
+}
+
+/*
+ * The algorithms whose configuration records may follow the sb: those of
+ * every file that may be compressed, if any is not lz4 or has big
+ * pclusters (the records' feature bit is big pclusters' too); else 0.
+ * Their room is reserved now, before the layout; which are written is
+ * known only once the files are (erofs_write_super()).
+ */
+static uint16_t compr_cfgs_algs(const struct erofs_build_opts *o,
+				const struct erofs_tree *t)
+{
+	uint16_t algs = 0;
+	bool big = false;
+
+	for (uint64_t i = 0; o->nzcfgs && i < t->nnodes; i++) {
+		struct z_erofs_params zpf;
+		const struct z_erofs_params *zp;
+
+		if (!erofs_layout_compressible(o, t->nodes[i]))
+			continue;
+		zp = erofs_layout_zparams(o, t, t->nodes[i], &zpf);
+		if (!zp->pclusterblks)
+			continue;
+		algs |= 1u << o->zcfgs[zp->zcfg].alg->alg;
+		big |= zp->pclusterblks > 1;
+	}
+	return big || (algs & ~(1u << Z_EROFS_COMPRESSION_LZ4)) ? algs : 0;
+}
+
+int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
+		      const struct erofs_build_opts *opts,
+		      struct erofs_build_stats *stats)
+{
+	struct erofs_builder b = { .opts = opts, .tree = tree,
+				   .blksz = 1u << opts->blkszbits };
+	erofs_off_t reserved = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE;
+	int err;
+
+	b.feat.cfgs_algs = compr_cfgs_algs(opts, tree);
+	reserved += erofs_super_cfgs_size(b.feat.cfgs_algs);
+	err = erofs_bman_init(&b.bm, io, opts->blkszbits, reserved,
+			      opts->writeback);
+	if (err) {
+		erofs_bman_exit(&b.bm);
+		return err;
+	}
+	b.copybuf = malloc(EROFS_COPY_BUF);
+	err = b.copybuf ? erofs_pipe_start(&b) : -ENOMEM;
+	erofs_progress_init(&b.prog, opts->progress, "read", tree->data_bytes,
+			    tree->nnodes);
+	if (!err)
+		err = build(&b);
+	erofs_build_progress(&b, true);
+	if (err == -ENOMEM && !b.reported)
+		erofs_err("out of memory");
+	else if (err && !b.reported)
+		erofs_err("%s: %s", opts->image_name, strerror(-err));
+	if (stats) {
+		stats->inodes = tree->nnodes;
+		stats->blocks = erofs_bman_blocks(&b.bm);
+		stats->meta_blocks = stats->blocks - b.bm.meta_blkaddr;
+		stats->data_bytes = b.done_bytes;
+	}
+	erofs_pipe_stop(&b);
+	erofs_dircache_drop(&b.dc);
+	free(b.copybuf);
+	erofs_bman_exit(&b.bm);
+	return err;
+}

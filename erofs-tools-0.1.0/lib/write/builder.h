@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside the image builder (erofs_build_image() in build.c): its state and
+ * the contracts between its files, private to lib/.  Who calls whom; no
+ * file calls one above it in this list:
+ *
+ *   build.c        the passes: every file below
+ *   pipeline.c     data_write.c layout.c source.c
+ *   data_write.c   layout.c source.c cache.c
+ *   inode_write.c  dir_write.c cache.c
+ *   super_write.c  cache.c
+ *   layout.c       cache.c
+ *   source.c       (tree.c only)
+ *
+ * Every byte of the image is written through cache.c, the buffer manager.
+ */
+#ifndef EROFS_LIB_BUILDER_H
+#define EROFS_LIB_BUILDER_H
+
+#include <sys/stat.h>
+#include "erofs_fs.h"
+#include "erofs/build.h"
+#include "erofs/cache.h"
+#include "erofs/progress.h"
+
+/* The writer's read buffer for flat file bytes. */
+#define EROFS_COPY_BUF	(1u << 20)
+
+/*
+ * The directory whose files a thread last opened: siblings follow each
+ * other in tree order, and opening them by name in their directory saves
+ * walking the whole path again for every one.
+ */
+struct erofs_dircache {
+	const struct erofs_node *dir;
+	int fd;			/* O_PATH, or -1 */
+};
+
+/* What the superblock announces, gathered as files are laid out. */
+struct erofs_sb_features {
+	uint32_t incompat;
+	uint32_t max_pclusterblks;
+	uint16_t algs;		/* on-disk algorithms of the files compressed */
+	uint16_t cfgs_algs;	/* ... those whose records the sb has room for */
+	uint64_t xattr_blkaddr;	/* where the xattr area starts, if any */
+};
+
+struct erofs_pipe;
+
+struct erofs_builder {
+	const struct erofs_build_opts *opts;
+	struct erofs_tree *tree;
+	struct erofs_bman bm;
+	uint32_t blksz;
+	struct erofs_sb_features feat;
+	uint8_t *copybuf;	/* EROFS_COPY_BUF bytes, the writer's */
+	struct erofs_dircache dc;	/* the writer's */
+	struct erofs_pipe *pipe;	/* job ring and workers */
+	bool reported;		/* an error message naming its path was printed */
+	uint64_t done_nodes, done_bytes;
+	struct erofs_progress prog;
+};
+
+/* A file on its way through compression, one segment job at a time. */
+struct erofs_zfile {
+	struct erofs_node *node;
+	int fd;
+	struct z_erofs_params zp;
+	uint32_t idx;		/* index bytes after the inode */
+	uint32_t max_inline;
+	uint64_t start;		/* first data block */
+	struct z_erofs_file zf;
+};
+
+static inline uint32_t erofs_node_isize(const struct erofs_node *n)
+{
+	return n->extended ? sizeof(struct erofs_inode_extended)
+			   : sizeof(struct erofs_inode_compact);
+}
+
+/* The inode and its inline xattrs: what comes before index, map or tail. */
+static inline uint32_t erofs_node_head(const struct erofs_node *n)
+{
+	return erofs_node_isize(n) + n->xattr_isize;
+}
+
+static inline bool erofs_node_compressed(const struct erofs_node *n)
+{
+	return n->datalayout == EROFS_INODE_COMPRESSED_FULL ||
+	       n->datalayout == EROFS_INODE_COMPRESSED_COMPACT;
+}
+
+/* A regular file's tail stored inline: read from the source in pass 3. */
+static inline bool erofs_node_has_tail(const struct erofs_node *n)
+{
+	return S_ISREG(n->mode) && n->inline_size;
+}
+
+static inline erofs_off_t erofs_build_pos(const struct erofs_builder *b,
+					  uint64_t blk)
+{
+	return blk << b->opts->blkszbits;
+}
+
+static inline void erofs_build_progress(struct erofs_builder *b, bool final)
+{
+	if (final)
+		erofs_progress_end(&b->prog, b->done_bytes, b->done_nodes);
+	else
+		erofs_progress_update(&b->prog, b->done_bytes, b->done_nodes);
+}
+
+/* ---- source.c: reading the files the tree names ---- */
+
+/* Close what @dc holds open. */
+void erofs_dircache_drop(struct erofs_dircache *dc);
+/* Open @n's bytes for reading through @dc: an fd, or -errno (not reported). */
+int erofs_src_open(const struct erofs_tree *t, const struct erofs_node *n,
+		   struct erofs_dircache *dc);
+/* The writer's erofs_src_open(): an fd, or -errno (reported). */
+int erofs_src_open_reported(struct erofs_builder *b, const struct erofs_node *n);
+/* Whether @n's source (@fd) now has bytes past the size it was scanned with. */
+bool erofs_src_grew(int fd, const struct erofs_node *n);
+/* Report @err reading @n's source (not after an image write failed); returns @err. */
+int erofs_src_error(struct erofs_builder *b, const struct erofs_node *n, int err);
+
+/* ---- layout.c: layout policy ---- */
+
+/* Whether @n needs the extended inode (ids, links, size or mtime too big). */
+bool erofs_layout_extended(const struct erofs_node *n,
+			   const struct erofs_build_opts *o);
+/* Whether @n is worth an attempt at compression. */
+bool erofs_layout_compressible(const struct erofs_build_opts *o,
+			       const struct erofs_node *n);
+/* Lay @n out flat: whole blocks in the data area, the tail inline if it fits. */
+void erofs_layout_flat(struct erofs_node *n, uint32_t blksz);
+/* @n's compression parameters (a --compress-hints rule may differ), maybe in @buf. */
+const struct z_erofs_params *erofs_layout_zparams(const struct erofs_build_opts *o,
+						  const struct erofs_tree *t,
+						  const struct erofs_node *n,
+						  struct z_erofs_params *buf);
+/*
+ * Lay @n out flat, then say whether its compressed form (@cblocks data
+ * blocks, @zmeta bytes of indexes and inline pcluster) costs fewer bytes.
+ */
+bool erofs_layout_keep_compressed(struct erofs_node *n, uint32_t blksz,
+				  uint64_t cblocks, uint32_t zmeta);
+/* Pass 2: give @n its metadata slot, which fixes its nid. */
+void erofs_layout_place(struct erofs_bman *bm, struct erofs_node *n);
+
+/* ---- data_write.c: file bytes into the data area, in tree order ---- */
+
+/* The shared xattr area, first in the data area: 0 or -errno. */
+int erofs_write_xattr_area(struct erofs_builder *b);
+/*
+ * Pass 1 for a node not compressed: lay it out and write (or, for a
+ * directory, reserve) its blocks.  0 or -errno (source errors reported).
+ */
+int erofs_write_node_data(struct erofs_builder *b, struct erofs_node *n);
+/*
+ * Write the compressed segment @seg (input bytes [@off, + @len)) of @zfl,
+ * segments in file order; after the @last one, settle the file's layout:
+ * compressed, or rewound and stored flat.  0 or -errno (reported).
+ */
+int erofs_write_segment(struct erofs_builder *b, struct erofs_zfile *zfl,
+			const struct z_erofs_segment *seg, uint64_t off,
+			uint32_t len, bool last);
+
+/* ---- pipeline.c: the job ring, its workers and their buffers ---- */
+
+/* Start the workers (a compressor each, if compressing): 0 or -errno (reported). */
+int erofs_pipe_start(struct erofs_builder *b);
+/* Stop the workers and free the pipeline (also after a failed start). */
+void erofs_pipe_stop(struct erofs_builder *b);
+/*
+ * Pass 1: queue @n's data work (compressible files as segments for the
+ * workers), taking finished jobs back while the queue is full.  Returns
+ * @err or the first error since.
+ */
+int erofs_pipe_node(struct erofs_builder *b, struct erofs_node *n, int err);
+/* Take every queued job back, in order, even after @err: @err or the first error. */
+int erofs_pipe_drain(struct erofs_builder *b, int err);
+/*
+ * Pass 3, node number @i in tree order: keep tail reads queued ahead and,
+ * if the node has an inline tail, point @tail at its bytes.  0 or -errno
+ * (reported).
+ */
+int erofs_pipe_tail(struct erofs_builder *b, uint64_t i, const uint8_t **tail);
+/* Pass 3 is over: drop the tails read ahead. */
+void erofs_pipe_tails_end(struct erofs_builder *b);
+
+/* ---- inode_write.c: inodes and what follows them ---- */
+
+/*
+ * Encode @n's inode, inline xattrs, index or chunk map and inline data
+ * (@tail for a regular file; a directory's blocks are written here too)
+ * in @meta (n->meta_size bytes) and write it at its slot: 0 or -errno.
+ */
+int erofs_write_inode(struct erofs_builder *b, struct erofs_node *n,
+		      uint8_t *meta, const uint8_t *tail);
+
+/* ---- super_write.c ---- */
+
+/* Bytes of the configuration records of @algs after the 128-byte sb. */
+erofs_off_t erofs_super_cfgs_size(uint16_t algs);
+/* Encode and write the superblock, last of all: 0 or -errno. */
+int erofs_write_super(struct erofs_builder *b);
+
+#endif

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+/* mkfs.erofs: scan SOURCE, build the image beside DEST, rename on success. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "erofs/build.h"
+#include "erofs/print.h"
+#include "erofs/progress.h"
+#include "erofs/tar.h"
+#include "options.h"
+#include "tmpfile.h"
+
+/* The tree from SOURCE: a directory, or with --tar an archive. */
+static int mkfs_read_tree(struct mkfs_options *o, struct erofs_tree *tree,
+			  struct mkfs_tmpfile *stage)
+{
+	int err;
+
+	if (!o->tar)
+		return erofs_tree_build(tree, o->src, &o->tree);
+	memset(tree, 0, sizeof(*tree));
+	err = mkfs_tmpfile_create(stage, o->dest, "stage");
+	if (err) {
+		erofs_err("%s: cannot create a staging file beside it: %s",
+			  o->dest, strerror(-err));
+		return err;
+	}
+	return erofs_tar_build(tree, o->src, stage->fd, stage->path, &o->tree);
+}
+
+static int mkfs_run(struct mkfs_options *o)
+{
+	struct erofs_build_stats stats = { 0 };
+	struct mkfs_tmpfile stage = { .fd = -1 };
+	struct erofs_tree tree;
+	struct erofs_xattr_area xattrs;
+	struct mkfs_output out;
+	struct timespec t0, t1;
+	struct stat st;
+	bool to_device = false;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!stat(o->dest, &st)) {
+		if (S_ISDIR(st.st_mode)) {
+			erofs_err("%s: is a directory", o->dest);
+			return -EISDIR;
+		}
+		to_device = S_ISBLK(st.st_mode);
+		/* an old image inside SOURCE is never packed into the new one */
+		o->tree.skip_dev = st.st_dev;
+		o->tree.skip_ino = st.st_ino;
+		o->tree.have_skip = true;
+	}
+	if (o->file_contexts) {
+		err = erofs_selabel_open(o->file_contexts, &o->xattr.selabel);
+		if (err)
+			return err;
+	}
+	err = mkfs_read_tree(o, &tree, &stage);
+	if (!err)
+		err = erofs_xattrs_build(&tree, o->tar ? NULL : o->src, &o->xattr,
+					 &xattrs);
+	erofs_selabel_close(o->xattr.selabel);
+	o->xattr.selabel = NULL;
+	if (err) {
+		erofs_tree_free(&tree);	/* also after a failed scan: zeroed */
+		goto out_stage;
+	}
+	o->build.xattrs = &xattrs;
+
+	err = mkfs_output_open(&out, o->dest, to_device, o->fsync);
+	if (err)
+		goto out_tree;
+	o->build.progress = erofs_progress_wanted(o->quiet);
+	o->build.writeback = mkfs_output_writeback(&out);
+	err = erofs_build_image(&out.io, &tree, &o->build, &stats);
+	if (err)
+		mkfs_output_abort(&out);
+	else
+		err = mkfs_output_commit(&out);
+out_tree:
+	erofs_tree_free(&tree);
+	erofs_xattr_area_free(&xattrs);
+out_stage:
+	mkfs_tmpfile_remove(&stage);
+	if (!err && !o->quiet) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		erofs_info("%s: %llu inodes, %llu blocks of %u bytes (%llu of them metadata, %llu bytes), %.2f s",
+			   o->dest, (unsigned long long)stats.inodes,
+			   (unsigned long long)stats.blocks, 1u << o->build.blkszbits,
+			   (unsigned long long)stats.meta_blocks,
+			   (unsigned long long)stats.blocks << o->build.blkszbits,
+			   (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct mkfs_options o;
+	int err;
+
+	erofs_progname = "mkfs.erofs";
+	/* argp names the program in its messages: not the path it ran from */
+	argv[0] = (char *)erofs_progname;
+	mkfs_parse_options(argc, argv, &o);
+	mkfs_trap_signals();
+	err = mkfs_run(&o);
+	mkfs_free_options(&o);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mkfs.erofs command line: erofs-utils' option spellings, parsed with argp.
+ * The tree-mapping options are the argp child shared with fsck.erofs
+ * --compare (lib/tree_options.c).
+ */
+#include <argp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <uuid.h>
+#include "erofs_fs.h"
+#include "erofs/compressor.h"
+#include "erofs/image_options.h"
+#include "erofs/print.h"
+#include "erofs/tree_options.h"
+#include "erofs/xattr.h"
+#include "hints.h"
+#include "options.h"
+#include "zopts.h"
+
+const char *argp_program_version = "mkfs.erofs (" PACKAGE_NAME ") " PACKAGE_VERSION;
+
+enum {
+	OPT_QUIET = 0x100,
+	OPT_MAX_EXTENT,
+	OPT_COMPRESS_HINTS,
+	OPT_WORKERS,
+	OPT_XATTR_PREFIX,
+	OPT_TAR,
+	OPT_UNGZIP,
+	OPT_UNXZ,
+	OPT_FSYNC,
+};
+
+/* --help groups, in this order; the tree child's headings come between */
+enum {
+	MKFS_GROUP_LAYOUT = 1,
+	MKFS_GROUP_COMPRESS,
+	MKFS_GROUP_XATTR,
+	MKFS_GROUP_TAR,
+	MKFS_GROUP_TREE,
+	MKFS_GROUP_RUN,
+	MKFS_GROUP_MESSAGES,
+};
+
+static const struct argp_option mkfs_argp_options[] = {
+	{ NULL, 0, NULL, 0, "Image layout:", MKFS_GROUP_LAYOUT },
+	{ NULL, 'b', "SIZE", 0, "Block size in bytes: 512, 1024, 2048 or 4096 (default 4096)", MKFS_GROUP_LAYOUT },
+	{ NULL, 'L', "LABEL", 0, "Volume label, at most 15 bytes", MKFS_GROUP_LAYOUT },
+	{ NULL, 'U', "UUID", 0, "Volume UUID: a UUID, 'clear' (all zero) or 'random' (default)", MKFS_GROUP_LAYOUT },
+	{ NULL, 0, NULL, 0, "Compression:", MKFS_GROUP_COMPRESS },
+	{ NULL, 'z', "ALG[,OPT]...[:ALG2...]", 0, "Compress file data. ALG: lz4; lz4hc (level=0-12, default 9); lzma (level=0-9 or 100-109 extreme, default 6; dictsize= up to 8 MiB; lc=, lp=, pb=); deflate (level=0-9, default 1; dictsize= up to 32 KiB); libdeflate (level=0-12); zstd (level=0-22, default 3; dictsize= a power of two up to 1 MiB). ALG,N is level N. Algorithms joined by ':' are picked per file by --compress-hints (its ALG column: 0 for the first). Not every build has every ALG", MKFS_GROUP_COMPRESS },
+	{ NULL, 'C', "SIZE", 0, "Largest physical cluster in bytes: a multiple of the block size up to 1 MiB (default: one block)", MKFS_GROUP_COMPRESS },
+	{ NULL, 'E', "OPTS", 0, "Extended options, comma-separated: legacy-compress (full cluster indexes), ztailpacking (last pcluster inline)", MKFS_GROUP_COMPRESS },
+	{ "max-extent-bytes", OPT_MAX_EXTENT, "N", 0, "Largest decompressed extent in bytes", MKFS_GROUP_COMPRESS },
+	{ "compress-hints", OPT_COMPRESS_HINTS, "FILE", 0, "Per-path pcluster sizes and algorithms: lines 'SIZE [ALG] REGEX', SIZE 0 for no compression, ALG the index of a -z algorithm", MKFS_GROUP_COMPRESS },
+	{ NULL, 0, NULL, 0, "Extended attributes:", MKFS_GROUP_XATTR },
+	{ NULL, 'x', "N", 0, "Store an attribute carried by more than N inodes once, shared (default 2); below 0: no attributes at all", MKFS_GROUP_XATTR },
+	{ "xattr-prefix", OPT_XATTR_PREFIX, "PREFIX", 0, "A long name prefix (such as trusted.overlay.) stored once per image; repeatable, up to 128", MKFS_GROUP_XATTR },
+	{ NULL, 0, NULL, 0, "Tarball input:", MKFS_GROUP_TAR },
+	{ "tar", OPT_TAR, "f", OPTION_ARG_OPTIONAL, "SOURCE is a tar archive (a file, or - or nothing for standard input); gzip, xz, zstd and bzip2 are recognized by their magic", MKFS_GROUP_TAR },
+	{ "ungzip", OPT_UNGZIP, NULL, 0, "Accepted for erofs-utils compatibility: compressed tarballs are recognized anyway", MKFS_GROUP_TAR },
+	{ "unxz", OPT_UNXZ, NULL, 0, "The same, for xz", MKFS_GROUP_TAR },
+	{ NULL, 0, NULL, 0, "Workers and durability:", MKFS_GROUP_RUN },
+	{ "workers", OPT_WORKERS, "N", 0, "Threads compressing and reading directories (default: online CPUs); the image is the same for every N", MKFS_GROUP_RUN },
+	{ "fsync", OPT_FSYNC, NULL, 0, "Flush the image to disk before it takes DEST's name (always done for a block device)", MKFS_GROUP_RUN },
+	{ NULL, 0, NULL, 0, "Messages:", MKFS_GROUP_MESSAGES },
+	{ NULL, 'd', "LEVEL", 0, "Message level: 0 errors, 1 warnings, 2-6 info (default 2), 7+ debug", MKFS_GROUP_MESSAGES },
+	{ "quiet", OPT_QUIET, NULL, 0, "No progress line and no summary", MKFS_GROUP_MESSAGES },
+	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
+	{ 0 }
+};
+
+struct parse_state {
+	struct mkfs_options *o;
+	struct erofs_tree_args tree;
+	const char *uuid;
+	const char *zarg;
+	const char *hints;
+	int64_t pclustersize, max_extent;
+	int nargs;
+};
+
+/* -z, -C and --max-extent-bytes, checked once the block size is known. */
+static void resolve_compression(struct argp_state *state, struct parse_state *ps)
+{
+	struct erofs_build_opts *b = &ps->o->build;
+	const uint32_t blksz = 1u << b->blkszbits;
+	int64_t pcl = ps->pclustersize ? ps->pclustersize : blksz;
+
+	if (ps->zarg) {
+		char msg[256];
+
+		if (mkfs_parse_z(ps->zarg, b, msg, sizeof(msg)))
+			argp_error(state, "%s", msg);
+	}
+	if (pcl % blksz)
+		argp_error(state, "-C %lld is not a multiple of the block size %u",
+			   (long long)pcl, blksz);
+	b->zp.blkszbits = b->blkszbits;
+	b->zp.pclusterblks = pcl / blksz;
+	/* room for several pclusters' worth of input, within what indexes count */
+	b->zp.max_extent = ps->max_extent ? ps->max_extent :
+			   EROFS_MAX(pcl * 16, 1 << 20);
+	if (b->zp.max_extent > Z_EROFS_PCLUSTER_MAX_DSIZE)
+		b->zp.max_extent = Z_EROFS_PCLUSTER_MAX_DSIZE;
+}
+
+static void parse_extended(struct argp_state *state, struct mkfs_options *o,
+			   char *arg)
+{
+	for (char *save = NULL, *tok = strtok_r(arg, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "legacy-compress"))
+			o->build.zp.legacy = true;
+		else if (!strcmp(tok, "ztailpacking"))
+			o->build.zp.ztailpacking = true;
+		else
+			argp_error(state, "unknown extended option '%s'", tok);
+	}
+}
+
+/* -T, SOURCE_DATE_EPOCH or now: the build time, also the tree's policy. */
+static void resolve_time(struct argp_state *state, struct parse_state *ps)
+{
+	struct mkfs_options *o = ps->o;
+	struct timespec now;
+
+	if (!erofs_tree_args_resolve_time(state, &ps->tree)) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		o->tree.build_time = now.tv_sec;
+		o->tree.build_time_nsec = now.tv_nsec;
+	}
+	o->build.build_time = o->tree.build_time;
+	o->build.build_time_nsec = o->tree.build_time_nsec;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct parse_state *ps = state->input;
+	struct mkfs_options *o = ps->o;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &ps->tree;
+		break;
+	case 'b': {
+		int64_t v = erofs_argp_number(state, "-b", arg, 1, INT_MAX);
+
+		if (v & (v - 1) || v < (1 << EROFS_MIN_BLKSZBITS) ||
+		    v > (1 << EROFS_MAX_BLKSZBITS) || v > getpagesize())
+			argp_error(state, "invalid block size %s: use a power of two from 512 to %d",
+				   arg, EROFS_MIN(1 << EROFS_MAX_BLKSZBITS, getpagesize()));
+		o->build.blkszbits = __builtin_ctzll(v);
+		break;
+	}
+	case 'L':
+		if (strlen(arg) >= sizeof(o->build.label))
+			argp_error(state, "volume label '%s' is longer than %zu bytes",
+				   arg, sizeof(o->build.label) - 1);
+		strcpy(o->build.label, arg);
+		break;
+	case 'U':
+		ps->uuid = arg;
+		break;
+	case 'z':
+		ps->zarg = arg;
+		break;
+	case 'C':
+		ps->pclustersize = erofs_argp_number(state, "-C", arg, 1, Z_EROFS_PCLUSTER_MAX_SIZE);
+		break;
+	case OPT_MAX_EXTENT:
+		ps->max_extent = erofs_argp_number(state, "--max-extent-bytes", arg, 1,
+					   Z_EROFS_PCLUSTER_MAX_DSIZE);
+		break;
+	case 'E':
+		parse_extended(state, o, arg);
+		break;
+	case OPT_COMPRESS_HINTS:
+		ps->hints = arg;
+		break;
+	case 'x':
+		o->xattr.tolerance = erofs_argp_number(state, "-x", arg, INT_MIN, INT_MAX);
+		break;
+	case OPT_XATTR_PREFIX: {
+		const char **v = realloc(o->xattr.prefixes,
+					 (o->xattr.nprefixes + 1) * sizeof(*v));
+		const char *why;
+
+		if (!v)
+			argp_failure(state, 1, ENOMEM, "out of memory");
+		o->xattr.prefixes = v;
+		if (erofs_xattr_prefix_check(arg, &why))
+			argp_error(state, "--xattr-prefix '%s' %s", arg, why);
+		if (o->xattr.nprefixes == EROFS_XATTR_LONG_PREFIX_MAX)
+			argp_error(state, "more than %u --xattr-prefix values",
+				   EROFS_XATTR_LONG_PREFIX_MAX);
+		v[o->xattr.nprefixes++] = arg;
+		break;
+	}
+	case OPT_WORKERS:
+		o->build.workers = erofs_argp_number(state, "--workers", arg, 1, 1024);
+		break;
+	case 'd': {
+		int64_t v = erofs_argp_number(state, "-d", arg, INT_MIN, INT_MAX);
+
+		erofs_msg_level = v <= 0 ? EROFS_MSG_ERR : v == 1 ? EROFS_MSG_WARN :
+				  v < 7 ? EROFS_MSG_INFO : EROFS_MSG_DBG;
+		break;
+	}
+	case OPT_QUIET:
+		o->quiet = true;
+		break;
+	case OPT_FSYNC:
+		o->fsync = true;
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case OPT_TAR:
+		if (arg && strcmp(arg, "f"))
+			argp_error(state, "--tar=%s: only full images (--tar=f) are supported, not index-only ones", arg);
+		o->tar = true;
+		break;
+	case OPT_UNGZIP:
+	case OPT_UNXZ:
+		break;
+	case ARGP_KEY_ARG:
+		if (ps->nargs == 0)
+			o->dest = arg;
+		else if (ps->nargs == 1)
+			o->src = arg;
+		else
+			argp_error(state, "too many arguments");
+		ps->nargs++;
+		break;
+	case ARGP_KEY_END:
+		if (ps->nargs < 1 || (ps->nargs < 2 && !o->tar))
+			argp_error(state, "DEST and SOURCE are required");
+		if (!o->src)
+			o->src = "-";	/* --tar from standard input */
+		resolve_compression(state, ps);
+		resolve_time(state, ps);
+		o->file_contexts = ps->tree.file_contexts;
+		o->xattr.mount_point = ps->tree.mount_point;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child mkfs_argp_children[] = {
+	{ &erofs_tree_argp, 0, NULL, MKFS_GROUP_TREE },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct argp mkfs_argp = {
+	.options = mkfs_argp_options,
+	.parser = parse_opt,
+	.args_doc = "DEST SOURCE\n--tar[=f] DEST [TARBALL|-]",
+	.children = mkfs_argp_children,
+	.doc = "Build an EROFS image at DEST from the directory tree SOURCE.\v"
+	       "The image is written beside DEST and renamed into place only when "
+	       "complete. SOURCE_DATE_EPOCH, when set and -T is not, gives the build "
+	       "time and clamps newer timestamps to it.",
+};
+
+void mkfs_parse_options(int argc, char **argv, struct mkfs_options *o)
+{
+	struct parse_state ps = { .o = o, .tree.tree = &o->tree };
+
+	memset(o, 0, sizeof(*o));
+	o->build.blkszbits = EROFS_MAX_BLKSZBITS;
+	o->tree.force_uid = -1;
+	o->tree.force_gid = -1;
+	o->xattr.tolerance = EROFS_XATTR_TOLERANCE_DEFAULT;
+	argp_err_exit_status = 1;
+	argp_parse(&mkfs_argp, argc, argv, 0, NULL, &ps);
+
+	if (!ps.uuid || !strcmp(ps.uuid, "random")) {
+		uuid_generate(o->build.uuid);
+	} else if (!strcmp(ps.uuid, "clear")) {
+		memset(o->build.uuid, 0, sizeof(o->build.uuid));
+	} else if (uuid_parse(ps.uuid, o->build.uuid)) {
+		erofs_err("-U: invalid UUID '%s'", ps.uuid);
+		exit(1);
+	}
+	o->tree.blkszbits = o->build.blkszbits;
+	o->build.image_name = o->dest;
+	if (!o->build.workers) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		o->build.workers = n > 0 ? (n > 64 ? 64 : n) : 1;
+	}
+	o->tree.workers = o->build.workers;
+	o->xattr.workers = o->build.workers;
+	o->build.src_prefix = strlen(o->src) + 1;
+	if (ps.hints && mkfs_load_hints(o, ps.hints))
+		exit(1);
+	mkfs_resolve_dictsizes(&o->build, mkfs_max_pclusterblks(o) << o->build.blkszbits);
+}
+
+void mkfs_free_options(struct mkfs_options *o)
+{
+	mkfs_free_hints(o);
+	erofs_tree_opts_free(&o->tree);
+	free(o->xattr.prefixes);
+}
