@@ -56,7 +56,7 @@ struct fsck_compare {
 	uint8_t *buf;
 };
 
-static const char *cmp_type_name(mode_t mode)
+const char *fsck_cmp_type_name(mode_t mode)
 {
 	switch (mode & S_IFMT) {
 	case S_IFREG: return "regular file";
@@ -68,6 +68,41 @@ static const char *cmp_type_name(mode_t mode)
 	case S_IFSOCK: return "socket";
 	}
 	return "unknown";
+}
+
+const char *fsck_cmp_ftype_name(unsigned int ftype)
+{
+	static const char *const ftypes[] = {
+		"unknown", "regular file", "directory", "character device",
+		"block device", "fifo", "socket", "symlink",
+	};
+
+	return ftype < EROFS_ARRAY_SIZE(ftypes) ? ftypes[ftype] : "unknown";
+}
+
+bool fsck_compare_stat(struct fsck_ctx *ctx, const char *other,
+		       const struct fsck_cmp_stat *want,
+		       const struct erofs_inode *vi)
+{
+	if ((vi->mode & S_IFMT) != (want->mode & S_IFMT)) {
+		fsck_differ(ctx, "type", "%s in %s, %s in the image",
+			    fsck_cmp_type_name(want->mode), other,
+			    fsck_cmp_type_name(vi->mode));
+		return false;
+	}
+	if ((vi->mode & 07777) != (want->mode & 07777))
+		fsck_differ(ctx, "mode", "%04o in %s, %04o in the image",
+			    (unsigned int)(want->mode & 07777), other,
+			    (unsigned int)(vi->mode & 07777));
+	if (vi->uid != want->uid || vi->gid != want->gid)
+		fsck_differ(ctx, "owner", "%u:%u in %s, %u:%u in the image",
+			    want->uid, want->gid, other, vi->uid, vi->gid);
+	if ((int64_t)vi->mtime != want->mtime ||
+	    vi->mtime_nsec != want->mtime_nsec)
+		fsck_differ(ctx, "mtime", "%lld.%09u in %s, %llu.%09u in the image",
+			    (long long)want->mtime, want->mtime_nsec, other,
+			    (unsigned long long)vi->mtime, vi->mtime_nsec);
+	return true;
 }
 
 static const struct fsck_job_ops cmp_ops;
@@ -293,6 +328,7 @@ static bool cmp_inode(struct fsck_ctx *ctx, struct fsck_compare *c,
 		      const struct erofs_node *src)
 {
 	char target[EROFS_SYMLINK_MAX + 1];
+	struct fsck_cmp_stat want;
 	bool content = false;
 	char *path;
 	ssize_t n;
@@ -300,27 +336,17 @@ static bool cmp_inode(struct fsck_ctx *ctx, struct fsck_compare *c,
 	if (!src)
 		return false;
 	cmp_pair(ctx, c, rec, src);
-	if ((vi->mode & S_IFMT) != (src->mode & S_IFMT)) {
-		fsck_differ(ctx, "type", "%s in the source, %s in the image",
-			    cmp_type_name(src->mode), cmp_type_name(vi->mode));
+	want = (struct fsck_cmp_stat){
+		.mode = src->mode, .uid = src->uid, .gid = src->gid,
+		.mtime = src->mtime, .mtime_nsec = src->mtime_nsec,
+	};
+	if (!fsck_compare_stat(ctx, FSCK_CMP_SOURCE, &want, vi))
 		return false;
-	}
 	path = cmp_srcpath(ctx);
 	if (!path) {
 		ctx->op_errors++;
 		return false;
 	}
-	if ((vi->mode & 07777) != (src->mode & 07777))
-		fsck_differ(ctx, "mode", "%04o in the source, %04o in the image",
-			    (unsigned int)(src->mode & 07777),
-			    (unsigned int)(vi->mode & 07777));
-	if (vi->uid != src->uid || vi->gid != src->gid)
-		fsck_differ(ctx, "owner", "%u:%u in the source, %u:%u in the image",
-			    src->uid, src->gid, vi->uid, vi->gid);
-	if ((int64_t)vi->mtime != src->mtime || vi->mtime_nsec != src->mtime_nsec)
-		fsck_differ(ctx, "mtime", "%lld.%09u in the source, %llu.%09u in the image",
-			    (long long)src->mtime, src->mtime_nsec,
-			    (unsigned long long)vi->mtime, vi->mtime_nsec);
 	switch (vi->mode & S_IFMT) {
 	case S_IFREG:
 		if (vi->size != src->size) {
@@ -489,10 +515,6 @@ static void cmp_dir_begin(struct fsck_ctx *ctx, struct fsck_job *job,
 static void cmp_child(struct fsck_ctx *ctx, struct fsck_job *job,
 		      const char *name, unsigned int len, unsigned int ftype)
 {
-	static const char *const ftypes[] = {
-		"unknown", "regular file", "directory", "character device",
-		"block device", "fifo", "socket", "symlink",
-	};
 	struct fsck_compare *c = (struct fsck_compare *)job;
 	struct erofs_dentry key = { .name = (char *)name, .namelen = len };
 	const struct erofs_node *src;
@@ -507,8 +529,7 @@ static void cmp_child(struct fsck_ctx *ctx, struct fsck_job *job,
 					     cmp_dentry_name);
 	if (!e || c->dir->matched[e - src->children]) {
 		fsck_differ(ctx, "extra", "%s in the image, not in the source",
-			    ftype < EROFS_ARRAY_SIZE(ftypes) ? ftypes[ftype] :
-			    "unknown");
+			    fsck_cmp_ftype_name(ftype));
 		return;
 	}
 	c->dir->matched[e - src->children] = true;
@@ -542,7 +563,7 @@ static void cmp_dir_end(struct fsck_ctx *ctx, struct fsck_job *job,
 			break;
 		}
 		fsck_differ(ctx, "missing", "%s in the source, not in the image",
-			    cmp_type_name(e->node->mode));
+			    fsck_cmp_type_name(e->node->mode));
 		fsck_path_pop(&ctx->path, oldlen);
 	}
 	c->dir = d->up;

@@ -4,7 +4,8 @@
  * would have stored for its source -- what llistxattr() shows there, less
  * the names EROFS cannot hold, with the --file-contexts label in place of
  * the source's own SELinux label.  Both sides are sorted by name and
- * walked side by side.
+ * walked side by side.  --compare=IMAGE2 walks the attributes of the two
+ * images' inodes the same way.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,12 +159,50 @@ static int cmp_source_xattrs(struct fsck_ctx *ctx,
 	return err;
 }
 
+/*
+ * Report what @want (found in @other) and @have (the image's) do not
+ * share; with @ignore_selinux the image's label is not a difference.
+ */
+static void cmp_xattrs_diff(struct fsck_ctx *ctx, const char *other,
+			    struct cmp_xattrs *want, struct cmp_xattrs *have,
+			    bool ignore_selinux)
+{
+	size_t i = 0, k = 0;
+
+	if (want->n)
+		qsort(want->v, want->n, sizeof(*want->v), cmp_xattr_name_cmp);
+	if (have->n)
+		qsort(have->v, have->n, sizeof(*have->v), cmp_xattr_name_cmp);
+	while (i < want->n || k < have->n) {
+		const struct cmp_xattr *w = i < want->n ? &want->v[i] : NULL;
+		const struct cmp_xattr *h = k < have->n ? &have->v[k] : NULL;
+		int r = !w ? 1 : !h ? -1 : strcmp(w->name, h->name);
+
+		if (r > 0 && ignore_selinux && !strcmp(h->name, XATTR_SELINUX)) {
+			k++;
+		} else if (r < 0) {
+			fsck_differ(ctx, "xattr", "%s: not in the image",
+				    w->name);
+			i++;
+		} else if (r > 0) {
+			fsck_differ(ctx, "xattr", "%s: not in %s", h->name,
+				    other);
+			k++;
+		} else {
+			if (w->len != h->len || memcmp(w->value, h->value, w->len))
+				fsck_differ(ctx, "xattr", "%s: value differs (%zu bytes in %s, %zu in the image)",
+					    w->name, w->len, other, h->len);
+			i++;
+			k++;
+		}
+	}
+}
+
 void fsck_compare_xattrs(struct fsck_ctx *ctx, const struct fsck_cmp_labels *l,
 			 struct erofs_inode *vi, const struct erofs_node *src,
 			 const char *path, const char *rel)
 {
 	struct cmp_xattrs want = { 0 }, have = { 0 };
-	size_t i = 0, k = 0;
 	int err;
 
 	err = cmp_source_xattrs(ctx, l, path, rel, src, &want);
@@ -176,34 +215,31 @@ void fsck_compare_xattrs(struct fsck_ctx *ctx, const struct fsck_cmp_labels *l,
 	/* a bad body was reported and counted by the check of this inode */
 	if (vi->xattr_isize && erofs_xattr_iterate(vi, cmp_image_xattr, &have))
 		goto out;
-	if (want.n)
-		qsort(want.v, want.n, sizeof(*want.v), cmp_xattr_name_cmp);
-	if (have.n)
-		qsort(have.v, have.n, sizeof(*have.v), cmp_xattr_name_cmp);
-	while (i < want.n || k < have.n) {
-		int r = i == want.n ? 1 : k == have.n ? -1 :
-			strcmp(want.v[i].name, have.v[k].name);
+	cmp_xattrs_diff(ctx, FSCK_CMP_SOURCE, &want, &have, l->ignore_selinux);
+out:
+	cmp_xattrs_free(&want);
+	cmp_xattrs_free(&have);
+}
 
-		if (r > 0 && l->ignore_selinux &&
-		    !strcmp(have.v[k].name, XATTR_SELINUX)) {
-			k++;
-		} else if (r < 0) {
-			fsck_differ(ctx, "xattr", "%s: not in the image",
-				    want.v[i++].name);
-		} else if (r > 0) {
-			fsck_differ(ctx, "xattr", "%s: not in the source",
-				    have.v[k++].name);
-		} else {
-			if (want.v[i].len != have.v[k].len ||
-			    memcmp(want.v[i].value, have.v[k].value,
-				   want.v[i].len))
-				fsck_differ(ctx, "xattr", "%s: value differs (%zu bytes in the source, %zu in the image)",
-					    want.v[i].name, want.v[i].len,
-					    have.v[k].len);
-			i++;
-			k++;
-		}
+void fsck_compare_image_xattrs(struct fsck_ctx *ctx, struct erofs_inode *vi,
+			       struct erofs_inode *vo)
+{
+	struct cmp_xattrs want = { 0 }, have = { 0 };
+	int err = 0;
+
+	/* a bad body of the image's was reported by the check of the inode */
+	if (vi->xattr_isize && erofs_xattr_iterate(vi, cmp_image_xattr, &have))
+		goto out;
+	if (vo->xattr_isize)
+		err = erofs_xattr_iterate(vo, cmp_image_xattr, &want);
+	if (err) {
+		erofs_err("compare: %s: nid %llu of the other image: cannot read attributes: %s",
+			  fsck_path_str(ctx), (unsigned long long)vo->nid,
+			  strerror(-err));
+		ctx->op_errors++;
+		goto out;
 	}
+	cmp_xattrs_diff(ctx, FSCK_CMP_OTHER, &want, &have, false);
 out:
 	cmp_xattrs_free(&want);
 	cmp_xattrs_free(&have);

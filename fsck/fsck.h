@@ -35,6 +35,7 @@ struct fsck_options {
 	unsigned int workers;		/* threads for file data; 1: none */
 	/* --compare=SRCDIR and the mkfs mapping options it honors */
 	const char *compare_dir;
+	bool compare_image;		/* it is an EROFS image (IMAGE2) */
 	struct erofs_tree_opts map;
 	bool build_time_known;		/* from -T or SOURCE_DATE_EPOCH */
 	const char *file_contexts;

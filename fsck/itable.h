@@ -22,6 +22,8 @@ struct fsck_inode_rec {
 	char *extract_path;		/* relative path of the first copy */
 	const struct erofs_node *src;	/* --compare: the source it matched */
 	char *first_path;		/* --compare, nlink > 1: first image path */
+	bool peered;			/* --compare=IMAGE2: matched with @peer, */
+	erofs_nid_t peer;		/* the nid of the other image's inode */
 };
 
 /* An open-addressing table of every nid met during the walk. */

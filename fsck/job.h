@@ -111,4 +111,14 @@ int fsck_compare_open(struct fsck_ctx *ctx);
 /* Drop the job and the scanned tree; nothing when there is none. */
 void fsck_compare_close(struct fsck_ctx *ctx);
 
+/*
+ * --compare=IMAGE2 (compare_image.c): open IMAGE2 through the read path
+ * and add the job that reports, in the same lines, every difference
+ * between the entries of the two images; 0 or -errno (reported, or
+ * -ENOMEM).
+ */
+int fsck_compare_image_open(struct fsck_ctx *ctx);
+/* Drop the job and close IMAGE2; nothing when there is none. */
+void fsck_compare_image_close(struct fsck_ctx *ctx);
+
 #endif

@@ -129,7 +129,8 @@ int main(int argc, char **argv)
 		goto out_release;
 	}
 	if (opts.compare_dir) {
-		err = fsck_compare_open(&ctx);
+		err = opts.compare_image ? fsck_compare_image_open(&ctx) :
+		      fsck_compare_open(&ctx);
 		if (err) {
 			if (err == -ENOMEM)
 				erofs_err("out of memory");
@@ -166,6 +167,7 @@ int main(int argc, char **argv)
 out_release:
 	fsck_extract_close_root(&ctx);
 	fsck_compare_close(&ctx);
+	fsck_compare_image_close(&ctx);
 	fsck_itable_free(&ctx.itable);
 	free(ctx.path.buf);
 	erofs_sb_release(&sbi);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "erofs/sb.h"
 #include "erofs/tree_options.h"
 #include "fsck.h"
 
@@ -55,10 +56,12 @@ static const struct argp_option fsck_argp_options[] = {
 	  "No progress bar and no summary: only problems and differences",
 	  EROFS_OUTPUT_HELP_GROUP },
 	{ NULL, 0, NULL, 0, "Comparison with the source:", FSCK_GROUP_COMPARE },
-	{ "compare", OPT_COMPARE, "SRCDIR", 0,
+	{ "compare", OPT_COMPARE, "SRCDIR|IMAGE2", 0,
 	  "Also prove the image holds exactly the tree SRCDIR, reporting each "
 	  "difference as 'PATH: KIND: detail'; give the tree-mapping options "
-	  "below as mkfs.erofs was given them", FSCK_GROUP_COMPARE },
+	  "below as mkfs.erofs was given them.  IMAGE2, a file or device "
+	  "with the EROFS magic, is compared entry by entry, contents as "
+	  "decoded, with the image (at --path in both)", FSCK_GROUP_COMPARE },
 	{ NULL, 0, NULL, 0, "Compatibility:", FSCK_GROUP_COMPAT },
 	{ NULL, 'a', NULL, 0, "Accepted and ignored (e2fsck compatibility)", FSCK_GROUP_COMPAT },
 	{ NULL, 'A', NULL, 0, "Accepted and ignored", FSCK_GROUP_COMPAT },
@@ -108,7 +111,7 @@ static error_t fsck_parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_COMPARE:
 		if (!*arg)
-			argp_error(state, "--compare: empty directory name");
+			argp_error(state, "--compare: empty name");
 		opts->compare_dir = arg;
 		break;
 	case 'a':
@@ -124,7 +127,13 @@ static error_t fsck_parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--overwrite needs --extract=DIR");
 		if (ps->tree.given && !opts->compare_dir)
 			argp_error(state, "mapping options need --compare=SRCDIR");
-		if (opts->compare_dir) {
+		/* a file or device with the EROFS magic: IMAGE2, else SRCDIR */
+		if (opts->compare_dir &&
+		    erofs_sb_probe_path(opts->compare_dir) > 0) {
+			opts->compare_image = true;
+			if (ps->tree.given || opts->img.has_nid)
+				argp_error(state, "--compare=IMAGE2 takes neither mapping options nor --nid");
+		} else if (opts->compare_dir) {
 			/* else mkfs's "now": the build time the image records */
 			opts->build_time_known =
 				erofs_tree_args_resolve_time(state, &ps->tree);
@@ -160,7 +169,7 @@ static const struct argp fsck_argp = {
 	       "2 operational error (bad usage, cannot open or read, "
 	       "extraction failed); 3 no corruption found but parts of the "
 	       "image use features this fsck cannot check yet; 4 (--compare) "
-	       "the image is sound but differs from SRCDIR.  When several "
+	       "the image is sound but differs from SRCDIR or IMAGE2.  When several "
 	       "apply, 2 wins over 1, 1 over 4, and 4 over 3.",
 	.children = fsck_argp_children,
 };

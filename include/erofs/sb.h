@@ -134,6 +134,14 @@ void erofs_sb_close_devices(struct erofs_sb_info *sbi);
 /* Free what reading the image allocated (caches, devices); the io stays open. */
 void erofs_sb_release(struct erofs_sb_info *sbi);
 
+/*
+ * Whether @path is a regular file or block device with the EROFS magic
+ * where the superblock of an image at its start would be: 1 yes, 0 no
+ * (a directory, something else, too short, another magic), or -errno
+ * when it cannot be opened or read.  Nothing is reported.
+ */
+int erofs_sb_probe_path(const char *path);
+
 /* True when @nid names an inode inside the metabox. */
 static inline bool erofs_nid_in_metabox(erofs_nid_t nid)
 {

@@ -3,9 +3,12 @@
  * Superblock: the only place that trusts nothing and derives everything the
  * rest of the read path range-checks against (block size, image bytes).
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "erofs_fs.h"
 #include "erofs/crc32c.h"
 #include "erofs/decompress.h"
@@ -480,4 +483,28 @@ void erofs_sb_release(struct erofs_sb_info *sbi)
 	erofs_metabox_release(sbi);
 	z_erofs_pcache_free(sbi);
 	erofs_sb_close_devices(sbi);
+}
+
+int erofs_sb_probe_path(const char *path)
+{
+	struct stat st;
+	uint32_t magic;
+	ssize_t n;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		ret = -errno;
+	} else if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
+		n = pread(fd, &magic, sizeof(magic), EROFS_SUPER_OFFSET);
+		if (n < 0)
+			ret = -errno;
+		else
+			ret = n == sizeof(magic) &&
+			      erofs_le32(magic) == EROFS_SUPER_MAGIC_V1;
+	}
+	close(fd);
+	return ret;
 }
