@@ -25,7 +25,7 @@ const char *dump_ftype_name(unsigned int ftype)
 	return ftype < EROFS_ARRAY_SIZE(names) ? names[ftype] : "unknown";
 }
 
-static void dump_mode_string(mode_t mode, char *s)
+void dump_mode_string(mode_t mode, char *s)
 {
 	static const char types[] = "?-dcbpsl";
 	const char *rwx = "rwxrwxrwx";
