@@ -12,6 +12,10 @@ setup_file() {
 	export SRC=$BATS_FILE_TMPDIR/src IMG=$BATS_FILE_TMPDIR/img
 	fsck_make_tree "$SRC"
 	setfattr -n user.colour -v blue "$SRC/small"
+	# a hole in the image against bytes in the other
+	truncate -s 1M "$SRC/sparse"
+	touch -d '2021-03-04 05:06:07.123456789' "$SRC/sparse"
+	touch -d '2020-01-02 03:04:05.987654321' "$SRC"
 	setfattr -n trusted.big -v "$(printf "b%.0s" $(seq 600))" "$SRC/multi-block"
 	"$OUR_MKFS" -T 0 --mkfs-time -z lz4 -C 16384 "$IMG" "$SRC" >/dev/null 2>&1
 }
@@ -55,6 +59,7 @@ has_diff() {
 	local copy=$BATS_TEST_TMPDIR/copy other=$BATS_TEST_TMPDIR/other.img
 	cp -a "$SRC" "$copy"
 	printf 'X' | dd of="$copy/multi-block" bs=1 seek=300000 conv=notrunc 2>/dev/null
+	printf 'Y' | dd of="$copy/sparse" bs=1 seek=500000 conv=notrunc 2>/dev/null
 	chmod 0640 "$copy/blocks-and-tail"
 	chown 99:99 "$copy/one-block"
 	chmod 4755 "$copy/one-block"
@@ -74,7 +79,7 @@ has_diff() {
 	chown -h 42:43 "$copy/symlink"
 	touch -h -d '1999-12-31 23:59:59.5' "$copy/symlink"
 	(cd "$copy" && touch -d '2021-03-04 05:06:07.123456789' multi-block \
-		dir/sub/deeper/file dangling chardev)
+		dir/sub/deeper/file dangling chardev sparse)
 	find "$copy" -depth -type d -exec touch -d '2020-01-02 03:04:05.987654321' {} +
 	"$OUR_MKFS" -T 0 --mkfs-time "$other" "$copy" >/dev/null 2>&1
 
@@ -82,6 +87,7 @@ has_diff() {
 	echo "$output"
 	[ "$status" -eq 4 ]
 	has_diff /multi-block content "first difference at byte 300000"
+	has_diff /sparse content "first difference at byte 500000"
 	has_diff /blocks-and-tail mode "0640 in the other image, 0644 in the image"
 	has_diff /one-block owner "99:99 in the other image, 0:0 in the image"
 	has_diff /zeros mtime "1614834367.123456788 in the other image, 1614834367.123456789 in the image"
@@ -95,7 +101,7 @@ has_diff() {
 	has_diff /dangling type "regular file in the other image, symlink in the image"
 	has_diff /chardev rdev "1:5 in the other image, 1:3 in the image"
 	has_diff /dir/sub/another-link hardlink "one inode with /dir/hardlink-to-small in the image, separate files in the other image"
-	[[ "$output" == *"$IMG: sound, but differs from $other: differences found: 13"* ]]
+	[[ "$output" == *"$IMG: sound, but differs from $other: differences found: 14"* ]]
 
 	# the other way round: missing and extra swap, hardlinks seen from there
 	run "$FSCK" --compare="$IMG" "$other"
@@ -105,6 +111,7 @@ has_diff() {
 	has_diff /fifo missing "fifo in the other image, not in the image"
 	has_diff /dir/sub/another-link hardlink "one file with /dir/hardlink-to-small in the other image, separate inodes in the image"
 	has_diff /chardev rdev "1:3 in the other image, 1:5 in the image"
+	has_diff /sparse content "first difference at byte 500000"
 
 	# the same findings as one JSON document
 	run "$FSCK" --compare="$other" --json "$IMG"
@@ -115,14 +122,14 @@ has_diff() {
 	assert doc["source"] == sys.argv[2], doc
 	assert doc["verdict"] == "differs" and doc["exit_code"] == 4, doc
 	got = {(d["path"], d["kind"]) for d in doc["differences"]}
-	want = {("/multi-block", "content"), ("/blocks-and-tail", "mode"),
+	want = {("/multi-block", "content"), ("/sparse", "content"), ("/blocks-and-tail", "mode"),
 	        ("/one-block", "owner"), ("/zeros", "mtime"),
 	        ("/dir/sub/deeper/file", "size"), ("/symlink", "symlink"),
 	        ("/dir/hardlink-to-small", "xattr"), ("/multi-block", "xattr"),
 	        ("/added", "missing"), ("/fifo", "extra"), ("/dangling", "type"),
 	        ("/chardev", "rdev"), ("/dir/sub/another-link", "hardlink")}
 	assert got == want, (got ^ want)
-	assert doc["difference_count"] == len(doc["differences"]) == 13, doc
+	assert doc["difference_count"] == len(doc["differences"]) == 14, doc
 	EOF
 }
 
