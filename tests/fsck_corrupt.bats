@@ -88,13 +88,16 @@ extract_case() {
 @test "dump.erofs survives every golden image" {
 	need_images
 	for img in "$CIMG"/*.img; do
-		for args in "-s" "-S" "--ls --path=/" "--path=/sub" "--cat --path=/big.bin"; do
+		for args in "-s" "-S" "--ls --path=/" "--ls -R" "--path=/sub" "--cat --path=/big.bin"; do
 			run "$DUMP" $args "$img"
 			[ "$status" -le 1 ] || { echo "$img $args: $status"; return 1; }
 		done
 	done
 	run "$DUMP" -S "$CIMG/dir-cycle.img"
 	[ "$status" -eq 1 ]
+	run "$DUMP" --ls -R "$CIMG/dir-cycle.img"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"dump.erofs: /sub/deeper: nid "*": directory cycle"* ]]
 }
 
 # flip_image DIR: DIR/img, our mkfs's image of a tree with each kind of
