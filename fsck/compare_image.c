@@ -97,6 +97,14 @@ int fsck_compare_image_open(struct fsck_ctx *ctx)
 		erofs_err("%s: cannot open its devices", c->name);
 		return err;
 	}
+	if (erofs_sb_missing_device(&c->sbi)) {
+		char dev[128];
+
+		erofs_err("%s: cannot compare: its file data lies on %s, which is not in its file",
+			  c->name, erofs_sb_device_name(&c->sbi,
+			  erofs_sb_missing_device(&c->sbi), dev, sizeof(dev)));
+		return -ENODEV;
+	}
 	c->cur = c->sbi.root_nid;
 	if (o->img.path) {
 		err = erofs_namei(&c->sbi, o->img.path, &c->cur);

@@ -5,6 +5,7 @@
 # each difference planted in a copy of the tree is named with its path and
 # kind, from either side, as text and as JSON.
 
+load helpers/common
 load helpers/fsck_common
 bats_require_minimum_version 1.5.0
 
@@ -142,4 +143,15 @@ has_diff() {
 	[[ "$output" == *"--compare=IMAGE2 takes neither mapping options nor --nid"* ]]
 	run "$FSCK" --compare="$IMG" --path=/nonexistent-only-there "$IMG"
 	[ "$status" -eq 2 ]
+}
+
+@test "compare image: an IMAGE2 whose data lies on a device it lacks is refused" {
+	require_eu19
+	local d=$BATS_TEST_TMPDIR
+	"$EU19_MKFS" --chunksize=8192 --blobdev="$d/blob" "$d/b.img" "$SRC/dir" >/dev/null 2>&1
+	"$OUR_MKFS" "$d/a.img" "$SRC/dir" >/dev/null 2>&1
+	run "$FSCK" --compare="$d/b.img" "$d/a.img"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"fsck.erofs: $d/b.img: cannot compare: its file data lies on device 1"*", which is not in its file"* ]]
 }
