@@ -155,3 +155,16 @@ has_diff() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"fsck.erofs: $d/b.img: cannot compare: its file data lies on device 1"*", which is not in its file"* ]]
 }
+
+@test "compare image: an erofs-utils 1.9.3 image with fragments and dedupe compares clean" {
+	require_eu19
+	local d=$BATS_TEST_TMPDIR
+	"$EU19_MKFS" -T0 --all-time -zlz4hc -C65536 -Efragments,dedupe,ztailpacking "$d/eu.img" "$SRC" >/dev/null 2>&1
+	"$OUR_MKFS" -T 0 "$d/ours.img" "$SRC" >/dev/null 2>&1
+	run "$FSCK" --compare="$d/ours.img" "$d/eu.img"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *", 1 packed), "* ]]
+	run "$FSCK" --compare="$d/eu.img" "$d/ours.img"
+	[ "$status" -eq 0 ]
+}
