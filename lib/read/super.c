@@ -492,19 +492,19 @@ int erofs_sb_probe_path(const char *path)
 	ssize_t n;
 	int fd, ret = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* never open what may block or act on open (a fifo, a tty) */
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st)) {
+	n = pread(fd, &magic, sizeof(magic), EROFS_SUPER_OFFSET);
+	if (n < 0)
 		ret = -errno;
-	} else if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
-		n = pread(fd, &magic, sizeof(magic), EROFS_SUPER_OFFSET);
-		if (n < 0)
-			ret = -errno;
-		else
-			ret = n == sizeof(magic) &&
-			      erofs_le32(magic) == EROFS_SUPER_MAGIC_V1;
-	}
+	else
+		ret = n == sizeof(magic) && erofs_le32(magic) == EROFS_SUPER_MAGIC_V1;
 	close(fd);
 	return ret;
 }
