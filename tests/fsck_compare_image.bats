@@ -135,14 +135,23 @@ has_diff() {
 }
 
 @test "compare image: a file that is no image is a directory, a bad IMAGE2 exit 2" {
-	printf 'not an image\n' > "$BATS_TEST_TMPDIR/plain"
-	run "$FSCK" --compare="$BATS_TEST_TMPDIR/plain" "$IMG"
+	local d=$BATS_TEST_TMPDIR
+	printf 'not an image\n' > "$d/plain"
+	run "$FSCK" --compare="$d/plain" "$IMG"
 	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "fsck.erofs: $d/plain: not a directory" ]
 	run "$FSCK" --compare="$IMG" -T 0 "$IMG"
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"--compare=IMAGE2 takes neither mapping options nor --nid"* ]]
-	run "$FSCK" --compare="$IMG" --path=/nonexistent-only-there "$IMG"
+	[ "${lines[0]}" = "fsck.erofs: --compare=IMAGE2 takes neither mapping options nor --nid" ]
+	# --path is looked up in both
+	"$OUR_MKFS" "$d/sub.img" "$SRC/dir" >/dev/null 2>&1
+	run "$FSCK" --compare="$d/sub.img" --path=/many "$IMG"
 	[ "$status" -eq 2 ]
+	[ "$output" = "fsck.erofs: $d/sub.img: /many: cannot look up: No such file or directory" ]
+	head -c 4096 "$IMG" > "$d/short.img"
+	run "$FSCK" --compare="$d/short.img" "$IMG"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"fsck.erofs: $d/short.img: superblock rejected"* ]]
 }
 
 @test "compare image: an IMAGE2 whose data lies on a device it lacks is refused" {
