@@ -215,7 +215,7 @@ static void cmp2_symlink(struct fsck_ctx *ctx, struct fsck_cmp_image *c,
 
 	if (!a || !b) {
 		ctx->op_errors++;
-		goto out;
+		goto out_free;
 	}
 	na = erofs_read_symlink(vi, a, EROFS_SYMLINK_MAX + 1);
 	nb = erofs_read_symlink(vo, b, EROFS_SYMLINK_MAX + 1);
@@ -228,7 +228,7 @@ static void cmp2_symlink(struct fsck_ctx *ctx, struct fsck_cmp_image *c,
 		fsck_differ(ctx, "symlink", "\"%s\" in %s, \"%s\" in the image",
 			    b, FSCK_CMP_OTHER, a);
 	}
-out:
+out_free:
 	free(a);
 	free(b);
 }

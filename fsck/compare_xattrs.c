@@ -229,7 +229,7 @@ void fsck_compare_image_xattrs(struct fsck_ctx *ctx, struct erofs_inode *vi,
 
 	/* a bad body of the image's was reported by the check of the inode */
 	if (vi->xattr_isize && erofs_xattr_iterate(vi, cmp_image_xattr, &have))
-		goto out;
+		goto out_free;
 	if (vo->xattr_isize)
 		err = erofs_xattr_iterate(vo, cmp_image_xattr, &want);
 	if (err) {
@@ -237,10 +237,10 @@ void fsck_compare_image_xattrs(struct fsck_ctx *ctx, struct erofs_inode *vi,
 			  fsck_path_str(ctx), (unsigned long long)vo->nid,
 			  strerror(-err));
 		ctx->op_errors++;
-		goto out;
+		goto out_free;
 	}
 	cmp_xattrs_diff(ctx, FSCK_CMP_OTHER, &want, &have, false);
-out:
+out_free:
 	cmp_xattrs_free(&want);
 	cmp_xattrs_free(&have);
 }
