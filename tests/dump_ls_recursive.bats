@@ -19,17 +19,16 @@ setup_file() {
 # find_listing DIR: what dump -R prints, made by find over DIR (a mount):
 # the path from the mount's root, device numbers from stat.
 find_listing() {
-	(cd "$1" && TZ=UTC find . -printf '%M %n %U %G %s %TY-%Tm-%Td %TH:%TM:%TS UTC %p\001%l\001%y\n') |
+	# %TS has 10 decimals, EROFS keeps 9; ./a -> /a
+	(cd "$1" && TZ=UTC find . -printf '%y\001%M %n %U %G %s %TY-%Tm-%Td %TH:%TM:%TS UTC %p\001%l\n') |
+	sed -E 's/(:[0-9]{2}\.[0-9]{9})[0-9] UTC /\1 UTC /; s| \./| /|; s| \.(\x01)| /\1|' |
 	while IFS= read -r line; do
-		local rest=${line%$'\001'*} type=${line##*$'\001'} target
+		local type=${line%%$'\001'*} rest=${line#*$'\001'} target f
 		target=${rest#*$'\001'}
-		rest=${rest%%$'\001'*}
-		# %TS has 10 decimals, EROFS keeps 9; ./a -> /a
-		rest=$(sed -E 's/(:[0-9]{2}\.[0-9]{9})[0-9] UTC /\1 UTC /; s| \./| /|; s| \.$| /|' <<<"$rest")
+		rest=${rest%$'\001'*}
 		if [ "$type" = c ] || [ "$type" = b ]; then
-			local p=${rest##* UTC /} f
 			read -r -a f <<<"$rest"
-			rest="${f[0]} ${f[1]} ${f[2]} ${f[3]} $(stat -c '%Hr,%Lr' "$1/$p") ${rest#* * * * * }"
+			rest="${f[0]} ${f[1]} ${f[2]} ${f[3]} $(stat -c '%Hr,%Lr' "$1/${rest#* UTC /}") ${rest#* * * * * }"
 		fi
 		[ "$type" = l ] && rest="$rest -> $target"
 		printf '%s\n' "$rest"
