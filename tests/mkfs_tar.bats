@@ -186,10 +186,13 @@ PY
 	badtar "$BATS_TEST_TMPDIR/big.tar" 'runcated'
 }
 
-@test "tar: --tar=i is refused with a reason, and so is a missing archive" {
-	run "$MKFS" --tar=i "$BATS_TEST_TMPDIR/x.img" "$TARBALL"
+@test "tar: --tar=headerball and unknown modes are refused with a reason, and so is a missing archive" {
+	run "$MKFS" --tar=headerball "$BATS_TEST_TMPDIR/x.img" "$TARBALL"
 	[ "$status" = 1 ]
-	[[ "$output" == *"only full images"* ]]
+	[[ "$output" == *"--tar=headerball is not supported"* ]]
+	run "$MKFS" --tar=x "$BATS_TEST_TMPDIR/x.img" "$TARBALL"
+	[ "$status" = 1 ]
+	[[ "$output" == *"--tar=x: use --tar=f (full) or --tar=i (index)"* ]]
 	run "$MKFS" --quiet --tar "$BATS_TEST_TMPDIR/x.img" "$BATS_TEST_TMPDIR/nope.tar"
 	[ "$status" = 1 ]
 	[[ "$output" == "mkfs.erofs: "*"nope.tar"* ]]
