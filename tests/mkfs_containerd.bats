@@ -204,10 +204,16 @@ layout() {
 	done
 }
 
-@test "containerd: --tar=i refuses a compressed tar; --aufs needs --tar; --ovlfs-strip takes 0 or 1" {
+@test "containerd: --tar=i refuses compressed tars and sparse files; --aufs needs --tar; --ovlfs-strip takes 0 or 1" {
 	gzip -c "$L/l1.tar" >"$T/l1.tar.gz"
 	mkfs_must_fail "$T/x.img" --tar=i --quiet "$T/x.img" "$T/l1.tar.gz"
 	[[ $mkfs_err == *"--tar=i needs an uncompressed tar: the image points into its bytes"* ]]
+	mkdir "$T/sp"
+	truncate -s 1M "$T/sp/hole"
+	echo end >>"$T/sp/hole"
+	tar --sparse -C "$T/sp" -cf "$T/sp.tar" .
+	mkfs_must_fail "$T/x.img" --tar=i --quiet "$T/x.img" "$T/sp.tar"
+	[ "$mkfs_err" = "mkfs.erofs: $T/sp.tar: ./hole: a sparse file cannot be indexed: its bytes are not one run in the archive (archive offset 512)" ]
 	mkfs_must_fail_usage "$T/x.img" --aufs "$T/x.img" "$T"
 	[[ $mkfs_err == *"--aufs and --ovlfs-strip need --tar"* ]]
 	mkfs_must_fail_usage "$T/x.img" --tar --ovlfs-strip=2 "$T/x.img" "$L/l1.tar"
