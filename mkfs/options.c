@@ -65,7 +65,7 @@ static const struct argp_option mkfs_argp_options[] = {
 	{ NULL, 'x', "N", 0, "Store an attribute carried by more than N inodes once, shared (default 2); below 0: no attributes at all", MKFS_GROUP_XATTR },
 	{ "xattr-prefix", OPT_XATTR_PREFIX, "PREFIX", 0, "A long name prefix (such as trusted.overlay.) stored once per image; repeatable, up to 128", MKFS_GROUP_XATTR },
 	{ NULL, 0, NULL, 0, "Tarball input:", MKFS_GROUP_TAR },
-	{ "tar", OPT_TAR, "X", OPTION_ARG_OPTIONAL, "SOURCE is a tar archive (a file, or - or nothing for standard input). --tar=f (the default): a full image; gzip, xz, zstd and bzip2 are recognized by their magic. --tar=i: an index: file data stays in the tar (uncompressed), the image's device 1, which must follow the image (cat IMAGE TAR) or be given as a device; 512-byte blocks", MKFS_GROUP_TAR },
+	{ "tar", OPT_TAR, "X", OPTION_ARG_OPTIONAL, "SOURCE is a tar archive (a file, or - or nothing for standard input). --tar=f (the default): a full image; gzip, xz, zstd and bzip2 are recognized by their magic. --tar=i: an index: file data stays in the tar (uncompressed), the image's device 1, which must follow the image (cat IMAGE TAR) or be given as a device; 512-byte blocks. --tar=headerball: the stream has tar headers only, no file data: files read as zeros", MKFS_GROUP_TAR },
 	{ "aufs", OPT_AUFS, NULL, 0, "aufs whiteouts (.wh.NAME) become overlayfs whiteouts, .wh..wh..opq marks its directory opaque (trusted.overlay.opaque)", MKFS_GROUP_TAR },
 	{ "ovlfs-strip", OPT_OVLFS_STRIP, "0|1", OPTION_ARG_OPTIONAL, "1 (or no value): leave out the whiteouts --aufs makes and every trusted.overlay.opaque attribute", MKFS_GROUP_TAR },
 	{ "sort", OPT_SORT, "path|none", 0, "Accepted for erofs-utils compatibility: file data is never reordered", MKFS_GROUP_TAR },
@@ -233,11 +233,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (arg && !strcmp(arg, "i"))
 			o->tar_opts.mode = EROFS_TAR_INDEX;
 		else if (arg && !strcmp(arg, "headerball"))
-			argp_error(state, "--tar=headerball is not supported: use --tar=f or --tar=i");
+			o->tar_opts.mode = EROFS_TAR_HEADERBALL;
 		else if (arg && strchr(arg, ','))
 			argp_error(state, "--tar=%s: a block map file is not supported", arg);
 		else if (arg && strcmp(arg, "f"))
-			argp_error(state, "--tar=%s: use --tar=f (full) or --tar=i (index)", arg);
+			argp_error(state, "--tar=%s: use --tar=f (full), --tar=i (index) or --tar=headerball", arg);
 		o->tar = true;
 		break;
 	case OPT_AUFS:
@@ -293,7 +293,7 @@ static const struct argp_child mkfs_argp_children[] = {
 static const struct argp mkfs_argp = {
 	.options = mkfs_argp_options,
 	.parser = parse_opt,
-	.args_doc = "DEST SOURCE\n--tar=f|i DEST [TARBALL|-]",
+	.args_doc = "DEST SOURCE\n--tar=f|i|headerball DEST [TARBALL|-]",
 	.children = mkfs_argp_children,
 	.doc = "Build an EROFS image at DEST from the directory tree SOURCE.\v"
 	       "The image is written beside DEST and renamed into place only when "

@@ -12,6 +12,7 @@
 enum erofs_tar_mode {
 	EROFS_TAR_FULL,		/* --tar=f: file bytes copied into the image */
 	EROFS_TAR_INDEX,	/* --tar=i: file bytes left in the tar (device 1) */
+	EROFS_TAR_HEADERBALL,	/* --tar=headerball: no file bytes, zeros */
 };
 
 struct erofs_tar_opts {

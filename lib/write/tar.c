@@ -324,6 +324,30 @@ static int tar_index(struct tar_state *s, struct erofs_node *n,
 }
 
 /*
+ * --tar=headerball: the archive has no bytes for the file, which is all
+ * zeros: one chunk-based hole, the staging file its (never read) source.
+ */
+static int tar_zero(struct tar_state *s, struct erofs_node *n)
+{
+	const unsigned int bits = s->opts->blkszbits;
+	unsigned int cbits = n->size > 1 ? 64 - __builtin_clzll(n->size - 1) : 0;
+	uint64_t nchunks;
+
+	if (!n->size)
+		return 0;
+	cbits = EROFS_MIN(EROFS_MAX(cbits, bits), bits + EROFS_CHUNK_FORMAT_BLKBITS_MASK);
+	n->chunkbits = cbits - bits;
+	nchunks = EROFS_DIV_ROUND_UP(n->size, 1ull << cbits);
+	n->src.holes = malloc(EROFS_DIV_ROUND_UP(nchunks, 8));
+	if (!n->src.holes)
+		return -ENOMEM;
+	memset(n->src.holes, 0xff, EROFS_DIV_ROUND_UP(nchunks, 8));
+	n->src.path = (char *)s->stage_path;
+	n->src.staged = true;
+	return 0;
+}
+
+/*
  * --aufs: an opaque mark is taken by its directory here (1 returned);
  * a whiteout's @path is cut to the name it hides and @whiteout set.
  */
@@ -470,6 +494,7 @@ static int tar_entry(struct tar_state *s, struct archive_entry *e)
 		}
 		n->size = size;
 		err = s->topts->mode == EROFS_TAR_INDEX ? tar_index(s, n, e, raw) :
+		      s->topts->mode == EROFS_TAR_HEADERBALL ? tar_zero(s, n) :
 							  tar_stage(s, n, e, raw);
 	} else if (S_ISLNK(st.st_mode)) {
 		lnk = archive_entry_symlink(e);
@@ -553,8 +578,12 @@ int erofs_tar_build(struct erofs_tree *tree, const char *archive,
 	archive_read_support_filter_all(s.a);
 	archive_read_support_format_tar(s.a);
 	archive_read_support_format_gnutar(s.a);
-	r = from_stdin ? archive_read_open_fd(s.a, STDIN_FILENO, 1 << 16) :
-			 archive_read_open_filename(s.a, archive, 1 << 16);
+	if (topts->mode == EROFS_TAR_HEADERBALL)
+		r = erofs_headerball_open(s.a, from_stdin ? NULL : archive);
+	else if (from_stdin)
+		r = archive_read_open_fd(s.a, STDIN_FILENO, 1 << 16);
+	else
+		r = archive_read_open_filename(s.a, archive, 1 << 16);
 	if (r != ARCHIVE_OK) {
 		err = tar_fail(&s, NULL, -EIO, archive_error_string(s.a));
 		goto out;

@@ -11,6 +11,7 @@
 
 #include "erofs/tar.h"
 
+struct archive;
 struct archive_entry;
 
 /*
@@ -25,6 +26,15 @@ int erofs_tar_xattr_set(struct erofs_node *n, const char *name,
 			const void *value, size_t len);
 /* Drop @name from @n, if it has it. */
 void erofs_tar_xattr_remove(struct erofs_node *n, const char *name);
+
+/* ---- tar_headerball.c ---- */
+
+/*
+ * Open @a on the headerball stream at @path (NULL: standard input): the
+ * stream as libarchive expects it, each regular file's missing bytes
+ * read as zeros.  An ARCHIVE_* status.
+ */
+int erofs_headerball_open(struct archive *a, const char *path);
 
 /* ---- tar_aufs.c ---- */
 

@@ -171,6 +171,8 @@ def apply(out, tars):
                         os.setxattr(dest, k[len("SCHILY.xattr."):],
                                     v.encode("utf-8", "surrogateescape"),
                                     follow_symlinks=False)
+                if m.issym():	# tarfile leaves a symlink's own mtime
+                    os.utime(dest, (m.mtime, m.mtime), follow_symlinks=False)
                 if m.isdir():
                     dirattrs[name] = m
     # directories last, deepest first: their entries changed their mtimes
