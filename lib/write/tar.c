@@ -7,7 +7,9 @@
  * entry for the same path wins, as tar extraction does.  File bytes go to
  * a staging file, at block-aligned offsets so that sparse holes stay holes;
  * in index mode (--tar=i) they stay where they are, each file pointing at
- * its bytes in the archive, which the image names as its device 1.
+ * its bytes in the archive, which the image names as its device 1; with
+ * --tar=headerball the archive has none (tar_headerball.c reads it) and
+ * files are holes.
  * An entry's xattrs and ACLs are tar_xattr.c's, aufs names tar_aufs.c's.
  */
 #include <archive.h>
