@@ -27,7 +27,18 @@ static int mkfs_read_tree(struct mkfs_options *o, struct erofs_tree *tree,
 			  o->dest, strerror(-err));
 		return err;
 	}
-	return erofs_tar_build(tree, o->src, stage->fd, stage->path, &o->tree);
+	err = erofs_tar_build(tree, o->src, stage->fd, stage->path, &o->tree,
+			      &o->tar_opts);
+	if (!err && o->tar_opts.mode == EROFS_TAR_INDEX) {
+		o->build.blob_blocks = EROFS_DIV_ROUND_UP(o->tar_opts.tar_bytes,
+							  1u << o->build.blkszbits);
+		if (o->build.blob_blocks > UINT32_MAX) {
+			erofs_err("%s: the tar is larger than 2 TiB, too large for --tar=i",
+				  o->src);
+			err = -EFBIG;
+		}
+	}
+	return err;
 }
 
 static int mkfs_run(struct mkfs_options *o)

@@ -34,6 +34,9 @@ enum {
 	OPT_UNGZIP,
 	OPT_UNXZ,
 	OPT_FSYNC,
+	OPT_AUFS,
+	OPT_OVLFS_STRIP,
+	OPT_SORT,
 };
 
 /* --help groups, in this order; the tree child's headings come between */
@@ -55,14 +58,17 @@ static const struct argp_option mkfs_argp_options[] = {
 	{ NULL, 0, NULL, 0, "Compression:", MKFS_GROUP_COMPRESS },
 	{ NULL, 'z', "ALG[,OPT]...[:ALG2...]", 0, "Compress file data. ALG: lz4; lz4hc (level=0-12, default 9); lzma (level=0-9 or 100-109 extreme, default 6; dictsize= up to 8 MiB; lc=, lp=, pb=); deflate (level=0-9, default 1; dictsize= up to 32 KiB); libdeflate (level=0-12); zstd (level=0-22, default 3; dictsize= a power of two up to 1 MiB). ALG,N is level N. Algorithms joined by ':' are picked per file by --compress-hints (its ALG column: 0 for the first). Not every build has every ALG", MKFS_GROUP_COMPRESS },
 	{ NULL, 'C', "SIZE", 0, "Largest physical cluster in bytes: a multiple of the block size up to 1 MiB (default: one block)", MKFS_GROUP_COMPRESS },
-	{ NULL, 'E', "OPTS", 0, "Extended options, comma-separated: legacy-compress (full cluster indexes), ztailpacking (last pcluster inline)", MKFS_GROUP_COMPRESS },
+	{ NULL, 'E', "OPTS", 0, "Extended options, comma-separated: legacy-compress (full cluster indexes), ztailpacking (last pcluster inline), noinline_data (no file tail inline in its inode, for DAX)", MKFS_GROUP_COMPRESS },
 	{ "max-extent-bytes", OPT_MAX_EXTENT, "N", 0, "Largest decompressed extent in bytes", MKFS_GROUP_COMPRESS },
 	{ "compress-hints", OPT_COMPRESS_HINTS, "FILE", 0, "Per-path pcluster sizes and algorithms: lines 'SIZE [ALG] REGEX', SIZE 0 for no compression, ALG the index of a -z algorithm", MKFS_GROUP_COMPRESS },
 	{ NULL, 0, NULL, 0, "Extended attributes:", MKFS_GROUP_XATTR },
 	{ NULL, 'x', "N", 0, "Store an attribute carried by more than N inodes once, shared (default 2); below 0: no attributes at all", MKFS_GROUP_XATTR },
 	{ "xattr-prefix", OPT_XATTR_PREFIX, "PREFIX", 0, "A long name prefix (such as trusted.overlay.) stored once per image; repeatable, up to 128", MKFS_GROUP_XATTR },
 	{ NULL, 0, NULL, 0, "Tarball input:", MKFS_GROUP_TAR },
-	{ "tar", OPT_TAR, "f", OPTION_ARG_OPTIONAL, "SOURCE is a tar archive (a file, or - or nothing for standard input); gzip, xz, zstd and bzip2 are recognized by their magic", MKFS_GROUP_TAR },
+	{ "tar", OPT_TAR, "X", OPTION_ARG_OPTIONAL, "SOURCE is a tar archive (a file, or - or nothing for standard input). --tar=f (the default): a full image; gzip, xz, zstd and bzip2 are recognized by their magic. --tar=i: an index: file data stays in the tar (uncompressed), the image's device 1, which must follow the image (cat IMAGE TAR) or be given as a device; 512-byte blocks. --tar=headerball: the stream has tar headers only, no file data: files read as zeros", MKFS_GROUP_TAR },
+	{ "aufs", OPT_AUFS, NULL, 0, "aufs whiteouts (.wh.NAME) become overlayfs whiteouts, .wh..wh..opq marks its directory opaque (trusted.overlay.opaque)", MKFS_GROUP_TAR },
+	{ "ovlfs-strip", OPT_OVLFS_STRIP, "0|1", OPTION_ARG_OPTIONAL, "1 (or no value): leave out the whiteouts --aufs makes and every trusted.overlay.opaque attribute", MKFS_GROUP_TAR },
+	{ "sort", OPT_SORT, "path|none", 0, "Accepted for erofs-utils compatibility: file data is never reordered", MKFS_GROUP_TAR },
 	{ "ungzip", OPT_UNGZIP, NULL, 0, "Accepted for erofs-utils compatibility: compressed tarballs are recognized anyway", MKFS_GROUP_TAR },
 	{ "unxz", OPT_UNXZ, NULL, 0, "The same, for xz", MKFS_GROUP_TAR },
 	{ NULL, 0, NULL, 0, "Workers and durability:", MKFS_GROUP_RUN },
@@ -119,6 +125,8 @@ static void parse_extended(struct argp_state *state, struct mkfs_options *o,
 			o->build.zp.legacy = true;
 		else if (!strcmp(tok, "ztailpacking"))
 			o->build.zp.ztailpacking = true;
+		else if (!strcmp(tok, "noinline_data"))
+			o->build.noinline_data = true;
 		else
 			argp_error(state, "unknown extended option '%s'", tok);
 	}
@@ -222,9 +230,27 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case OPT_TAR:
-		if (arg && strcmp(arg, "f"))
-			argp_error(state, "--tar=%s: only full images (--tar=f) are supported, not index-only ones", arg);
+		if (arg && !strcmp(arg, "i"))
+			o->tar_opts.mode = EROFS_TAR_INDEX;
+		else if (arg && !strcmp(arg, "headerball"))
+			o->tar_opts.mode = EROFS_TAR_HEADERBALL;
+		else if (arg && strchr(arg, ','))
+			argp_error(state, "--tar=%s: a block map file is not supported", arg);
+		else if (arg && strcmp(arg, "f"))
+			argp_error(state, "--tar=%s: use --tar=f (full), --tar=i (index) or --tar=headerball", arg);
 		o->tar = true;
+		break;
+	case OPT_AUFS:
+		o->tar_opts.aufs = true;
+		break;
+	case OPT_OVLFS_STRIP:
+		if (arg && strcmp(arg, "0") && strcmp(arg, "1"))
+			argp_error(state, "--ovlfs-strip=%s: use 0 or 1", arg);
+		o->tar_opts.ovlfs_strip = !arg || !strcmp(arg, "1");
+		break;
+	case OPT_SORT:
+		if (strcmp(arg, "path") && strcmp(arg, "none"))
+			argp_error(state, "--sort=%s: use path or none", arg);
 		break;
 	case OPT_UNGZIP:
 	case OPT_UNXZ:
@@ -241,6 +267,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (ps->nargs < 1 || (ps->nargs < 2 && !o->tar))
 			argp_error(state, "DEST and SOURCE are required");
+		if ((o->tar_opts.aufs || o->tar_opts.ovlfs_strip) && !o->tar)
+			argp_error(state, "--aufs and --ovlfs-strip need --tar");
+		/* the tar's blocks are the image's: 512 bytes, whatever -b says */
+		if (o->tar_opts.mode == EROFS_TAR_INDEX)
+			o->build.blkszbits = EROFS_MIN_BLKSZBITS;
 		if (!o->src)
 			o->src = "-";	/* --tar from standard input */
 		resolve_compression(state, ps);
@@ -262,7 +293,7 @@ static const struct argp_child mkfs_argp_children[] = {
 static const struct argp mkfs_argp = {
 	.options = mkfs_argp_options,
 	.parser = parse_opt,
-	.args_doc = "DEST SOURCE\n--tar[=f] DEST [TARBALL|-]",
+	.args_doc = "DEST SOURCE\n--tar=f|i|headerball DEST [TARBALL|-]",
 	.children = mkfs_argp_children,
 	.doc = "Build an EROFS image at DEST from the directory tree SOURCE.\v"
 	       "The image is written beside DEST and renamed into place only when "

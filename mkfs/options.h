@@ -3,6 +3,7 @@
 #define MKFS_OPTIONS_H
 
 #include "erofs/build.h"
+#include "erofs/tar.h"
 #include "erofs/tree.h"
 #include "erofs/xattr_write.h"
 
@@ -16,6 +17,7 @@ struct mkfs_options {
 	bool quiet;
 	bool fsync;			/* --fsync: flush before the rename */
 	bool tar;			/* --tar: SOURCE is a tarball ("-": stdin) */
+	struct erofs_tar_opts tar_opts;	/* --tar=f|i, --aufs, --ovlfs-strip */
 };
 
 /* Parse the command line into @o; prints the reason and exits on misuse. */

@@ -186,10 +186,13 @@ PY
 	badtar "$BATS_TEST_TMPDIR/big.tar" 'runcated'
 }
 
-@test "tar: --tar=i is refused with a reason, and so is a missing archive" {
-	run "$MKFS" --tar=i "$BATS_TEST_TMPDIR/x.img" "$TARBALL"
+@test "tar: unknown modes and block map files are refused with a reason, and so is a missing archive" {
+	run "$MKFS" --tar=x "$BATS_TEST_TMPDIR/x.img" "$TARBALL"
 	[ "$status" = 1 ]
-	[[ "$output" == *"only full images"* ]]
+	[[ "$output" == *"--tar=x: use --tar=f (full), --tar=i (index) or --tar=headerball"* ]]
+	run "$MKFS" --tar=i,map "$BATS_TEST_TMPDIR/x.img" "$TARBALL"
+	[ "$status" = 1 ]
+	[[ "$output" == *"--tar=i,map: a block map file is not supported"* ]]
 	run "$MKFS" --quiet --tar "$BATS_TEST_TMPDIR/x.img" "$BATS_TEST_TMPDIR/nope.tar"
 	[ "$status" = 1 ]
 	[[ "$output" == "mkfs.erofs: "*"nope.tar"* ]]

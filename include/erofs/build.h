@@ -34,6 +34,9 @@ struct erofs_build_opts {
 	size_t src_prefix;	/* strip this many bytes off source paths */
 	unsigned int workers;	/* compression threads (0: one) */
 	bool writeback;		/* the image is synced at the end: start early */
+	bool noinline_data;	/* -Enoinline_data: no file tail inline */
+	/* --tar=i: blocks of device 1, the tar the files point into; 0: none */
+	uint64_t blob_blocks;
 	const struct erofs_xattr_area *xattrs;	/* NULL: no xattr area */
 };
 

@@ -25,6 +25,7 @@ struct erofs_source {
 	char *path;		/* staged: the staging file; else rebuilt from parents */
 	uint64_t offset;	/* where the bytes start in that file */
 	bool staged;		/* @path is the tree's staging file, shared */
+	bool blob;		/* --tar=i: the bytes are at @offset of device 1 */
 	uint8_t *holes;		/* chunk bitmap, bit set = all-hole chunk */
 };
 
@@ -71,6 +72,7 @@ struct erofs_node {
 	uint8_t chunkbits;	/* chunk-based: chunk = block << chunkbits */
 	bool extended;
 	bool placed;
+	bool aufs_whiteout;	/* a whiteout made from a tar's .wh.NAME */
 };
 
 enum erofs_time_policy {

@@ -135,6 +135,10 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 
 	b.feat.cfgs_algs = compr_cfgs_algs(opts, tree);
 	reserved += erofs_super_cfgs_size(b.feat.cfgs_algs);
+	if (opts->blob_blocks) {	/* one device slot after the sb and records */
+		b.feat.devt_pos = EROFS_ROUND_UP(reserved, EROFS_DEVT_SLOT_SIZE);
+		reserved = b.feat.devt_pos + EROFS_DEVT_SLOT_SIZE;
+	}
 	err = erofs_bman_init(&b.bm, io, opts->blkszbits, reserved,
 			      opts->writeback);
 	if (err) {

@@ -43,6 +43,7 @@ struct erofs_sb_features {
 	uint16_t algs;		/* on-disk algorithms of the files compressed */
 	uint16_t cfgs_algs;	/* ... those whose records the sb has room for */
 	uint64_t xattr_blkaddr;	/* where the xattr area starts, if any */
+	erofs_off_t devt_pos;	/* the device table's room (blob_blocks) */
 };
 
 struct erofs_pipe;

@@ -108,17 +108,61 @@ static int copy_blocks(struct erofs_builder *b, struct erofs_node *n, int fd)
 	return err;
 }
 
+/*
+ * --tar=i: the bytes stay in the tar, device 1, in whole blocks from
+ * where they start there.  As erofs-utils does, one chunk covers the
+ * file when the format allows (chunks of up to 2^31 blocks).
+ */
+static int index_blob(struct erofs_builder *b, struct erofs_node *n)
+{
+	const unsigned int bits = b->opts->blkszbits;
+	const uint32_t unit = sizeof(struct erofs_inode_chunk_index);
+	/* the indexes start 8-byte aligned in the image */
+	const uint32_t pad = EROFS_ROUND_UP(erofs_node_head(n), unit) -
+			     erofs_node_head(n);
+	unsigned int cbits = 64 - __builtin_clzll(n->size - 1);
+	struct erofs_inode_chunk_index *idx;
+	uint64_t nchunks, blk = n->src.offset >> bits;
+
+	if (n->src.offset & (b->blksz - 1))
+		return -EINVAL;
+	cbits = EROFS_MIN(EROFS_MAX(cbits, bits), bits + EROFS_CHUNK_FORMAT_BLKBITS_MASK);
+	n->chunkbits = cbits - bits;
+	nchunks = EROFS_DIV_ROUND_UP(n->size, 1ull << cbits);
+	if (blk + ((nchunks - 1) << n->chunkbits) > UINT32_MAX)
+		return -EFBIG;
+	n->body_len = pad + nchunks * unit;
+	n->body = calloc(1, n->body_len);
+	if (!n->body)
+		return -ENOMEM;
+	idx = (void *)(n->body + pad);
+	for (uint64_t c = 0; c < nchunks; c++) {
+		idx[c].device_id = erofs_cpu_to_le16(1);
+		idx[c].startblk_lo = erofs_cpu_to_le32((uint32_t)(blk + (c << n->chunkbits)));
+	}
+	n->datalayout = EROFS_INODE_CHUNK_BASED;
+	b->feat.incompat |= EROFS_FEATURE_INCOMPAT_CHUNKED_FILE;
+	return 0;
+}
+
 /* Regular files stored without compression: flat or chunk by chunk. */
 static int data_regular(struct erofs_builder *b, struct erofs_node *n, int fd)
 {
 	bool own = fd < 0;
 	int err;
 
+	if (n->src.blob && n->size)
+		return index_blob(b, n);	/* its errors: the image's */
 	if (n->src.holes) {
 		n->datalayout = EROFS_INODE_CHUNK_BASED;
 		b->feat.incompat |= EROFS_FEATURE_INCOMPAT_CHUNKED_FILE;
 	} else {
 		erofs_layout_flat(n, b->blksz);
+		if (b->opts->noinline_data) {
+			/* for DAX, which maps whole blocks only */
+			n->datalayout = EROFS_INODE_FLAT_PLAIN;
+			n->inline_size = 0;
+		}
 		/* a file wholly inline is read when its inode is written */
 		if (n->inline_size == n->size)
 			return 0;

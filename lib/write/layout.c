@@ -20,7 +20,7 @@ bool erofs_layout_extended(const struct erofs_node *n,
 bool erofs_layout_compressible(const struct erofs_build_opts *o,
 			       const struct erofs_node *n)
 {
-	return o->nzcfgs && S_ISREG(n->mode) && !n->src.holes &&
+	return o->nzcfgs && S_ISREG(n->mode) && !n->src.holes && !n->src.blob &&
 	       (n->size > (1u << o->blkszbits) ||
 		(o->zp.ztailpacking && n->size > 2 * EROFS_ISLOT_SIZE));
 }

@@ -141,6 +141,19 @@ int erofs_write_super(struct erofs_builder *b)
 	} else if (f->incompat & EROFS_FEATURE_INCOMPAT_ZERO_PADDING) {
 		sb->u1 = erofs_cpu_to_le16(UINT16_MAX);	/* lz4 window */
 	}
+	if (o->blob_blocks) {
+		/* device 1 right after the image, as when the tar is appended */
+		erofs_off_t pos = f->devt_pos;
+		struct erofs_deviceslot *dev = (void *)(blk + pos - EROFS_SUPER_OFFSET);
+
+		f->incompat |= EROFS_FEATURE_INCOMPAT_DEVICE_TABLE;
+		sb->extra_devices = erofs_cpu_to_le16(1);
+		sb->devt_slotoff = erofs_cpu_to_le16(pos / EROFS_DEVT_SLOT_SIZE);
+		dev->blocks_lo = erofs_cpu_to_le32((uint32_t)o->blob_blocks);
+		dev->mapped_blkaddr_lo = erofs_cpu_to_le32(
+				(uint32_t)erofs_bman_blocks(&b->bm));
+		wlen = pos + EROFS_DEVT_SLOT_SIZE - EROFS_SUPER_OFFSET;
+	}
 	sb->feature_incompat = erofs_cpu_to_le32(f->incompat);
 	sb->checksum = erofs_cpu_to_le32(erofs_crc32c(~0u, blk, len));
 	err = erofs_bman_write_super(&b->bm, blk, wlen);

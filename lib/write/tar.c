@@ -5,8 +5,12 @@
  * their magic).  Entries may come in any order: parents are made on the
  * way and take the attributes of their own entry when it comes; a later
  * entry for the same path wins, as tar extraction does.  File bytes go to
- * a staging file, at block-aligned offsets so that sparse holes stay holes.
- * An entry's xattrs and ACLs are tar_xattr.c's.
+ * a staging file, at block-aligned offsets so that sparse holes stay holes;
+ * in index mode (--tar=i) they stay where they are, each file pointing at
+ * its bytes in the archive, which the image names as its device 1; with
+ * --tar=headerball the archive has none (tar_headerball.c reads it) and
+ * files are holes.
+ * An entry's xattrs and ACLs are tar_xattr.c's, aufs names tar_aufs.c's.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -24,6 +28,7 @@
 #include "tar_xattr.h"
 
 #define TAR_STAGE_ALIGN		4096
+#define TAR_BLOCK		512
 
 struct tar_path {
 	char *path;		/* normalized, "" for the root */
@@ -33,6 +38,7 @@ struct tar_path {
 struct tar_state {
 	struct erofs_tree *tree;
 	const struct erofs_tree_opts *opts;
+	struct erofs_tar_opts *topts;
 	struct archive *a;
 	const char *name;		/* the archive, for messages */
 	int stage_fd;
@@ -298,12 +304,88 @@ static int tar_stage(struct tar_state *s, struct erofs_node *n,
 	return 0;
 }
 
+/*
+ * Index mode: the file's bytes are read where they lie in the archive,
+ * which libarchive has just read up to them; they are one run of whole
+ * 512-byte blocks from there, unless the entry is sparse.
+ */
+static int tar_index(struct tar_state *s, struct erofs_node *n,
+		     struct archive_entry *e, const char *path)
+{
+	la_int64_t off = archive_filter_bytes(s->a, 0);
+
+	if (archive_entry_sparse_count(e) > 0)
+		return tar_fail(s, path, -EOPNOTSUPP,
+				"a sparse file cannot be indexed: its bytes are not one run in the archive");
+	if (off < 0 || off % TAR_BLOCK)
+		return tar_fail(s, path, -EFSCORRUPTED,
+				"file data not at a 512-byte boundary of the archive");
+	n->src.blob = true;
+	n->src.offset = off;
+	return 0;
+}
+
+/*
+ * --tar=headerball: the archive has no bytes for the file, which is all
+ * zeros: one chunk-based hole, the staging file its (never read) source.
+ */
+static int tar_zero(struct tar_state *s, struct erofs_node *n)
+{
+	const unsigned int bits = s->opts->blkszbits;
+	unsigned int cbits = n->size > 1 ? 64 - __builtin_clzll(n->size - 1) : 0;
+	uint64_t nchunks;
+
+	if (!n->size)
+		return 0;
+	cbits = EROFS_MIN(EROFS_MAX(cbits, bits), bits + EROFS_CHUNK_FORMAT_BLKBITS_MASK);
+	n->chunkbits = cbits - bits;
+	nchunks = EROFS_DIV_ROUND_UP(n->size, 1ull << cbits);
+	n->src.holes = malloc(EROFS_DIV_ROUND_UP(nchunks, 8));
+	if (!n->src.holes)
+		return -ENOMEM;
+	memset(n->src.holes, 0xff, EROFS_DIV_ROUND_UP(nchunks, 8));
+	n->src.path = (char *)s->stage_path;
+	n->src.staged = true;
+	return 0;
+}
+
+/*
+ * --aufs: an opaque mark is taken by its directory here (1 returned);
+ * a whiteout's @path is cut to the name it hides and @whiteout set.
+ */
+static int tar_aufs_name(struct tar_state *s, const char *raw, char *path,
+			 bool *whiteout)
+{
+	char *base = strrchr(path, '/');
+	const char *hidden = NULL;
+	struct erofs_node *dir;
+	int kind, err;
+
+	base = base ? base + 1 : path;
+	kind = erofs_aufs_classify(base, &hidden);
+	if (kind < 0)
+		return tar_fail(s, raw, kind, "an aufs whiteout without a name");
+	if (kind == EROFS_AUFS_WHITEOUT) {
+		memmove(base, hidden, strlen(hidden) + 1);
+		*whiteout = true;
+		return 0;
+	}
+	if (kind != EROFS_AUFS_OPAQUE)
+		return 0;
+	base[base == path ? 0 : -1] = '\0';
+	err = tar_dir(s, path, &dir);
+	if (err == -ENOTDIR)
+		return tar_fail(s, raw, err, "a parent is not a directory");
+	return err ?: erofs_aufs_set_opaque(dir) ?: 1;
+}
+
 static int tar_entry(struct tar_state *s, struct archive_entry *e)
 {
 	const char *raw = archive_entry_pathname(e), *hl, *lnk;
 	struct erofs_node *n, *dir, *old;
 	struct stat st = { 0 };
 	char *path = NULL, *up = NULL, *slash;
+	bool whiteout = false;
 	int err;
 
 	if (!raw)
@@ -319,8 +401,15 @@ static int tar_entry(struct tar_state *s, struct archive_entry *e)
 		free(path);
 		return 0;
 	}
+	if (*path && s->topts->aufs) {
+		err = tar_aufs_name(s, raw, path, &whiteout);
+		if (err) {
+			free(path);
+			return err < 0 ? err : 0;
+		}
+	}
 
-	hl = archive_entry_hardlink(e);
+	hl = whiteout ? NULL : archive_entry_hardlink(e);
 	if (hl) {
 		char *target;
 
@@ -352,6 +441,11 @@ static int tar_entry(struct tar_state *s, struct archive_entry *e)
 	st.st_mtim.tv_sec = archive_entry_mtime(e);
 	st.st_mtim.tv_nsec = archive_entry_mtime_nsec(e);
 	st.st_rdev = makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+	if (whiteout) {
+		/* what overlayfs makes: mode 0, device 0:0 */
+		st.st_mode = S_IFCHR;
+		st.st_rdev = 0;
+	}
 	if (archive_entry_uid(e) < 0 || archive_entry_gid(e) < 0) {
 		free(path);
 		return tar_fail(s, raw, -ERANGE, "negative owner");
@@ -401,7 +495,9 @@ static int tar_entry(struct tar_state *s, struct archive_entry *e)
 			goto out;
 		}
 		n->size = size;
-		err = tar_stage(s, n, e, raw);
+		err = s->topts->mode == EROFS_TAR_INDEX ? tar_index(s, n, e, raw) :
+		      s->topts->mode == EROFS_TAR_HEADERBALL ? tar_zero(s, n) :
+							  tar_stage(s, n, e, raw);
 	} else if (S_ISLNK(st.st_mode)) {
 		lnk = archive_entry_symlink(e);
 		if (!lnk || !*lnk || strlen(lnk) > EROFS_SYMLINK_MAX) {
@@ -417,6 +513,7 @@ static int tar_entry(struct tar_state *s, struct archive_entry *e)
 		err = erofs_tar_xattrs(n, e);
 	if (err)
 		goto out;
+	n->aufs_whiteout = whiteout;
 link:
 	up = strdup(path);
 	if (!up) {
@@ -441,11 +538,12 @@ out:
 
 int erofs_tar_build(struct erofs_tree *tree, const char *archive,
 		    int stage_fd, const char *stage_path,
-		    const struct erofs_tree_opts *opts)
+		    const struct erofs_tree_opts *opts,
+		    struct erofs_tar_opts *topts)
 {
 	bool from_stdin = !archive || !strcmp(archive, "-");
 	struct tar_state s = {
-		.tree = tree, .opts = opts, .stage_fd = stage_fd,
+		.tree = tree, .opts = opts, .topts = topts, .stage_fd = stage_fd,
 		.stage_path = stage_path,
 		.name = from_stdin ? "(stdin)" : archive,
 	};
@@ -482,10 +580,19 @@ int erofs_tar_build(struct erofs_tree *tree, const char *archive,
 	archive_read_support_filter_all(s.a);
 	archive_read_support_format_tar(s.a);
 	archive_read_support_format_gnutar(s.a);
-	r = from_stdin ? archive_read_open_fd(s.a, STDIN_FILENO, 1 << 16) :
-			 archive_read_open_filename(s.a, archive, 1 << 16);
+	if (topts->mode == EROFS_TAR_HEADERBALL)
+		r = erofs_headerball_open(s.a, from_stdin ? NULL : archive);
+	else if (from_stdin)
+		r = archive_read_open_fd(s.a, STDIN_FILENO, 1 << 16);
+	else
+		r = archive_read_open_filename(s.a, archive, 1 << 16);
 	if (r != ARCHIVE_OK) {
 		err = tar_fail(&s, NULL, -EIO, archive_error_string(s.a));
+		goto out;
+	}
+	if (topts->mode == EROFS_TAR_INDEX && archive_filter_count(s.a) > 1) {
+		err = tar_fail(&s, NULL, -EINVAL,
+			       "--tar=i needs an uncompressed tar: the image points into its bytes");
 		goto out;
 	}
 	while (!err) {
@@ -501,6 +608,10 @@ int erofs_tar_build(struct erofs_tree *tree, const char *archive,
 		}
 		err = tar_entry(&s, e);
 	}
+	/* the end-of-archive blocks read, not the padding of the last record */
+	topts->tar_bytes = archive_filter_bytes(s.a, 0);
+	if (!err)
+		err = erofs_aufs_finish(s.all, s.nall, topts->ovlfs_strip);
 	if (!err)
 		err = erofs_tree_index(tree);
 	if (err == -ENOMEM)

@@ -5,8 +5,10 @@
 
 int erofs_tar_build(struct erofs_tree *tree, const char *archive,
 		    int stage_fd, const char *stage_path,
-		    const struct erofs_tree_opts *opts)
+		    const struct erofs_tree_opts *opts,
+		    struct erofs_tar_opts *topts)
 {
+	(void)topts;
 	(void)tree;
 	(void)stage_fd;
 	(void)stage_path;

@@ -18,8 +18,8 @@
 enum { ACL_TAG_USER_OBJ = 1, ACL_TAG_USER = 2, ACL_TAG_GROUP_OBJ = 4,
        ACL_TAG_GROUP = 8, ACL_TAG_MASK = 0x10, ACL_TAG_OTHER = 0x20 };
 
-static int tar_add_xattr(struct erofs_node *n, const char *name,
-			 const void *value, size_t len)
+int erofs_tar_xattr_set(struct erofs_node *n, const char *name,
+			const void *value, size_t len)
 {
 	struct erofs_xattr_pair *v, *p;
 
@@ -52,6 +52,20 @@ static int tar_add_xattr(struct erofs_node *n, const char *name,
 	p->len = len;
 	n->nxattrs++;
 	return 0;
+}
+
+void erofs_tar_xattr_remove(struct erofs_node *n, const char *name)
+{
+	for (uint32_t i = 0; i < n->nxattrs; i++) {
+		if (strcmp(n->xattrs[i].name, name))
+			continue;
+		free(n->xattrs[i].name);
+		free(n->xattrs[i].value);
+		memmove(&n->xattrs[i], &n->xattrs[i + 1],
+			(n->nxattrs - i - 1) * sizeof(n->xattrs[i]));
+		n->nxattrs--;
+		return;
+	}
 }
 
 struct acl_ent {
@@ -163,7 +177,7 @@ static int tar_acl(struct erofs_node *n, struct archive_entry *e, int type,
 		memcpy(buf + 6 + 8 * i, &pm, 2);
 		memcpy(buf + 8 + 8 * i, &id, 4);
 	}
-	err = tar_add_xattr(n, xname, buf, 4 + 8 * k);
+	err = erofs_tar_xattr_set(n, xname, buf, 4 + 8 * k);
 	free(buf);
 	free(ents);
 	return err;
@@ -178,7 +192,7 @@ int erofs_tar_xattrs(struct erofs_node *n, struct archive_entry *e)
 
 	archive_entry_xattr_reset(e);
 	while (!err && archive_entry_xattr_next(e, &name, &value, &len) == ARCHIVE_OK)
-		err = tar_add_xattr(n, name, value, len);
+		err = erofs_tar_xattr_set(n, name, value, len);
 	if (!err)
 		err = tar_acl(n, e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS,
 			      "system.posix_acl_access");

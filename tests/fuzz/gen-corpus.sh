@@ -77,4 +77,15 @@ mk shared-xattrs "$src" -x 0
 mk xattr-prefix "$src" --xattr-prefix=trusted.overlay. -x 1
 mk no-xattrs "$src" -x -1
 mk smallextent "$src" -z lz4 --max-extent-bytes=4096
+# container layers: a tar with aufs whiteouts, full and index (tar appended)
+layer=$work/layer
+mkdir -p "$layer/d"
+cp "$src/d/text" "$src/hello" "$layer/d/"
+: >"$layer/d/.wh.gone"
+: >"$layer/d/.wh..wh..opq"
+find "$layer" -exec touch -h -d @0 {} +
+tar --format=gnu --owner=0 --group=0 --numeric-owner --sort=name -C "$layer" -cf "$work/layer.tar" .
+"$mkfs" --quiet -T 0 -U clear --tar=f --aufs -E noinline_data "$out/aufs-noinline" <"$work/layer.tar"
+"$mkfs" --quiet -T 0 -U clear --tar=i --aufs "$out/tar-index" <"$work/layer.tar"
+cat "$work/layer.tar" >>"$out/tar-index"
 ls -l "$out" | awk 'NR > 1 { n++; s += $5 } END { printf "%d seeds, %d bytes\n", n, s }'
