@@ -321,7 +321,7 @@ int fsck_export_finish(struct fsck_ctx *ctx)
 			   x->sockets > 1 ? ", and every other socket" : "");
 	if (!fsck_export_going(ctx, x)) {
 		if (!x->failed)
-			erofs_err("export: %s: %s, after what fsck found", x->dest,
+			erofs_err("export: %s: %s: the check found problems", x->dest,
 				  x->tmp ? "not written" : "cut short");
 		fsck_export_drop(ctx, x);
 		return -EFSCORRUPTED;
