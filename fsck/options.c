@@ -187,9 +187,9 @@ static const struct argp fsck_argp = {
 	.options = fsck_argp_options,
 	.parser = fsck_parse_opt,
 	.args_doc = "IMAGE",
-	.doc = "Check the integrity of an EROFS image, optionally extract it.\v"
+	.doc = "Check the integrity of an EROFS image, optionally extract or export it.\v"
 	       "With --nid or --path only the tree below that inode is checked "
-	       "(and extracted).\n"
+	       "(and extracted or exported).\n"
 	       "Exit status: 0 the image is sound; 1 corruption found; "
 	       "2 operational error (bad usage, cannot open or read, "
 	       "extraction failed); 3 no corruption found but parts of the "
