@@ -20,20 +20,17 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <locale.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <unistd.h>
 #include "erofs_fs.h"
 #include "erofs/iter.h"
 #include "erofs/print.h"
 #include "erofs/xattr.h"
+#include "export_out.h"
 #include "fsck.h"
 
 /* What libarchive is handed at a time: output blocks, zeros for holes. */
@@ -44,10 +41,7 @@ struct fsck_export {
 	struct fsck_job job;
 	struct archive *a;
 	struct archive_entry *e;	/* reused for every entry */
-	int fd;
-	const char *dest;		/* for messages */
-	char *tmp;			/* the temporary file, NULL when none */
-	mode_t mode;			/* FILE's mode once renamed */
+	struct fsck_export_out out;
 	bool stopped;			/* nothing more is written */
 	bool failed;			/* ... for a reason of the export's own */
 	bool in_file;			/* a regular file's data is expected */
@@ -61,45 +55,16 @@ struct fsck_export {
 
 static const struct fsck_job_ops fsck_export_ops;
 
-/* The temporary file, for the signal handler. */
-static char *volatile fsck_export_live;
-
-static void fsck_export_on_signal(int sig)
-{
-	if (fsck_export_live)
-		unlink(fsck_export_live);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void fsck_export_trap(void)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	struct sigaction sa = { .sa_handler = fsck_export_on_signal };
-
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
-}
-
 static la_ssize_t fsck_export_write(struct archive *a, void *data,
 				    const void *buf, size_t len)
 {
 	struct fsck_export *x = data;
-	size_t done = 0;
+	int err = fsck_export_out_write(&x->out, buf, len);
 
-	while (done < len) {
-		ssize_t w = write(x->fd, (const char *)buf + done, len - done);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			archive_set_error(a, w < 0 ? errno : ENOSPC, "%s",
-					  strerror(w < 0 ? errno : ENOSPC));
-			return -1;
-		}
-		done += w;
-	}
-	return len;
+	if (!err)
+		return len;
+	archive_set_error(a, -err, "%s", strerror(-err));
+	return -1;
 }
 
 /* The export cannot go on: report @why (once) unless fsck already did. */
@@ -156,66 +121,10 @@ static int fsck_export_compression(struct fsck_export *x, const char *how,
 		r = archive_write_add_filter_zstd(x->a);
 	}
 	if (r != ARCHIVE_OK) {
-		erofs_err("export: %s: cannot compress with %s: %s", x->dest,
+		erofs_err("export: %s: cannot compress with %s: %s", x->out.dest,
 			  how, archive_error_string(x->a));
 		return -EOPNOTSUPP;
 	}
-	return 0;
-}
-
-/* Where the archive goes: standard output, a device or pipe, or a new file. */
-static int fsck_export_target(struct fsck_export *x, const char *dest)
-{
-	char *d1, *base, *path;
-	struct stat st;
-	mode_t mask;
-	size_t len;
-	int fd;
-
-	if (!strcmp(dest, "-")) {
-		x->dest = "standard output";
-		x->fd = STDOUT_FILENO;
-		return 0;
-	}
-	x->dest = dest;
-	if (!stat(dest, &st) && !S_ISREG(st.st_mode)) {
-		if (S_ISDIR(st.st_mode)) {
-			erofs_err("export: %s: is a directory", dest);
-			return -EISDIR;
-		}
-		x->fd = open(dest, O_WRONLY | O_CLOEXEC);
-		if (x->fd < 0) {
-			erofs_err("export: %s: %s", dest, strerror(errno));
-			return -errno;
-		}
-		return 0;
-	}
-	/* a regular file appears whole or not at all */
-	d1 = strdup(dest);
-	base = strrchr(dest, '/');
-	base = base ? base + 1 : (char *)dest;
-	len = strlen(dest) + 16;
-	path = malloc(len);
-	if (!d1 || !path) {
-		free(d1);
-		free(path);
-		return -ENOMEM;
-	}
-	snprintf(path, len, "%s/.%s.XXXXXX", dirname(d1), base);
-	free(d1);
-	fsck_export_trap();
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0) {
-		erofs_err("export: %s: %s", dest, strerror(errno));
-		free(path);
-		return -errno;
-	}
-	x->fd = fd;
-	x->tmp = path;
-	fsck_export_live = path;
-	mask = umask(0);
-	umask(mask);
-	x->mode = 0666 & ~mask;
 	return 0;
 }
 
@@ -228,7 +137,7 @@ int fsck_export_open(struct fsck_ctx *ctx)
 	if (!x)
 		return -ENOMEM;
 	x->job.ops = &fsck_export_ops;
-	x->fd = -1;
+	x->out.fd = -1;
 	x->a = archive_write_new();
 	x->e = archive_entry_new();
 	x->zeros = calloc(1, FSCK_EXPORT_ZEROS);
@@ -236,7 +145,7 @@ int fsck_export_open(struct fsck_ctx *ctx)
 		err = -ENOMEM;
 		goto out_free;
 	}
-	err = fsck_export_target(x, opts->export_file);
+	err = fsck_export_out_open(&x->out, opts->export_file);
 	if (err)
 		goto out_free;
 	/*
@@ -260,24 +169,19 @@ int fsck_export_open(struct fsck_ctx *ctx)
 		goto out_free;
 	if (archive_write_open(x->a, x, NULL, fsck_export_write, NULL) !=
 	    ARCHIVE_OK) {
-		erofs_err("export: %s: %s", x->dest, archive_error_string(x->a));
+		erofs_err("export: %s: %s", x->out.dest,
+			  archive_error_string(x->a));
 		err = -EIO;
 		goto out_free;
 	}
 	fsck_job_add(ctx, &x->job);
 	return 0;
 out_free:
-	if (x->tmp) {
-		unlink(x->tmp);
-		fsck_export_live = NULL;
-	}
-	if (x->fd > STDOUT_FILENO)
-		close(x->fd);
+	fsck_export_out_abort(&x->out);
 	if (x->a)
 		archive_write_free(x->a);
 	archive_entry_free(x->e);
 	free((void *)x->zeros);
-	free(x->tmp);
 	free(x);
 	if (err == -ENOMEM)
 		erofs_err("out of memory");
@@ -293,15 +197,9 @@ static void fsck_export_drop(struct fsck_ctx *ctx, struct fsck_export *x)
 		archive_write_fail(x->a);
 		archive_write_free(x->a);
 	}
-	if (x->tmp) {
-		unlink(x->tmp);
-		fsck_export_live = NULL;
-	}
-	if (x->fd > STDOUT_FILENO)
-		close(x->fd);
+	fsck_export_out_abort(&x->out);
 	archive_entry_free(x->e);
 	free((void *)x->zeros);
-	free(x->tmp);
 	free(x->name);
 	free(x->first_socket);
 	free(x);
@@ -321,28 +219,20 @@ int fsck_export_finish(struct fsck_ctx *ctx)
 			   x->sockets > 1 ? ", and every other socket" : "");
 	if (!fsck_export_going(ctx, x)) {
 		if (!x->failed)
-			erofs_err("export: %s: %s: the check found problems", x->dest,
-				  x->tmp ? "not written" : "cut short");
+			erofs_err("export: %s: %s: the check found problems",
+				  x->out.dest, x->out.tmp ? "not written" : "cut short");
 		fsck_export_drop(ctx, x);
 		return -EFSCORRUPTED;
 	}
 	if (archive_write_close(x->a) != ARCHIVE_OK) {
-		erofs_err("export: %s: %s", x->dest, archive_error_string(x->a));
+		erofs_err("export: %s: %s", x->out.dest,
+			  archive_error_string(x->a));
 		err = -EIO;
 	}
 	archive_write_free(x->a);
 	x->a = NULL;
-	if (!err && x->tmp &&
-	    (fchmod(x->fd, x->mode) || close(x->fd) ||
-	     rename(x->tmp, ctx->opts->export_file))) {
-		erofs_err("export: %s: %s", x->dest, strerror(errno));
-		err = -EIO;
-	} else if (!err && x->tmp) {
-		x->fd = -1;
-		fsck_export_live = NULL;
-		free(x->tmp);
-		x->tmp = NULL;
-	}
+	if (!err)
+		err = fsck_export_out_commit(&x->out);
 	if (err)
 		ctx->op_errors++;
 	fsck_export_drop(ctx, x);
