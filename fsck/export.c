@@ -134,8 +134,10 @@ int fsck_export_open(struct fsck_ctx *ctx)
 	struct fsck_export *x = calloc(1, sizeof(*x));
 	int err;
 
-	if (!x)
+	if (!x) {
+		erofs_err("out of memory");
 		return -ENOMEM;
+	}
 	x->job.ops = &fsck_export_ops;
 	x->out.fd = -1;
 	x->a = archive_write_new();

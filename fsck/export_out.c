@@ -46,8 +46,7 @@ static int fsck_export_tmpfile(struct fsck_export_out *o, const char *file)
 	if (!dir || !path) {
 		free(dir);
 		free(path);
-		erofs_err("out of memory");
-		return -ENOMEM;
+		return -ENOMEM;	/* reported by the caller */
 	}
 	snprintf(path, len, "%s/.%s.XXXXXX", dirname(dir), base);
 	free(dir);
