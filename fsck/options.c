@@ -148,9 +148,10 @@ static error_t fsck_parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--export-compress needs --export=FILE");
 		if (opts->export_file && !strcmp(opts->export_file, "-")) {
 			/* standard output is the archive's alone */
-			if (opts->img.json || opts->print_ratio)
+			if (opts->img.json || opts->print_ratio || opts->compare_dir)
 				argp_error(state, "--export=- leaves no standard output for %s",
-					   opts->img.json ? "--json" : "-p");
+					   opts->img.json ? "--json" :
+					   opts->compare_dir ? "--compare" : "-p");
 			opts->quiet = true;
 		}
 		/* the archive takes file bytes in walk order */

@@ -180,6 +180,9 @@ digest() {
 	run "$FSCK" --export=- --json "$IMG"
 	[ "$status" = 2 ]
 	[[ $output == *"--export=- leaves no standard output for --json"* ]]
+	run "$FSCK" --export=- --compare="$SRC" "$IMG"
+	[ "$status" = 2 ]
+	[[ $output == *"--export=- leaves no standard output for --compare"* ]]
 	run "$FSCK" --export="$t/nodir/x.tar" "$IMG"
 	[ "$status" = 2 ]
 	[[ $output == *"fsck.erofs: export: $t/nodir/x.tar: No such file or directory"* ]]
