@@ -15,7 +15,7 @@
  *
  * FILE is written to a temporary file beside it, renamed over it only when
  * the whole check finds nothing wrong; on standard output (or a device or
- * pipe) the stream just stops, without the end-of-archive blocks, so that
+ * pipe) the stream just ends, without the end-of-archive blocks, so that
  * a reader sees it cut short.
  */
 #include <archive.h>
@@ -45,6 +45,7 @@ struct fsck_export {
 	bool stopped;			/* nothing more is written */
 	bool failed;			/* ... for a reason of the export's own */
 	bool in_file;			/* a regular file's data is expected */
+	bool discard;			/* abandoned: output goes nowhere */
 	erofs_off_t pos;		/* next byte of it */
 	char *name;			/* "./" + the entry's path */
 	size_t namecap;
@@ -59,7 +60,7 @@ static la_ssize_t fsck_export_write(struct archive *a, void *data,
 				    const void *buf, size_t len)
 {
 	struct fsck_export *x = data;
-	int err = fsck_export_out_write(&x->out, buf, len);
+	int err = x->discard ? 0 : fsck_export_out_write(&x->out, buf, len);
 
 	if (!err)
 		return len;
@@ -195,8 +196,13 @@ static void fsck_export_drop(struct fsck_ctx *ctx, struct fsck_export *x)
 {
 	fsck_job_remove(ctx, &x->job);
 	if (x->a) {
-		/* no end-of-archive blocks: a reader sees it cut short */
-		archive_write_fail(x->a);
+		/*
+		 * No end-of-archive blocks: a reader sees it cut short.  The
+		 * archive is closed into nothing (archive_write_fail() would
+		 * leave libarchive's buffers allocated).
+		 */
+		x->discard = true;
+		archive_write_close(x->a);
 		archive_write_free(x->a);
 	}
 	fsck_export_out_abort(&x->out);
