@@ -31,6 +31,8 @@ struct fsck_options {
 	const char *extract_dir;	/* NULL: check only */
 	bool overwrite;
 	bool xattrs;
+	const char *export_file;	/* --export: NULL, "-" for stdout */
+	const char *export_compress;	/* NULL: from FILE's suffix */
 	bool quiet;			/* no progress bar, no summary */
 	unsigned int workers;		/* threads for file data; 1: none */
 	/* --compare=SRCDIR and the mkfs mapping options it honors */
@@ -58,7 +60,7 @@ struct fsck_ctx {
 	struct fsck_path path;
 	size_t root_path_len;		/* length of the subtree root's path */
 	bool whole_tree;
-	struct fsck_job *jobs;		/* --compare, --extract; NULL: check only */
+	struct fsck_job *jobs;		/* --compare, --extract, --export; NULL: check only */
 	struct erofs_json *json;	/* NULL unless --json */
 	struct erofs_progress progress;
 	struct z_erofs_pcache *zcache;	/* a worker's own; NULL: the image's */

@@ -73,6 +73,7 @@ void fsck_itable_free(struct fsck_itable *t)
 
 	for (i = 0; i < t->cap; i++) {
 		free(t->slots[i].extract_path);
+		free(t->slots[i].export_path);
 		free(t->slots[i].first_path);
 	}
 	free(t->slots);

@@ -20,6 +20,7 @@ struct fsck_inode_rec {
 	unsigned int ftype;		/* EROFS_FT_* from the inode mode */
 	bool bad;			/* inode unreadable: do not count it */
 	char *extract_path;		/* relative path of the first copy */
+	char *export_path;		/* --export: archive name of the first */
 	const struct erofs_node *src;	/* --compare: the source it matched */
 	char *first_path;		/* --compare, nlink > 1: first image path */
 	bool peered;			/* --compare=IMAGE2: matched with @peer, */

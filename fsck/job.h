@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fsck.erofs: the jobs that ride on the walk.  Checking is the walk itself;
- * --extract and --compare each add a job, a table of what to do at each
+ * --extract, --compare and --export each add a job, a table of what to do at each
  * step.  The walk calls the jobs in the order they were added, through
  * these tables only, with the current path set to the entry concerned.
  */
@@ -120,5 +120,20 @@ void fsck_compare_close(struct fsck_ctx *ctx);
 int fsck_compare_image_open(struct fsck_ctx *ctx);
 /* Drop the job and close IMAGE2; nothing when there is none. */
 void fsck_compare_image_close(struct fsck_ctx *ctx);
+
+/*
+ * --export=FILE (export.c, export_none.c without libarchive): open FILE
+ * (a temporary file beside it) or standard output and add the job that
+ * writes the tree there as a pax archive; 0 or -errno (reported).
+ */
+int fsck_export_open(struct fsck_ctx *ctx);
+/*
+ * After the walk: end the archive and rename it over FILE when nothing was
+ * found wrong, else drop it (cut short on standard output); 0, or -errno
+ * (reported; the archive's own failures counted as op errors).
+ */
+int fsck_export_finish(struct fsck_ctx *ctx);
+/* Drop an archive not finished, and the job; nothing when there is none. */
+void fsck_export_close(struct fsck_ctx *ctx);
 
 #endif

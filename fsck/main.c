@@ -138,6 +138,11 @@ int main(int argc, char **argv)
 			goto out_release;
 		}
 	}
+	/* before --extract, which clears the umask FILE's mode comes from */
+	if (opts.export_file && fsck_export_open(&ctx)) {
+		code = fsck_json_early(&opts, FSCK_EXIT_ERROR);
+		goto out_release;
+	}
 	if (opts.extract_dir && fsck_extract_open_root(&ctx)) {
 		code = fsck_json_early(&opts, FSCK_EXIT_ERROR);
 		goto out_release;
@@ -162,12 +167,14 @@ int main(int argc, char **argv)
 	erofs_progress_end(&ctx.progress, fsck_data_bytes(&sbi),
 			   ctx.inodes);
 	fsck_extract_close_root(&ctx);
+	fsck_export_finish(&ctx);
 
 	code = fsck_summary(&ctx);
 out_release:
 	fsck_extract_close_root(&ctx);
 	fsck_compare_close(&ctx);
 	fsck_compare_image_close(&ctx);
+	fsck_export_close(&ctx);
 	fsck_itable_free(&ctx.itable);
 	free(ctx.path.buf);
 	erofs_sb_release(&sbi);

@@ -22,12 +22,15 @@ enum {
 	OPT_QUIET,
 	OPT_COMPARE,
 	OPT_WORKERS,
+	OPT_EXPORT,
+	OPT_EXPORT_COMPRESS,
 };
 
 /* --help groups: the image child's (10, 11) and the tree child's follow */
 enum {
 	FSCK_GROUP_EXTRACT = 1,
 	FSCK_GROUP_CHECK = 2,
+	FSCK_GROUP_EXPORT = 3,
 	FSCK_GROUP_COMPARE = 20,
 	FSCK_GROUP_TREE = 21,
 	FSCK_GROUP_COMPAT = 30,
@@ -45,10 +48,17 @@ static const struct argp_option fsck_argp_options[] = {
 	  FSCK_GROUP_EXTRACT },
 	{ "no-xattrs", OPT_NO_XATTRS, NULL, 0,
 	  "Do not extract extended attributes (default)", FSCK_GROUP_EXTRACT },
+	{ NULL, 0, NULL, 0, "Export:", FSCK_GROUP_EXPORT },
+	{ "export", OPT_EXPORT, "FILE", 0,
+	  "Write the checked tree to FILE ('-': standard output) as a pax "
+	  "archive; FILE appears only if the image is sound", FSCK_GROUP_EXPORT },
+	{ "export-compress", OPT_EXPORT_COMPRESS, "ALG", 0,
+	  "Compress the archive: gzip, xz, zstd or none (default: from FILE's "
+	  "suffix .gz .tgz .xz .txz .zst .tzst, else none)", FSCK_GROUP_EXPORT },
 	{ NULL, 0, NULL, 0, "Checking:", FSCK_GROUP_CHECK },
 	{ "workers", OPT_WORKERS, "N", 0,
 	  "Threads reading, decompressing and writing file data (default: "
-	  "online CPUs; 1: all on one thread; --compare uses one)", FSCK_GROUP_CHECK },
+	  "online CPUs; 1: all on one thread; --compare and --export use one)", FSCK_GROUP_CHECK },
 	{ "print-comp-ratio", 'p', NULL, 0,
 	  "Print the compression ratio of all files and pcluster counts",
 	  EROFS_OUTPUT_HELP_GROUP },
@@ -114,6 +124,18 @@ static error_t fsck_parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--compare: empty name");
 		opts->compare_dir = arg;
 		break;
+	case OPT_EXPORT:
+		if (!*arg)
+			argp_error(state, "--export: empty file name");
+		opts->export_file = arg;
+		break;
+	case OPT_EXPORT_COMPRESS:
+		if (strcmp(arg, "gzip") && strcmp(arg, "xz") &&
+		    strcmp(arg, "zstd") && strcmp(arg, "none"))
+			argp_error(state, "--export-compress: '%s': not gzip, xz, zstd or none",
+				   arg);
+		opts->export_compress = arg;
+		break;
 	case 'a':
 	case 'A':
 	case 'y':
@@ -125,6 +147,19 @@ static error_t fsck_parse_opt(int key, char *arg, struct argp_state *state)
 		/* the image child has checked IMAGE, --nid and --path already */
 		if (opts->overwrite && !opts->extract_dir)
 			argp_error(state, "--overwrite needs --extract=DIR");
+		if (opts->export_compress && !opts->export_file)
+			argp_error(state, "--export-compress needs --export=FILE");
+		if (opts->export_file && !strcmp(opts->export_file, "-")) {
+			/* standard output is the archive's alone */
+			if (opts->img.json || opts->print_ratio || opts->compare_dir)
+				argp_error(state, "--export=- leaves no standard output for %s",
+					   opts->img.json ? "--json" :
+					   opts->compare_dir ? "--compare" : "-p");
+			opts->quiet = true;
+		}
+		/* the archive takes file bytes in walk order */
+		if (opts->export_file)
+			opts->workers = 1;
 		if (ps->tree.given && !opts->compare_dir)
 			argp_error(state, "mapping options need --compare=SRCDIR");
 		/* a file or device with the EROFS magic: IMAGE2, else SRCDIR */
@@ -162,9 +197,9 @@ static const struct argp fsck_argp = {
 	.options = fsck_argp_options,
 	.parser = fsck_parse_opt,
 	.args_doc = "IMAGE",
-	.doc = "Check the integrity of an EROFS image, optionally extract it.\v"
+	.doc = "Check the integrity of an EROFS image, optionally extract or export it.\v"
 	       "With --nid or --path only the tree below that inode is checked "
-	       "(and extracted).\n"
+	       "(and extracted or exported).\n"
 	       "Exit status: 0 the image is sound; 1 corruption found; "
 	       "2 operational error (bad usage, cannot open or read, "
 	       "extraction failed); 3 no corruption found but parts of the "
