@@ -12,6 +12,7 @@ struct erofs_dir_entry {
 	const char *name;
 	unsigned int namelen;		/* 1 .. EROFS_NAME_LEN */
 	erofs_off_t pos;		/* image offset of the on-disk dirent */
+	erofs_off_t lpos;		/* its offset in the directory's content */
 	erofs_off_t name_pos;		/* image offset of the name */
 };
 
@@ -24,6 +25,14 @@ struct erofs_dir_entry {
 int erofs_iterate_dir(struct erofs_inode *dir,
 		      int (*cb)(const struct erofs_dir_entry *de, void *arg),
 		      void *arg);
+/*
+ * The same from the first entry whose dirent sits at @from or later in the
+ * directory's content (an entry's @lpos: a stateless cursor for readdir).
+ */
+int erofs_iterate_dir_from(struct erofs_inode *dir, erofs_off_t from,
+			   int (*cb)(const struct erofs_dir_entry *de,
+				     void *arg),
+			   void *arg);
 
 /* Byte-wise name order of directories: memcmp, then shorter first. */
 int erofs_dir_name_cmp(const char *a, unsigned int alen,

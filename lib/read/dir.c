@@ -125,6 +125,14 @@ int erofs_iterate_dir(struct erofs_inode *dir,
 		      int (*cb)(const struct erofs_dir_entry *de, void *arg),
 		      void *arg)
 {
+	return erofs_iterate_dir_from(dir, 0, cb, arg);
+}
+
+int erofs_iterate_dir_from(struct erofs_inode *dir, erofs_off_t from,
+			   int (*cb)(const struct erofs_dir_entry *de,
+				     void *arg),
+			   void *arg)
+{
 	struct erofs_sb_info *sbi = dir->sbi;
 	const size_t desz = sizeof(struct erofs_dirent);
 	erofs_off_t pos;
@@ -136,7 +144,8 @@ int erofs_iterate_dir(struct erofs_inode *dir,
 	blk = malloc(sbi->blksz);
 	if (!blk)
 		return -ENOMEM;
-	for (pos = 0; pos < dir->size; pos += sbi->blksz) {
+	for (pos = from & ~(erofs_off_t)(sbi->blksz - 1); pos < dir->size;
+	     pos += sbi->blksz) {
 		unsigned int len = EROFS_MIN(dir->size - pos,
 					     (erofs_off_t)sbi->blksz);
 		unsigned int n = 0, i;
@@ -153,6 +162,8 @@ int erofs_iterate_dir(struct erofs_inode *dir,
 			struct erofs_dir_entry de;
 			unsigned int off = erofs_nameoff(blk, i), end;
 
+			if (pos + i * desz < from)
+				continue;
 			memcpy(&raw, blk + i * desz, desz);
 			if (i + 1 < n) {
 				end = erofs_nameoff(blk, i + 1);
@@ -167,6 +178,7 @@ int erofs_iterate_dir(struct erofs_inode *dir,
 			de.namelen = end - off;
 			de.pos = phys + i * desz;
 			de.name_pos = phys + off;
+			de.lpos = pos + i * desz;
 			err = cb(&de, arg);
 			if (err)
 				goto out_free;
