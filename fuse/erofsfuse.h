@@ -18,6 +18,7 @@ struct erofsfuse_options {
 	bool single;			/* -s: one thread */
 	bool clone_fd;			/* -o clone_fd */
 	unsigned int max_idle;		/* -o max_idle_threads=N (0: libfuse's) */
+	unsigned int max_read;		/* -o max_read=N, which init() repeats */
 	char *mount_opts;		/* the other -o options, comma-joined */
 };
 

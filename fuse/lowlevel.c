@@ -21,7 +21,10 @@ static const struct erofsfuse *erf_fs(fuse_req_t req)
 
 static void erf_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)userdata;
+	const struct erofsfuse *fs = userdata;
+
+	if (fs->max_read)
+		conn->max_read = fs->max_read;
 	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
 		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
 	/* ACLs as the kernel reads them from EROFS (default_permissions) */

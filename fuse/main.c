@@ -199,6 +199,7 @@ int main(int argc, char **argv)
 	if (erf_find_root(&opts, &sbi, &root) ||
 	    erofsfuse_init(&fs, &sbi, root))
 		goto out_image;
+	fs.max_read = opts.max_read;
 	if (!erf_serve(&opts, argv[0], &fs))
 		ret = 0;
 	erofsfuse_fini(&fs);

@@ -71,6 +71,7 @@ int erofsfuse_init(struct erofsfuse *fs, struct erofs_sb_info *sbi,
 	pthread_once(&erofsfuse_key_once, erofsfuse_key_create);
 	if (erofsfuse_key_err)
 		return -erofsfuse_key_err;
+	memset(fs, 0, sizeof(*fs));
 	fs->sbi = sbi;
 	fs->root = root;
 	return 0;
@@ -184,7 +185,7 @@ int erofsfuse_lookup(const struct erofsfuse *fs, uint64_t parent,
 		return -ENOTDIR;
 	if (len > EROFS_NAME_LEN)
 		return -ENAMETOOLONG;
-	err = erofs_lookup(&dir, name, len, &nid, NULL);
+	err = erofs_dir_bsearch(&dir, name, len, &nid, NULL);
 	if (!err)
 		err = erofs_read_inode(fs->sbi, nid, &vi);
 	if (err)

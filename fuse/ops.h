@@ -19,6 +19,7 @@
 struct erofsfuse {
 	struct erofs_sb_info *sbi;
 	erofs_nid_t root;		/* the nid shown as the mount's root */
+	unsigned int max_read;		/* FUSE: -o max_read, init() repeats it */
 };
 
 /*

@@ -5,6 +5,7 @@
  * for libfuse, plus its loop's clone_fd and max_idle_threads).
  */
 #include <argp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "erofsfuse.h"
@@ -46,6 +47,21 @@ static void erf_add_mount_opt(struct argp_state *state,
 	opts->mount_opts = n;
 }
 
+/* The number after @key ("max_read=") in the -o option @p (@len bytes). */
+static int64_t erf_o_number(struct argp_state *state, const char *p,
+			    size_t len, const char *key, int64_t max)
+{
+	size_t klen = strlen(key);
+	char num[24], what[32];
+
+	if (len - klen >= sizeof(num))
+		argp_error(state, "-o %.*s: invalid value", (int)len, p);
+	memcpy(num, p + klen, len - klen);
+	num[len - klen] = '\0';
+	snprintf(what, sizeof(what), "-o %.*s", (int)klen - 1, key);
+	return erofs_argp_number(state, what, num, 1, max);
+}
+
 /* One -o: the loop's options are ours, the rest go to libfuse. */
 static void erf_parse_o(struct argp_state *state,
 			struct erofsfuse_options *opts, const char *arg)
@@ -61,19 +77,19 @@ static void erf_parse_o(struct argp_state *state,
 			continue;
 		if (len == 8 && !memcmp(p, "clone_fd", 8)) {
 			opts->clone_fd = true;
-		} else if (len > 17 && !memcmp(p, "max_idle_threads=", 17)) {
-			char num[24];
-
-			if (len - 17 >= sizeof(num))
-				argp_error(state, "-o %.*s: invalid value",
-					   (int)len, p);
-			memcpy(num, p + 17, len - 17);
-			num[len - 17] = '\0';
-			opts->max_idle = erofs_argp_number(state,
-				"-o max_idle_threads", num, 1, 1u << 20);
-		} else {
-			erf_add_mount_opt(state, opts, p, len);
+			continue;
 		}
+		if (len > 17 && !memcmp(p, "max_idle_threads=", 17)) {
+			opts->max_idle = erf_o_number(state, p, len,
+						      "max_idle_threads=",
+						      1 << 20);
+			continue;
+		}
+		/* libfuse's, but it wants init() to ask for the same */
+		if (len > 9 && !memcmp(p, "max_read=", 9))
+			opts->max_read = erf_o_number(state, p, len,
+						      "max_read=", UINT32_MAX);
+		erf_add_mount_opt(state, opts, p, len);
 	}
 }
 
