@@ -285,9 +285,16 @@ has_alg() {
 		fail "the line names no nid and offset $pa"
 }
 
-@test "fuse: usage errors and an image that is not EROFS, nothing mounted" {
-	local mnt=$BATS_TEST_TMPDIR/mnt
+@test "fuse: usage errors, an image that is not EROFS; -V, --help and the man page in step" {
+	local mnt=$BATS_TEST_TMPDIR/mnt man=$BATS_TEST_DIRNAME/../man/erofsfuse.1 o
 	mkdir "$mnt"
+	run -0 "$EROFSFUSE" -V
+	[[ $output == erofsfuse* ]]
+	run -0 "$EROFSFUSE" --help
+	for o in $(grep -o -- '--[a-z][a-z-]*' <<<"$output" | sort -u); do
+		case $o in --help | --usage | --version) continue ;; esac
+		grep -q -- "${o//-/\\\\-}" "$man" || fail "man page lacks $o"
+	done
 	run -1 --separate-stderr "$EROFSFUSE" /dev/null
 	[[ ${stderr_lines[0]} == "erofsfuse: no MOUNTPOINT given" ]] || fail "stderr: $stderr"
 	run -1 --separate-stderr "$EROFSFUSE" -o max_idle_threads=x /dev/null "$mnt"
