@@ -229,7 +229,7 @@ has_alg() {
 	fuse_same "$img" "$SRC/deep" --path=/deep
 }
 
-@test "fuse: SIGTERM unmounts cleanly; a daemon without -f ends at its unmount" {
+@test "fuse: SIGTERM unmounts cleanly; a daemon without -f ends at its unmount; --offset" {
 	local img=$BATS_TEST_TMPDIR/img mnt=$BATS_TEST_TMPDIR/mnt p pid=
 	build "$img" -zlz4
 	fuse_mount "$img" "$mnt"
@@ -254,6 +254,9 @@ has_alg() {
 	done
 	[ ! -d "/proc/$pid" ] || fail "the daemon still runs after the unmount"
 	! mountpoint -q "$mnt"
+	# an image 8 KiB into its file
+	{ head -c 8192 /dev/zero; cat "$img"; } >"$BATS_TEST_TMPDIR/off.img"
+	fuse_same "$BATS_TEST_TMPDIR/off.img" "$SRC" --offset=8192
 }
 
 @test "fuse: a corrupt pcluster is EIO for its file only, logged once with nid and offset" {
