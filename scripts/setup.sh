@@ -11,6 +11,7 @@ packages=(
 	liblz4-dev liblzma-dev libzstd-dev libdeflate-dev zlib1g-dev uuid-dev libselinux1-dev libarchive-dev
 	bats util-linux kmod attr acl python3 tar gzip xz-utils
 	erofs-utils squashfs-tools
+	libfuse3-dev fuse3
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -12,6 +12,7 @@ struct erofs_dir_entry {
 	const char *name;
 	unsigned int namelen;		/* 1 .. EROFS_NAME_LEN */
 	erofs_off_t pos;		/* image offset of the on-disk dirent */
+	erofs_off_t lpos;		/* its offset in the directory's content */
 	erofs_off_t name_pos;		/* image offset of the name */
 };
 
@@ -24,6 +25,25 @@ struct erofs_dir_entry {
 int erofs_iterate_dir(struct erofs_inode *dir,
 		      int (*cb)(const struct erofs_dir_entry *de, void *arg),
 		      void *arg);
+/*
+ * The same from the first entry whose dirent sits at @from or later in the
+ * directory's content (an entry's @lpos: a stateless cursor for readdir).
+ */
+int erofs_iterate_dir_from(struct erofs_inode *dir, erofs_off_t from,
+			   int (*cb)(const struct erofs_dir_entry *de,
+				     void *arg),
+			   void *arg);
+
+/*
+ * Find @name (@len bytes, 1..EROFS_NAME_LEN) in @dir as the kernel does, by
+ * binary search over its blocks and within the one that brackets it:
+ * reads O(log blocks) blocks, but relies on the directory being sorted
+ * (in a wrongly sorted one a name may not be found; fsck's linear
+ * erofs_lookup() still finds it).  0 with *@nid (and *@ftype if not
+ * NULL), -ENOENT, -ENOTDIR, or -errno (a bad block, reported).
+ */
+int erofs_dir_bsearch(struct erofs_inode *dir, const char *name,
+		      unsigned int len, erofs_nid_t *nid, unsigned int *ftype);
 
 /* Byte-wise name order of directories: memcmp, then shorter first. */
 int erofs_dir_name_cmp(const char *a, unsigned int alen,

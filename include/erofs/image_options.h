@@ -2,8 +2,8 @@
 /*
  * Command-line pieces the tools share: a checked number for argp parsers,
  * and the options of the tools that read an image (fsck.erofs,
- * dump.erofs) as one argp child: IMAGE itself, where it starts, which
- * inode to start at, the message level and JSON output.
+ * dump.erofs, erofsfuse) as one argp child: IMAGE itself, where it
+ * starts, which inode to start at, the message level and JSON output.
  */
 #ifndef EROFS_IMAGE_OPTIONS_H
 #define EROFS_IMAGE_OPTIONS_H
@@ -44,5 +44,11 @@ enum {
 
 /* Merge it into the parent (argp_child header NULL, group 0). */
 extern const struct argp erofs_image_argp;
+/*
+ * The same for a tool that mounts IMAGE (erofsfuse): no --json, and
+ * --dbglevel as erofs-utils' name of -d.  The parent takes the arguments
+ * after IMAGE (it sees each before the child does).
+ */
+extern const struct argp erofs_image_mount_argp;
 
 #endif

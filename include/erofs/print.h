@@ -19,6 +19,13 @@ extern int erofs_msg_level;
 void erofs_msg(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Where message lines go instead of stderr when set (a daemon's syslog):
+ * @line is the message without the program name or a newline.  Set it
+ * before threads start.
+ */
+extern void (*erofs_msg_sink)(int level, const char *line);
+
 #define erofs_err(...)	erofs_msg(EROFS_MSG_ERR, __VA_ARGS__)
 #define erofs_warn(...)	erofs_msg(EROFS_MSG_WARN, __VA_ARGS__)
 #define erofs_info(...)	erofs_msg(EROFS_MSG_INFO, __VA_ARGS__)

@@ -24,7 +24,8 @@ const uint8_t *z_erofs_claim(struct erofs_inode *vi,
  * The image's cache belongs to one thread.  Another thread claims through
  * a private cache of its own: z_erofs_pcache_new() (NULL: no memory),
  * z_erofs_claim_in() (@pc NULL: the image's), and at the end
- * z_erofs_pcache_merge_free(), which adds its counters to the image's.
+ * z_erofs_pcache_merge_free(), which adds its counters to the image's
+ * (@sbi NULL: drops them).
  */
 struct z_erofs_pcache;
 struct z_erofs_pcache *z_erofs_pcache_new(void);
@@ -33,6 +34,15 @@ const uint8_t *z_erofs_claim_in(struct z_erofs_pcache *pc,
 				const struct erofs_map_blocks *map, int *errp);
 void z_erofs_pcache_merge_free(struct z_erofs_pcache *pc,
 			       struct erofs_sb_info *sbi);
+/*
+ * Make @pc what a NULL cache means on the calling thread (NULL: the
+ * image's again), so that the readers without a cache argument --
+ * erofs_pread(), directories, lookups, xattr prefixes -- are safe on
+ * several threads at once, each bound to a cache of its own.  Slots are
+ * keyed by the io they came from: bind a cache to the readers of one
+ * image only.  Freeing it (merge_free) unbinds it from the freeing thread.
+ */
+void z_erofs_pcache_bind(struct z_erofs_pcache *pc);
 /*
  * For a reader that takes each pcluster once, straight into its own
  * buffer: decode the encoded extent @map into @dst (@cap >= m_llen bytes;

@@ -121,9 +121,113 @@ static int erofs_dir_read_block(struct erofs_inode *dir, uint8_t *blk,
 	return err;
 }
 
+/* Where name @i of the @n in a checked block of @len bytes ends. */
+static unsigned int erofs_name_end(const uint8_t *blk, unsigned int i,
+				   unsigned int n, unsigned int len)
+{
+	unsigned int off = erofs_nameoff(blk, i), end;
+
+	if (i + 1 < n)
+		return erofs_nameoff(blk, i + 1);
+	end = len;
+	while (end > off && !blk[end - 1])
+		end--;
+	return end;
+}
+
+/* Read and check the block of @dir at @pos: 0 with its entry count, -errno. */
+static int erofs_dir_load(struct erofs_inode *dir, uint8_t *blk,
+			  erofs_off_t pos, unsigned int *len, unsigned int *n)
+{
+	erofs_off_t phys = 0;
+	int err;
+
+	*len = EROFS_MIN(dir->size - pos, (erofs_off_t)dir->sbi->blksz);
+	err = erofs_dir_read_block(dir, blk, pos, *len, &phys);
+	return err ?: erofs_dir_check_block(dir, blk, *len, phys, n);
+}
+
+/* Name @i of a checked block against @name: as erofs_dir_name_cmp(). */
+static int erofs_dir_cmp_at(const uint8_t *blk, unsigned int i,
+			    unsigned int n, unsigned int len,
+			    const char *name, unsigned int nlen)
+{
+	unsigned int off = erofs_nameoff(blk, i);
+
+	return erofs_dir_name_cmp(name, nlen, (const char *)blk + off,
+				  erofs_name_end(blk, i, n, len) - off);
+}
+
+int erofs_dir_bsearch(struct erofs_inode *dir, const char *name,
+		      unsigned int len, erofs_nid_t *nid, unsigned int *ftype)
+{
+	const unsigned int bsz = dir->sbi->blksz;
+	uint64_t lo = 0, hi;
+	uint8_t *blk;
+	int err = -ENOENT;
+
+	if (!S_ISDIR(dir->mode))
+		return -ENOTDIR;
+	if (!dir->size)
+		return -ENOENT;
+	blk = malloc(bsz);
+	if (!blk)
+		return -ENOMEM;
+	hi = (dir->size - 1) / bsz + 1;
+	/* the block whose names bracket @name, among [lo, hi) */
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		unsigned int blen, n, l, h;
+		int c;
+
+		err = erofs_dir_load(dir, blk, mid * bsz, &blen, &n);
+		if (err)
+			break;
+		err = -ENOENT;
+		c = erofs_dir_cmp_at(blk, 0, n, blen, name, len);
+		if (c < 0) {
+			hi = mid;
+			continue;
+		}
+		if (c > 0 && erofs_dir_cmp_at(blk, n - 1, n, blen, name, len) > 0) {
+			lo = mid + 1;
+			continue;
+		}
+		for (l = 0, h = n; l < h;) {
+			unsigned int m = l + (h - l) / 2;
+			struct erofs_dirent raw;
+
+			c = erofs_dir_cmp_at(blk, m, n, blen, name, len);
+			if (c < 0) {
+				h = m;
+			} else if (c > 0) {
+				l = m + 1;
+			} else {
+				memcpy(&raw, blk + m * sizeof(raw), sizeof(raw));
+				*nid = erofs_le64(raw.nid);
+				if (ftype)
+					*ftype = raw.file_type;
+				err = 0;
+				break;
+			}
+		}
+		break;
+	}
+	free(blk);
+	return err;
+}
+
 int erofs_iterate_dir(struct erofs_inode *dir,
 		      int (*cb)(const struct erofs_dir_entry *de, void *arg),
 		      void *arg)
+{
+	return erofs_iterate_dir_from(dir, 0, cb, arg);
+}
+
+int erofs_iterate_dir_from(struct erofs_inode *dir, erofs_off_t from,
+			   int (*cb)(const struct erofs_dir_entry *de,
+				     void *arg),
+			   void *arg)
 {
 	struct erofs_sb_info *sbi = dir->sbi;
 	const size_t desz = sizeof(struct erofs_dirent);
@@ -136,7 +240,8 @@ int erofs_iterate_dir(struct erofs_inode *dir,
 	blk = malloc(sbi->blksz);
 	if (!blk)
 		return -ENOMEM;
-	for (pos = 0; pos < dir->size; pos += sbi->blksz) {
+	for (pos = from & ~(erofs_off_t)(sbi->blksz - 1); pos < dir->size;
+	     pos += sbi->blksz) {
 		unsigned int len = EROFS_MIN(dir->size - pos,
 					     (erofs_off_t)sbi->blksz);
 		unsigned int n = 0, i;
@@ -153,20 +258,17 @@ int erofs_iterate_dir(struct erofs_inode *dir,
 			struct erofs_dir_entry de;
 			unsigned int off = erofs_nameoff(blk, i), end;
 
+			if (pos + i * desz < from)
+				continue;
 			memcpy(&raw, blk + i * desz, desz);
-			if (i + 1 < n) {
-				end = erofs_nameoff(blk, i + 1);
-			} else {
-				end = len;
-				while (end > off && !blk[end - 1])
-					end--;
-			}
+			end = erofs_name_end(blk, i, n, len);
 			de.nid = erofs_le64(raw.nid);
 			de.file_type = raw.file_type;
 			de.name = (const char *)blk + off;
 			de.namelen = end - off;
 			de.pos = phys + i * desz;
 			de.name_pos = phys + off;
+			de.lpos = pos + i * desz;
 			err = cb(&de, arg);
 			if (err)
 				goto out_free;

@@ -17,26 +17,47 @@ enum {
 /* As many as a device table holds. */
 #define EROFS_IMAGE_MAX_DEVICES	65535
 
+/* Where the image is: the options every reader takes. */
+#define IMAGE_WHERE_OPTIONS \
+	{ NULL, 0, NULL, 0, "Image:", EROFS_IMAGE_HELP_GROUP }, \
+	{ "offset", OPT_OFFSET, "N", 0, "The image starts N bytes into IMAGE", \
+	  EROFS_IMAGE_HELP_GROUP }, \
+	{ "no-sbcrc", OPT_NO_SBCRC, NULL, 0, \
+	  "Do not verify the superblock checksum", EROFS_IMAGE_HELP_GROUP }, \
+	{ "device", OPT_DEVICE, "PATH", 0, \
+	  "An extra device of a multi-device image, in the order of its device table (repeat for each)", \
+	  EROFS_IMAGE_HELP_GROUP }
+#define IMAGE_DEBUG_OPTION \
+	{ "debug", 'd', "N", 0, \
+	  "Message level: 0 errors, 1 warnings, 2 info (default), 3 debug", \
+	  EROFS_OUTPUT_HELP_GROUP }
+
 static const struct argp_option image_argp_options[] = {
-	{ NULL, 0, NULL, 0, "Image:", EROFS_IMAGE_HELP_GROUP },
-	{ "offset", OPT_OFFSET, "N", 0, "The image starts N bytes into IMAGE",
-	  EROFS_IMAGE_HELP_GROUP },
-	{ "no-sbcrc", OPT_NO_SBCRC, NULL, 0,
-	  "Do not verify the superblock checksum", EROFS_IMAGE_HELP_GROUP },
-	{ "device", OPT_DEVICE, "PATH", 0,
-	  "An extra device of a multi-device image, in the order of its device table (repeat for each)",
-	  EROFS_IMAGE_HELP_GROUP },
+	IMAGE_WHERE_OPTIONS,
 	{ "nid", OPT_NID, "N", 0, "Start at inode N instead of the root",
 	  EROFS_IMAGE_HELP_GROUP },
 	{ "path", OPT_PATH, "PATH", 0,
 	  "Start at the inode at PATH inside the image", EROFS_IMAGE_HELP_GROUP },
 	{ NULL, 0, NULL, 0, "Output:", EROFS_OUTPUT_HELP_GROUP },
-	{ "debug", 'd', "N", 0,
-	  "Message level: 0 errors, 1 warnings, 2 info (default), 3 debug",
-	  EROFS_OUTPUT_HELP_GROUP },
+	IMAGE_DEBUG_OPTION,
 	{ "json", OPT_JSON, NULL, 0,
 	  "Print the results as one JSON document (see the manual page)",
 	  EROFS_OUTPUT_HELP_GROUP },
+	{ NULL, 0, NULL, 0, NULL, 0 }
+};
+
+/* erofsfuse: no --json; --nid and --path pick the directory shown */
+static const struct argp_option image_mount_argp_options[] = {
+	IMAGE_WHERE_OPTIONS,
+	{ "nid", OPT_NID, "N", 0,
+	  "Show the directory at inode N as the root instead of the image's",
+	  EROFS_IMAGE_HELP_GROUP },
+	{ "path", OPT_PATH, "PATH", 0,
+	  "Show the directory at PATH inside the image as the root",
+	  EROFS_IMAGE_HELP_GROUP },
+	{ NULL, 0, NULL, 0, "Messages:", EROFS_OUTPUT_HELP_GROUP },
+	IMAGE_DEBUG_OPTION,
+	{ "dbglevel", 0, "N", OPTION_ALIAS, NULL, EROFS_OUTPUT_HELP_GROUP },
 	{ NULL, 0, NULL, 0, NULL, 0 }
 };
 
@@ -135,5 +156,10 @@ void erofs_image_args_free(struct erofs_image_args *a)
 
 const struct argp erofs_image_argp = {
 	.options = image_argp_options,
+	.parser = image_parse_opt,
+};
+
+const struct argp erofs_image_mount_argp = {
+	.options = image_mount_argp_options,
 	.parser = image_parse_opt,
 };

@@ -48,13 +48,23 @@ struct z_erofs_pcache {
 	struct z_erofs_stats stats;
 };
 
+/* What a NULL cache means on this thread instead of the image's, if set. */
+static __thread struct z_erofs_pcache *z_bound;
+
 struct z_erofs_pcache *z_erofs_pcache_new(void)
 {
 	return calloc(1, sizeof(struct z_erofs_pcache));
 }
 
+void z_erofs_pcache_bind(struct z_erofs_pcache *pc)
+{
+	z_bound = pc;
+}
+
 static struct z_erofs_pcache *z_erofs_pcache(struct erofs_sb_info *sbi)
 {
+	if (z_bound)
+		return z_bound;
 	if (!sbi->zcache)
 		sbi->zcache = z_erofs_pcache_new();
 	return sbi->zcache;
@@ -76,13 +86,20 @@ void z_erofs_pcache_merge_free(struct z_erofs_pcache *pc,
 
 	if (!pc)
 		return;
-	own = z_erofs_pcache(sbi);
+	if (z_bound == pc)
+		z_bound = NULL;
+	if (!sbi)
+		goto out_destroy;
+	if (!sbi->zcache)
+		sbi->zcache = z_erofs_pcache_new();
+	own = sbi->zcache;
 	if (own) {
 		own->stats.decoded += pc->stats.decoded;
 		own->stats.decoded_bytes += pc->stats.decoded_bytes;
 		own->stats.inplace += pc->stats.inplace;
 		own->stats.hits += pc->stats.hits;
 	}
+out_destroy:
 	pcache_destroy(pc);
 }
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Build the libFuzzer harnesses with clang under ASan + UBSan into BUILDDIR
 # (default: build-fuzz/ at the top of the tree), apart from the autotools
-# build: the read path of lib/ plus the fsck / dump job files.
+# build: the read path of lib/ plus the fsck / dump job files and
+# erofsfuse's operations (fuse/ops.c).
 #   tests/fuzz/build.sh [BUILDDIR [HARNESS...]]   (default: all harnesses)
 # FUZZ_SANITIZE replaces the sanitizer flags, e.g. for a coverage report:
 #   FUZZ_SANITIZE="-fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping"
@@ -12,7 +13,7 @@ top=$(cd "$here/../.." && pwd)
 out=${1:-$top/build-fuzz}
 shift $(($# > 0))
 want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(fuzz_fsck fuzz_dump)
+[ ${#want[@]} -gt 0 ] || want=(fuzz_fsck fuzz_dump fuzz_fuse)
 CC=${FUZZ_CC:-clang}
 mkdir -p "$out"
 
@@ -42,7 +43,7 @@ done
 cflags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror
 	-Wno-unused-parameter
 	${FUZZ_SANITIZE:--fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all}
-	-include "$out/config.h" -I"$top/include" -I"$top/fsck" -I"$top/dump"
+	-include "$out/config.h" -I"$top/include" -I"$top/fsck" -I"$top/dump" -I"$top/fuse"
 	-I"$here" ${codec_cflags[@]+"${codec_cflags[@]}"})
 # am_sources MAKEFILE.AM VAR: the .c files of VAR, unconditional ones plus,
 # of each conditional, the branch this build takes: "if" for the codec
@@ -91,6 +92,8 @@ fi
 declare -A extra=(
 	[fuzz_fsck]="$here/scratch.c ${src_fsck[*]}"
 	[fuzz_dump]="${src_dump[*]}"
+	# erofsfuse's operations alone: they need no libfuse
+	[fuzz_fuse]="$top/fuse/ops.c"
 )
 pids=()
 for h in "${want[@]}"; do

@@ -25,7 +25,7 @@ fi
 rm -rf "$out"
 "$here/build.sh" "$out"
 # every committed regression image must pass without a finding first
-for h in fuzz_fsck fuzz_dump; do
+for h in fuzz_fsck fuzz_dump fuzz_fuse; do
 	"$out/$h" -runs=0 -malloc_limit_mb=256 -rss_limit_mb=2048 "$here"/regressions "$here"/hostile "$here"/corpus "$here"/eu19 \
 		>"$out/$h-regressions.log" 2>&1 ||
 		{ cat "$out/$h-regressions.log" >&2; exit 1; }

@@ -14,7 +14,7 @@ top=$(cd "$here/../.." && pwd)
 secs=${1:-60}
 shift $(($# > 0))
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_fsck fuzz_dump)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_fsck fuzz_dump fuzz_fuse)
 out=${FUZZ_BUILD:-$top/build-fuzz}
 
 [ -n "${FUZZ_NO_BUILD:-}" ] || "$here/build.sh" "$out" "${harnesses[@]}"
