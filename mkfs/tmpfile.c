@@ -137,8 +137,10 @@ static int mkfs_unlink_detached(const char *path)
 		/* hold nothing else, least of all the caller's stdout */
 		lo = fd < pipefd[0] ? fd : pipefd[0];
 		hi = fd < pipefd[0] ? pipefd[0] : fd;
-		close_range(0, lo - 1, 0);
-		close_range(lo + 1, hi - 1, 0);
+		if (lo)
+			close_range(0, lo - 1, 0);
+		if (hi > lo + 1)
+			close_range(lo + 1, hi - 1, 0);
 		close_range(hi + 1, ~0U, 0);
 		/* EOF once the name is gone (or the parent died) */
 		while (read(pipefd[0], &c, 1) < 0 && errno == EINTR)
