@@ -36,6 +36,13 @@
 #                 extract-lz4hc export-lz4hc'); held against our extract
 #   check-lz4hc / extract-lz4hc   the same on the lz4hc images (also ours
 #                 --workers=1)
+#   rebuild-none / rebuild-lz4   mkfs over an existing image at DEST
+#                 (uncompressed, -zlz4): ours | 1.9.3, each replacing the
+#                 image the row before left (made untimed when there is
+#                 none), and "ours-fresh", our build of the same with DEST
+#                 removed first (untimed).  Our mkfs leaves the old image's
+#                 blocks to a child freeing them after exit: the row waits
+#                 for it, untimed, so that the next row does not pay it
 #   mkfs-lzma mkfs-zstd mkfs-deflate, check-ALG, extract-ALG
 #                 -zlzma / -zzstd / -zdeflate, same options for ours and
 #                 1.9.3 (no Debian 1.5 or squashfs rows); on the corpora in
@@ -57,7 +64,9 @@
 # (lz4hc); size <= 1.00; peak RSS <= 0.60; check (vs its --extract, no dir)
 # and extract wall <= 0.40.  Issue #16, lzma/zstd/deflate: mkfs wall <= 0.50
 # (lzma), 0.60 (zstd, deflate); size <= 1.00; peak RSS <= 1.00; check <= 0.50
-# of its --extract without a directory (extract: no target stated).  The
+# of its --extract without a directory (extract: no target stated).  Issue
+# #23, rebuild over an existing DEST: wall <= 1.05 of our fresh build (the
+# ours-fresh row) and <= 0.80 of 1.9.3's rebuild.  The
 # older targets against Debian 1.5 and ours (rss, --workers scaling) stay.
 #
 # Environment:
@@ -503,7 +512,7 @@ cmd_for() {
 	local case=$1 tool=$2 src=$3 out=$4 z=() sq=()
 	case $case in
 	mkfs-none) sq=(-noI -noD -noF -noX) ;;
-	mkfs-lz4) z=(-zlz4); sq=(-comp lz4) ;;
+	mkfs-lz4|rebuild-lz4) z=(-zlz4); sq=(-comp lz4) ;;
 	mkfs-lz4hc) z=(-zlz4hc); sq=(-comp lz4 -Xhc) ;;
 	mkfs-lzma) z=(-zlzma); sq=(-comp xz) ;;
 	mkfs-zstd) z=(-zzstd); sq=(-comp zstd) ;;
@@ -513,6 +522,8 @@ cmd_for() {
 	mkfs-*:ours) CMD=("$OURS_MKFS" --quiet "${z[@]}" "$out" "$src") ;;
 	mkfs-*:ours-w1) CMD=("$OURS_MKFS" --quiet --workers=1 "${z[@]}" "$out" "$src") ;;
 	mkfs-*:erofs-1.9) CMD=("$EU19_MKFS" --quiet "${z[@]}" "$out" "$src") ;;
+	rebuild-*:ours|rebuild-*:ours-fresh) CMD=("$OURS_MKFS" --quiet "${z[@]}" "$out" "$src") ;;
+	rebuild-*:erofs-1.9) CMD=("$EU19_MKFS" --quiet "${z[@]}" "$out" "$src") ;;
 	mkfs-*:erofs-1.5) CMD=("$DEB_MKFS" --quiet "${z[@]}" "$out" "$src") ;;
 	mkfs-*:squashfs) CMD=("$MKSQUASHFS" "$src" "$out" -noappend -no-progress
 		-processors "$NPROC" "${sq[@]}") ;;
@@ -533,6 +544,16 @@ cmd_for() {
 	esac
 }
 
+# settle: wait (untimed, 10 s at most) for what our mkfs left running: the
+# child that frees a replaced image's blocks after mkfs has exited
+settle() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		pgrep -f -- "^$OURS_MKFS " >/dev/null || return 0
+		sleep 0.05
+	done
+}
+
 is_codec() { case " $CODECS " in *" ${1#*-} "*) return 0 ;; esac; return 1; }
 # the tools of a case, those of the peers present; the codec cases (lzma,
 # zstd, deflate) are held against 1.9.3 only (Debian 1.5 has none of them,
@@ -547,10 +568,11 @@ tools_for() {
 		is_codec "$1" || all="$all erofs-1.5" ;;
 	mkfs-*|extract-*) all="ours erofs-1.9 erofs-1.5 squashfs" ;;
 	export-*) all="ours" ;;
+	rebuild-*) all="ours ours-fresh erofs-1.9" ;;
 	esac
 	for t in $all; do
 		case $t in
-		ours|ours-w1) echo "$t" ;;
+		ours|ours-w1|ours-fresh) echo "$t" ;;
 		*) has_peer "$t" && echo "$t" ;;
 		esac
 	done
@@ -597,13 +619,14 @@ image_for() { # corpus comp tool
 }
 
 CASES=${BENCH_CASES:-mkfs-none mkfs-lz4 mkfs-lz4hc check-none extract-none check-lz4hc extract-lz4hc
-mkfs-lzma check-lzma extract-lzma mkfs-zstd check-zstd extract-zstd mkfs-deflate check-deflate extract-deflate}
+rebuild-none rebuild-lz4 mkfs-lzma check-lzma extract-lzma mkfs-zstd check-zstd extract-zstd mkfs-deflate check-deflate extract-deflate}
 for case in $CASES; do
 	case $case in
 	mkfs-none|mkfs-lz4|mkfs-lz4hc|mkfs-lzma|mkfs-zstd|mkfs-deflate) ;;
 	check-none|check-lz4|check-lz4hc|check-lzma|check-zstd|check-deflate) ;;
 	extract-none|extract-lz4|extract-lz4hc|extract-lzma|extract-zstd|extract-deflate) ;;
 	export-lz4hc) ;;
+	rebuild-none|rebuild-lz4) ;;
 	*) die "unknown case '$case'" ;;
 	esac
 done
@@ -636,6 +659,20 @@ for ((rep = 1; rep <= RUNS; rep++)); do
 					erofs-1.9:lzma|erofs-1.9:zstd|erofs-1.9:deflate) ;;
 					*) rm -f "$img" ;;
 					esac ;;
+				rebuild-*)
+					img=$W/$c-$comp-rebuild.img
+					cmd_for "$case" "$tool" "$src" "$img"
+					if [ "$tool" = ours-fresh ]; then
+						rm -f "$img"
+					elif ! [ -f "$img" ]; then
+						cmd_for "$case" ours "$src" "$img"
+						"${CMD[@]}" >/dev/null 2>&1
+						cmd_for "$case" "$tool" "$src" "$img"
+					fi
+					timed "$W/log" "${CMD[@]}"
+					size=$(stat -c %s "$img" 2>/dev/null || echo -)
+					record "$rep" "$c" "$case" "$tool" "$size" -
+					settle ;;
 				check-*|export-*)
 					img=$(image_for "$c" "$comp" "$tool")
 					if ! can "$tool" fsck "$comp"; then
@@ -724,7 +761,7 @@ END {
 		R[k] = median(rss[k]); S[k] = median(size[k])
 		if (!(k in ver)) ver[k] = "-"
 	}
-	hdr = sprintf("%-6s %-15s %-9s %8s %8s %8s %9s %4s %5s | %6s %6s %6s %6s | %s",
+	hdr = sprintf("%-6s %-15s %-10s %8s %8s %8s %9s %4s %5s | %6s %6s %6s %6s | %s",
 		"corpus", "case", "tool", "wall_s", "cpu_s", "rss_MiB", "size_MiB",
 		"exit", "tree", "r_wall", "r_cpu", "r_rss", "r_size", "ratios ours/peer; target")
 	print hdr
@@ -747,6 +784,11 @@ END {
 			tgt = who ": " (rc[k] == "ns" ? "not supported by this build" : "no image to read")
 		} else if (tool == "erofs-1.9" && rc[k] != 0) {
 			tgt = "peer exit " rc[k]
+		} else if (cs ~ /^rebuild-/ && (tool == "ours-fresh" || tool == "erofs-1.9")) {
+			# issue #23: a rebuild costs what a fresh build does
+			if (bad) { tgt = why; nna++ }
+			else if (tool == "ours-fresh") tgt = lim(rw, "1.05", "wall") " (ours rebuild/ours fresh)"
+			else tgt = lim(rw, "0.80", "wall") " (both rebuilding)"
 		} else if (tool == "erofs-1.9" && cs ~ /^mkfs-/) {
 			# issue #19 (none, lz4, lz4hc) and #16 (lzma, zstd, deflate)
 			lw = cs == "mkfs-none" ? 0.80 : cs == "mkfs-lz4" ? 0.75 : cs == "mkfs-lzma" ? 0.50 : 0.60
@@ -815,7 +857,7 @@ END {
 			tgt = (tgt == "" ? "" : tgt "; ") "EXIT " rc[k] " (figures are of a failing run)"
 		if (prev != "" && prev != corpus SUBSEP cs) print ""
 		prev = corpus SUBSEP cs
-		printf "%-6s %-15s %-9s %8s %8s %8s %9s %4s %5s | %6s %6s %6s %6s | %s\n",
+		printf "%-6s %-15s %-10s %8s %8s %8s %9s %4s %5s | %6s %6s %6s %6s | %s\n",
 			corpus, cs, tool, fmt(W[k], "%.3f"), fmt(C[k], "%.2f"), fmt(R[k], "%.1f"),
 			fmt(S[k], "%.1f"), rc[k], ver[k], rw, rc_, rr, rs, tgt
 		printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
@@ -833,6 +875,8 @@ extra columns.  check and extract rows read our image (unsquashfs:
 mksquashfs's; an algorithm our mkfs lacks: 1.9.3's).  The check row of 1.9.3
 is its \`fsck.erofs --extract IMG' (no directory): without --extract it checks
 metadata only, like Debian 1.5's plain fsck; ours reads the data either way.
+The rebuild rows build over the image the row before left at DEST; the
+ratio of ours-fresh is our rebuild over our fresh build (DEST removed).
 "ns": not supported by this build (probed on a tiny tree), not run.  "tree":
 the extracted tree against the source (diff -r, first run only).  Trees are
 extracted into $XDIR_NOTE.  Targets never fail the run.

@@ -21,6 +21,8 @@
 /* Who we are, asked once when DIR is opened: two syscalls per file otherwise. */
 static uid_t fsck_euid;
 static gid_t fsck_egid;
+/* The mode bits cleared from every entry: the umask, or none (--preserve-perms). */
+static mode_t fsck_mode_mask;
 
 struct fsck_extract {
 	struct fsck_job job;
@@ -68,10 +70,20 @@ static bool fsck_dir_is_empty(int fd)
 	return empty;
 }
 
+/* Whether @fd is the root directory (however DIR names it). */
+static bool fsck_is_root_dir(int fd)
+{
+	struct stat st, root;
+
+	return !fstat(fd, &st) && !stat("/", &root) &&
+	       st.st_dev == root.st_dev && st.st_ino == root.st_ino;
+}
+
 int fsck_extract_open_root(struct fsck_ctx *ctx)
 {
 	const char *dir = ctx->opts->extract_dir;
 	struct fsck_extract *x;
+	mode_t mask;
 	int fd;
 
 	if (mkdir(dir, 0700) && errno != EEXIST) {
@@ -83,6 +95,13 @@ int fsck_extract_open_root(struct fsck_ctx *ctx)
 		erofs_err("extract: %s: cannot open directory: %s", dir,
 			  strerror(errno));
 		return -errno;
+	}
+	/* as erofs-utils: extracting over the system takes --force */
+	if (!ctx->opts->force && fsck_is_root_dir(fd)) {
+		erofs_err("extract: %s: is the root directory (use --force)",
+			  dir);
+		close(fd);
+		return -EPERM;
 	}
 	if (!ctx->opts->overwrite && !fsck_dir_is_empty(fd)) {
 		erofs_err("extract: %s: directory not empty (use --overwrite)",
@@ -103,8 +122,9 @@ int fsck_extract_open_root(struct fsck_ctx *ctx)
 	x->root_fd = fd;
 	x->dirs[x->ndirs++] = fd;
 	fsck_job_add(ctx, &x->job);
-	/* modes are set as the image says, never masked */
-	umask(0);
+	/* modes are set as the image says, masked only by fsck_mode_mask */
+	mask = umask(0);
+	fsck_mode_mask = ctx->opts->preserve_perms ? 0 : mask;
 	fsck_euid = geteuid();
 	fsck_egid = getegid();
 	return 0;
@@ -169,9 +189,9 @@ static int fsck_make_room(struct fsck_ctx *ctx, int dirfd, const char *name,
 }
 
 /*
- * Owner (when we may and it differs), mode, then times: chown would clear
- * setuid bits.  A regular file made by fsck_extract_entry() already has
- * its permission bits (@fresh): only special bits are left to set.
+ * Owner (--preserve-owner, when it differs), mode, then times: chown
+ * would clear setuid bits.  A regular file made by fsck_extract_entry()
+ * already has its permission bits (@fresh): only special bits are left.
  */
 static int fsck_apply_meta(struct fsck_ctx *ctx, int fd, int dirfd,
 			   const char *name, struct erofs_inode *vi, bool fresh)
@@ -181,9 +201,10 @@ static int fsck_apply_meta(struct fsck_ctx *ctx, int fd, int dirfd,
 		{ .tv_sec = vi->mtime, .tv_nsec = vi->mtime_nsec },
 	};
 	bool link = S_ISLNK(vi->mode);
+	mode_t mode = vi->mode & 07777 & ~fsck_mode_mask;
 
 	/* a fresh entry is ours: nothing to change when we are its owner */
-	if (!fsck_euid &&
+	if (ctx->opts->preserve_owner &&
 	    !(fresh && !ctx->opts->overwrite && vi->uid == fsck_euid &&
 	      vi->gid == fsck_egid)) {
 		int r = fd >= 0 ? fchown(fd, vi->uid, vi->gid) :
@@ -193,9 +214,9 @@ static int fsck_apply_meta(struct fsck_ctx *ctx, int fd, int dirfd,
 		if (r)
 			return fsck_extract_fail(ctx, "chown", errno);
 	}
-	if (!link && !(fresh && !(vi->mode & 07000))) {
-		int r = fd >= 0 ? fchmod(fd, vi->mode & 07777) :
-			fchmodat(dirfd, name, vi->mode & 07777, 0);
+	if (!link && !(fresh && !(mode & 07000))) {
+		int r = fd >= 0 ? fchmod(fd, mode) :
+			fchmodat(dirfd, name, mode, 0);
 
 		if (r)
 			return fsck_extract_fail(ctx, "chmod", errno);
@@ -282,7 +303,8 @@ static int fsck_extract_entry(struct fsck_ctx *ctx, int dirfd,
 		 * extracting): the fd stays writable whatever they say.
 		 */
 		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
-			    O_NOFOLLOW | O_CLOEXEC, vi->mode & 0777);
+			    O_NOFOLLOW | O_CLOEXEC,
+			    vi->mode & 0777 & ~fsck_mode_mask);
 		if (fd < 0)
 			return fsck_extract_fail(ctx, "create", errno);
 		*newfd = fd;
@@ -304,13 +326,13 @@ static int fsck_extract_entry(struct fsck_ctx *ctx, int dirfd,
 		}
 		/* fall through */
 	case S_IFIFO:
-		if (mknodat(dirfd, name, (vi->mode & S_IFMT) | 0600, vi->rdev))
+	case S_IFSOCK:
+		/* a socket too is a bare inode (mknod), as erofs-utils makes it */
+		if (mknodat(dirfd, name, (vi->mode & S_IFMT) | 0600,
+			    S_ISCHR(vi->mode) || S_ISBLK(vi->mode) ? vi->rdev : 0))
 			return fsck_extract_fail(ctx, "mknod", errno);
 		err = fsck_apply_meta(ctx, -1, dirfd, name, vi, false);
 		break;
-	case S_IFSOCK:
-		erofs_info("extract: %s: socket skipped", fsck_path_rel(ctx));
-		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -332,7 +354,7 @@ static int fsck_extract_link(struct fsck_ctx *ctx, struct fsck_extract *x,
 		return -EINVAL;
 	}
 	if (!rec->extract_path)
-		return 0;	/* first copy skipped (socket, device) or failed */
+		return 0;	/* first copy skipped (device) or failed */
 	err = fsck_make_room(ctx, dirfd, name, false);
 	if (err)
 		return err;

@@ -30,6 +30,9 @@ struct fsck_options {
 	bool check_data;		/* always on; --extract without DIR */
 	const char *extract_dir;	/* NULL: check only */
 	bool overwrite;
+	bool force;			/* DIR may be / */
+	bool preserve_owner;		/* chown to the image's owners */
+	bool preserve_perms;		/* modes as they are, not umasked */
 	bool xattrs;
 	const char *export_file;	/* --export: NULL, "-" for stdout */
 	const char *export_compress;	/* NULL: from FILE's suffix */

@@ -17,6 +17,13 @@ const char *argp_program_version = "fsck.erofs (" PACKAGE_NAME ") " PACKAGE_VERS
 enum {
 	OPT_EXTRACT = 0x100,
 	OPT_OVERWRITE,
+	OPT_FORCE,
+	OPT_PRESERVE,
+	OPT_NO_PRESERVE,
+	OPT_PRESERVE_OWNER,
+	OPT_NO_PRESERVE_OWNER,
+	OPT_PRESERVE_PERMS,
+	OPT_NO_PRESERVE_PERMS,
 	OPT_XATTRS,
 	OPT_NO_XATTRS,
 	OPT_QUIET,
@@ -43,6 +50,23 @@ static const struct argp_option fsck_argp_options[] = {
 	  "without DIR only check that every file reads back", FSCK_GROUP_EXTRACT },
 	{ "overwrite", OPT_OVERWRITE, NULL, 0,
 	  "Allow a non-empty DIR and replace entries already there", FSCK_GROUP_EXTRACT },
+	{ "force", OPT_FORCE, NULL, 0,
+	  "Allow DIR to be the root directory (with --overwrite: / is never empty)",
+	  FSCK_GROUP_EXTRACT },
+	{ "preserve", OPT_PRESERVE, NULL, 0,
+	  "Same as --preserve-owner --preserve-perms", FSCK_GROUP_EXTRACT },
+	{ "no-preserve", OPT_NO_PRESERVE, NULL, 0,
+	  "Same as --no-preserve-owner --no-preserve-perms", FSCK_GROUP_EXTRACT },
+	{ "preserve-owner", OPT_PRESERVE_OWNER, NULL, 0,
+	  "Give entries the image's owners (default as root)", FSCK_GROUP_EXTRACT },
+	{ "no-preserve-owner", OPT_NO_PRESERVE_OWNER, NULL, 0,
+	  "Leave entries owned by the user extracting (default for others)",
+	  FSCK_GROUP_EXTRACT },
+	{ "preserve-perms", OPT_PRESERVE_PERMS, NULL, 0,
+	  "Give entries the image's exact modes (default as root)", FSCK_GROUP_EXTRACT },
+	{ "no-preserve-perms", OPT_NO_PRESERVE_PERMS, NULL, 0,
+	  "Apply the umask to the image's modes (default for others)",
+	  FSCK_GROUP_EXTRACT },
 	{ "xattrs", OPT_XATTRS, NULL, 0,
 	  "Also restore extended attributes, POSIX ACLs and SELinux labels when extracting",
 	  FSCK_GROUP_EXTRACT },
@@ -83,6 +107,7 @@ static const struct argp_option fsck_argp_options[] = {
 struct fsck_parse_state {
 	struct fsck_options *opts;
 	struct erofs_tree_args tree;
+	int owner, perms;		/* --[no-]preserve-*: 1, 0, -1 not given */
 };
 
 static error_t fsck_parse_opt(int key, char *arg, struct argp_state *state)
@@ -103,6 +128,21 @@ static error_t fsck_parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_OVERWRITE:
 		opts->overwrite = true;
+		break;
+	case OPT_FORCE:
+		opts->force = true;
+		break;
+	case OPT_PRESERVE:
+	case OPT_NO_PRESERVE:
+		ps->owner = ps->perms = key == OPT_PRESERVE;
+		break;
+	case OPT_PRESERVE_OWNER:
+	case OPT_NO_PRESERVE_OWNER:
+		ps->owner = key == OPT_PRESERVE_OWNER;
+		break;
+	case OPT_PRESERVE_PERMS:
+	case OPT_NO_PRESERVE_PERMS:
+		ps->perms = key == OPT_PRESERVE_PERMS;
 		break;
 	case OPT_XATTRS:
 		opts->xattrs = true;
@@ -160,6 +200,13 @@ static error_t fsck_parse_opt(int key, char *arg, struct argp_state *state)
 		/* the archive takes file bytes in walk order */
 		if (opts->export_file)
 			opts->workers = 1;
+		if (opts->force && !opts->extract_dir)
+			argp_error(state, "--force needs --extract=DIR");
+		if ((ps->owner >= 0 || ps->perms >= 0) && !opts->extract_dir)
+			argp_error(state, "--[no-]preserve options need --extract=DIR");
+		/* as erofs-utils: root restores owners and exact modes, others not */
+		opts->preserve_owner = ps->owner >= 0 ? ps->owner : !geteuid();
+		opts->preserve_perms = ps->perms >= 0 ? ps->perms : !geteuid();
 		if (ps->tree.given && !opts->compare_dir)
 			argp_error(state, "mapping options need --compare=SRCDIR");
 		/* a file or device with the EROFS magic: IMAGE2, else SRCDIR */
@@ -211,7 +258,9 @@ static const struct argp fsck_argp = {
 
 void fsck_parse_options(int argc, char **argv, struct fsck_options *opts)
 {
-	struct fsck_parse_state ps = { .opts = opts, .tree.tree = &opts->map };
+	struct fsck_parse_state ps = {
+		.opts = opts, .tree.tree = &opts->map, .owner = -1, .perms = -1,
+	};
 
 	memset(opts, 0, sizeof(*opts));
 	opts->map.force_uid = -1;

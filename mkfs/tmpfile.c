@@ -114,6 +114,83 @@ static int mkfs_sync_dir(const char *dest)
 	return err;
 }
 
+/*
+ * Unlink @path, the previous image, without waiting for its blocks to be
+ * freed: the last close of a large file waits for that (0.2 s for 270 MB
+ * on ext4, 0.1 s on tmpfs), which a fresh build never pays.  A child
+ * process keeps the file open, so that the unlink only removes the name
+ * (no temporary file is left once mkfs exits), then closes it, freeing the
+ * blocks after mkfs has exited, as `rm &' would.  Without a child (fork or
+ * pipe failing) the unlink waits.
+ */
+static int mkfs_unlink_detached(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int pipefd[2] = { -1, -1 }, err = 0;
+	unsigned int lo, hi;
+	pid_t pid = -1;
+	char c;
+
+	if (fd >= 0 && !pipe2(pipefd, O_CLOEXEC))
+		pid = fork();
+	if (!pid) {
+		/* hold nothing else, least of all the caller's stdout */
+		lo = fd < pipefd[0] ? fd : pipefd[0];
+		hi = fd < pipefd[0] ? pipefd[0] : fd;
+		if (lo)
+			close_range(0, lo - 1, 0);
+		if (hi > lo + 1)
+			close_range(lo + 1, hi - 1, 0);
+		close_range(hi + 1, ~0U, 0);
+		/* EOF once the name is gone (or the parent died) */
+		while (read(pipefd[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	if (unlink(path))
+		err = -errno;
+	if (pipefd[0] >= 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+	}
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+/*
+ * Give the complete image the name DEST.  rename(2) onto an existing file
+ * is what ext4's auto_da_alloc (on by default) watches for: it allocates
+ * the new file's delayed blocks and starts writing them before returning,
+ * a pause a fresh build never has.  Exchanging the two names
+ * (RENAME_EXCHANGE) is just as atomic, ext4 does not flush for it, and the
+ * previous image, left under the temporary name, is then unlinked.  Where
+ * the exchange is not possible (no DEST, DEST not a regular file, a
+ * filesystem or kernel without it) rename(2) does the job and reports
+ * what is wrong.  0 or -errno, reported.
+ */
+static int mkfs_take_name(struct mkfs_output *out)
+{
+	struct stat st;
+	int err;
+
+	if (!lstat(out->dest, &st) && S_ISREG(st.st_mode) &&
+	    !renameat2(AT_FDCWD, out->tmp.path, AT_FDCWD, out->dest,
+		       RENAME_EXCHANGE)) {
+		err = mkfs_unlink_detached(out->tmp.path);
+		if (err)
+			erofs_err("%s: cannot remove the previous image, now %s: %s",
+				  out->dest, out->tmp.path, strerror(-err));
+		return err;
+	}
+	if (rename(out->tmp.path, out->dest)) {
+		err = errno;
+		erofs_err("%s: %s", out->dest, strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
 int mkfs_output_open(struct mkfs_output *out, const char *dest,
 		     bool to_device, bool fsync)
 {
@@ -170,10 +247,8 @@ int mkfs_output_commit(struct mkfs_output *out)
 		}
 	}
 	erofs_io_close(&out->io);
-	if (!err && !out->to_device && rename(out->tmp.path, out->dest)) {
-		err = -errno;
-		erofs_err("%s: %s", out->dest, strerror(errno));
-	}
+	if (!err && !out->to_device)
+		err = mkfs_take_name(out);
 	if (err) {
 		mkfs_tmpfile_remove(&out->tmp);
 		return err;

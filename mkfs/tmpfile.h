@@ -51,7 +51,8 @@ static inline bool mkfs_output_writeback(const struct mkfs_output *out)
 }
 /*
  * The image is complete: flush it (a device, --fsync), give a new file the
- * usual permissions, close it and rename it over DEST, then flush DEST's
+ * usual permissions, close it and give it the name DEST atomically (an
+ * existing image is exchanged with it, then unlinked), then flush DEST's
  * directory (--fsync).  0 or -errno, reported; on failure no temporary
  * file is left.
  */

@@ -40,8 +40,7 @@ check_clean() {
 	run "$FSCK" --xattrs --extract="$BATS_TEST_TMPDIR/out" "$img"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	# fsck --extract leaves sockets out
-	treecmp_ok --mtime-sec --skip special/sock "$SRC" "$BATS_TEST_TMPDIR/out"
+	treecmp_ok --mtime-sec "$SRC" "$BATS_TEST_TMPDIR/out"
 }
 
 # put IMG OFFSET HEXBYTES: overwrite bytes in place.

@@ -146,3 +146,87 @@ setup_file() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--overwrite needs --extract=DIR"* ]]
 }
+
+# owners_modes DIR: "path mode uid:gid" for every entry but symlinks
+owners_modes() {
+	(cd "$1" && find . -mindepth 1 ! -type l -printf '%P %m %U:%G\n' | sort)
+}
+
+@test "extract restores a socket as a socket, with its mode and owner" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	s=$BATS_TEST_TMPDIR/s
+	mkdir -p "$s/d"
+	(cd "$s/d" && python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("sock")')
+	chmod 0751 "$s/d/sock"
+	ln "$s/d/sock" "$s/sock-link"
+	! is_root || chown 1234:5678 "$s/d/sock"
+	touch -h -d '2021-03-04 05:06:07.5' "$s/d/sock"
+	our_mkfs "$BATS_TEST_TMPDIR/s.img" "$s"
+	run "$FSCK" --extract="$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/s.img"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *skipped* ]]
+	x=$BATS_TEST_TMPDIR/out
+	[ -S "$x/d/sock" ]
+	[ "$(stat -c '%a %h %Y' "$x/d/sock")" = "751 2 $(stat -c %Y "$s/d/sock")" ]
+	[ "$(stat -c %i "$x/d/sock")" = "$(stat -c %i "$x/sock-link")" ]
+	! is_root || [ "$(stat -c %u:%g "$x/d/sock")" = 1234:5678 ]
+}
+
+@test "--no-preserve-owner as root leaves every entry owned by root" {
+	need_deb_mkfs
+	is_root || skip_required root "the source tree has foreign owners only when built as root"
+	x=$BATS_TEST_TMPDIR/out
+	mkdir "$x"
+	"$FSCK" --extract="$x/kept" "$IMG"
+	[ "$(stat -c %u:%g "$x/kept/small")" = 1234:5678 ]
+	[ "$(stat -c %u:%g "$x/kept/dir")" = 7:8 ]
+	run "$FSCK" --no-preserve-owner --extract="$x/mine" "$IMG"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(cd "$x/mine" && find . -printf '%U:%G\n' | sort -u)" = 0:0 ]
+	# modes are still exact, and --preserve brings the owners back
+	[ "$(stat -c %a "$x/mine/one-block")" = 4755 ]
+	"$FSCK" --no-preserve --preserve-owner --preserve-perms --extract="$x/back" "$IMG"
+	[ "$(owners_modes "$x/back")" = "$(owners_modes "$x/kept")" ]
+}
+
+@test "--no-preserve-perms applies the umask, --preserve-perms does not" {
+	need_deb_mkfs
+	x=$BATS_TEST_TMPDIR/out
+	mkdir "$x"
+	(umask 027 && "$FSCK" --preserve-perms --extract="$x/exact" "$IMG")
+	[ "$(stat -c %a "$x/exact/one-block" "$x/exact/empty-dir" "$x/exact/small")" = "$(stat -c %a "$SRC/one-block" "$SRC/empty-dir" "$SRC/small")" ]
+	(umask 027 && "$FSCK" --no-preserve-perms --extract="$x/masked" "$IMG")
+	[ "$(stat -c %a "$x/masked/one-block")" = 4750 ]
+	[ "$(stat -c %a "$x/masked/empty-dir")" = 1750 ]
+	[ "$(stat -c %a "$x/masked/small" "$x/masked/multi-block" "$x/masked/fifo")" = "$(printf '640\n600\n640')" ]
+	# the last of --preserve / --no-preserve-perms wins
+	(umask 077 && "$FSCK" --no-preserve-perms --preserve --extract="$x/last" "$IMG")
+	[ "$(owners_modes "$x/last")" = "$(owners_modes "$x/exact")" ]
+}
+
+@test "--extract=/ needs --force, which lifts that refusal only" {
+	need_deb_mkfs
+	run "$FSCK" --extract=/ "$IMG"
+	[ "$status" -eq 2 ]
+	[ "$output" = "fsck.erofs: extract: /: is the root directory (use --force)" ]
+	# however it is named; with --force, / is still not empty
+	run "$FSCK" --force --extract=/tmp/.. "$IMG"
+	[ "$status" -eq 2 ]
+	[ "$output" = "fsck.erofs: extract: /tmp/..: directory not empty (use --overwrite)" ]
+	[ ! -e /multi-block ] && [ ! -e /one-block ]
+}
+
+@test "--force and --[no-]preserve* without --extract=DIR are usage errors" {
+	for o in --force --preserve --no-preserve --preserve-owner \
+		 --no-preserve-owner --preserve-perms --no-preserve-perms; do
+		run "$FSCK" --extract "$o" x.img
+		echo "$o: $status $output"
+		[ "$status" -eq 2 ]
+		case $o in
+		--force) [[ "$output" == *"--force needs --extract=DIR"* ]] ;;
+		*) [[ "$output" == *"--[no-]preserve options need --extract=DIR"* ]] ;;
+		esac
+	done
+}

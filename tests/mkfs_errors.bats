@@ -214,6 +214,69 @@ fault() {
 	done
 }
 
+@test "errors: a failed rebuild over an image keeps it whole, no --fsync" {
+	# the image is committed by exchanging names, not by rename(2): a
+	# failure before the exchange must still leave the old image as it was
+	"$MKFS" --quiet -T 1 -U clear -zlz4 "$IMG" "$SRC"
+	for f in write:1:ENOSPC write:3:EIO write:1:short; do
+		EROFS_FAULT=$f mkfs_must_fail "$IMG" "$IMG" "$SRC"
+		[ "$(ls -A "$OUT")" = img ]
+	done
+	run "$FSCK" "$IMG"
+	[ "$status" = 0 ]
+}
+
+@test "errors: an unreadable source file fails a rebuild, the old image kept" {
+	require_root "to switch to an unprivileged user"
+	w=$(world_dir)
+	mkdir "$w/t" "$w/out"
+	cp -a "$SRC/." "$w/t/"
+	chown -R 65534:65534 "$w/t" "$w/out"
+	as_nobody "$MKFS" --quiet "$w/out/img" "$w/t"
+	sum=$(sha256sum <"$w/out/img")
+	echo secret >"$w/t/files/secret"
+	chown 65534:65534 "$w/t/files/secret"
+	chmod 000 "$w/t/files/secret"
+	run as_nobody "$MKFS" --quiet "$w/out/img" "$w/t"
+	echo "exit $status: $output"
+	[ "$status" = 1 ]
+	[[ $output == "mkfs.erofs: $w/t/files/secret: Permission denied" ]]
+	[ "$(sha256sum <"$w/out/img")" = "$sum" ]
+	[ "$(ls -A "$w/out")" = img ]
+}
+
+@test "errors: a rebuild puts a new file under DEST, the old one only loses its name" {
+	t=$BATS_TEST_TMPDIR/t
+	cp -a "$SRC" "$t"
+	"$MKFS" --quiet -T 1 -U clear "$IMG" "$t"
+	old=$(sha256sum <"$IMG")
+	ino=$(stat -c %i "$IMG")
+	# a second name of the old image sees it unchanged: nothing is
+	# written into it, and its data outlives the rebuild there
+	ln "$IMG" "$BATS_TEST_TMPDIR/old"
+	echo "new file" >"$t/files/added"
+	"$MKFS" --quiet -T 1 -U clear "$BATS_TEST_TMPDIR/ref" "$t"
+	(umask 027 && "$MKFS" --quiet -T 1 -U clear "$IMG" "$t")
+	cmp "$IMG" "$BATS_TEST_TMPDIR/ref"
+	[ "$(sha256sum <"$BATS_TEST_TMPDIR/old")" = "$old" ]
+	[ "$(stat -c %i "$IMG")" != "$ino" ]
+	[ "$(stat -c '%a %h' "$IMG")" = "640 1" ]
+	[ "$(ls -A "$OUT")" = img ]
+	run "$FSCK" --compare="$t" -T 1 "$IMG"
+	echo "$output"
+	[ "$status" = 0 ]
+}
+
+@test "errors: DEST a symlink is replaced by the image, its target untouched" {
+	echo target >"$BATS_TEST_TMPDIR/target"
+	ln -s "$BATS_TEST_TMPDIR/target" "$IMG"
+	run "$MKFS" --quiet "$IMG" "$SRC"
+	[ "$status" = 0 ]
+	[ ! -L "$IMG" ] && [ "$(blkid -o value -s TYPE "$IMG")" = erofs ]
+	[ "$(cat "$BATS_TEST_TMPDIR/target")" = target ]
+	[ "$(ls -A "$OUT")" = img ]
+}
+
 @test "errors: a fault past the last write does not fail (injection is real)" {
 	EROFS_FAULT=write:100000:EIO run "$MKFS" --quiet "$IMG" "$SRC"
 	[ "$status" = 0 ]
