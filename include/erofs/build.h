@@ -17,6 +17,12 @@ struct erofs_pcluster_hint {
 	unsigned int zcfg;	/* and this -z algorithm */
 };
 
+/* The entries of chunk-based inodes (-E force-inode-blockmap, force-chunk-indexes). */
+enum erofs_chunk_format {
+	EROFS_CHUNK_BLOCKMAP,	/* 4-byte block map entries (the default) */
+	EROFS_CHUNK_INDEXES,	/* 8-byte chunk indexes */
+};
+
 struct erofs_build_opts {
 	unsigned int blkszbits;
 	int64_t build_time;
@@ -33,6 +39,8 @@ struct erofs_build_opts {
 	unsigned int nhints;
 	size_t src_prefix;	/* strip this many bytes off source paths */
 	unsigned int workers;	/* compression threads (0: one) */
+	unsigned int chunkbits;	/* --chunksize: log2 bytes; 0: none */
+	enum erofs_chunk_format chunk_format;
 	bool writeback;		/* the image is synced at the end: start early */
 	const struct erofs_xattr_area *xattrs;	/* NULL: no xattr area */
 };
@@ -42,6 +50,7 @@ struct erofs_build_stats {
 	uint64_t blocks;
 	uint64_t meta_blocks;
 	uint64_t data_bytes;
+	uint64_t shared_bytes;	/* stored once for several files or chunks */
 };
 
 /*

@@ -157,7 +157,9 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 		stats->blocks = erofs_bman_blocks(&b.bm);
 		stats->meta_blocks = stats->blocks - b.bm.meta_blkaddr;
 		stats->data_bytes = b.done_bytes;
+		stats->shared_bytes = b.shared_bytes;
 	}
+	erofs_chunk_table_free(b.chunks);
 	erofs_pipe_stop(&b);
 	erofs_dircache_drop(&b.dc);
 	free(b.copybuf);

@@ -27,7 +27,8 @@ static void encode_inode(const struct erofs_node *n, uint8_t *buf)
 	else if (erofs_node_compressed(n))
 		iu = n->zblocks;
 	else if (n->datalayout == EROFS_INODE_CHUNK_BASED)
-		iu = n->chunkbits;	/* 4-byte block map, no INDEXES flag */
+		iu = n->chunkbits |
+		     (n->chunk_indexes ? EROFS_CHUNK_FORMAT_INDEXES : 0);
 	else
 		iu = n->blkaddr;
 
