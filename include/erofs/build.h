@@ -41,6 +41,7 @@ struct erofs_build_opts {
 	unsigned int workers;	/* compression threads (0: one) */
 	unsigned int chunkbits;	/* --chunksize: log2 bytes; 0: none */
 	enum erofs_chunk_format chunk_format;
+	bool dedupe_files;	/* identical files share their data */
 	bool writeback;		/* the image is synced at the end: start early */
 	const struct erofs_xattr_area *xattrs;	/* NULL: no xattr area */
 };

@@ -22,7 +22,7 @@
 static int pass_data(struct erofs_builder *b)
 {
 	struct erofs_tree *t = b->tree;
-	int err = erofs_write_xattr_area(b);
+	int err = erofs_dedupe_files(b) ?: erofs_write_xattr_area(b);
 
 	for (uint64_t i = 0; i < t->nnodes && !err; i++) {
 		struct erofs_node *n = t->nodes[i];

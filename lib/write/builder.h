@@ -7,6 +7,7 @@
  *   build.c        the passes: every file below
  *   pipeline.c     data_write.c chunks.c layout.c source.c
  *   data_write.c   chunks.c layout.c source.c cache.c
+ *   dedupe_files.c layout.c source.c
  *   chunks.c       source.c cache.c
  *   inode_write.c  dir_write.c cache.c
  *   super_write.c  cache.c
@@ -224,6 +225,17 @@ int erofs_chunk_finish(struct erofs_builder *b, struct erofs_cfile *cf);
 int erofs_chunk_write_file(struct erofs_builder *b, struct erofs_node *n,
 			   int fd);
 void erofs_chunk_table_free(struct erofs_chunk_table *t);
+
+/* ---- dedupe_files.c: identical files share their data ---- */
+
+/*
+ * Before pass 1: point the dup_of of every regular file equal to an
+ * earlier one (in tree order, with the same layout inputs) at it.  0 or
+ * -errno (files that cannot be read share nothing, and fail later).
+ */
+int erofs_dedupe_files(struct erofs_builder *b);
+/* Pass 1: @n takes the layout of n->dup_of, done before it: 0 or -errno. */
+int erofs_dedupe_adopt(struct erofs_builder *b, struct erofs_node *n);
 
 /* ---- pipeline.c: the job ring, its workers and their buffers ---- */
 

@@ -155,6 +155,8 @@ static int data_other(struct erofs_builder *b, struct erofs_node *n)
 
 int erofs_write_node_data(struct erofs_builder *b, struct erofs_node *n)
 {
+	if (n->dup_of)
+		return erofs_dedupe_adopt(b, n);
 	return S_ISREG(n->mode) ? data_regular(b, n, -1) : data_other(b, n);
 }
 

@@ -411,6 +411,8 @@ int erofs_pipe_node(struct erofs_builder *b, struct erofs_node *n, int err)
 {
 	struct data_job *dj;
 
+	if (n->dup_of)
+		goto in_order;
 	if (erofs_layout_compressible(b->opts, n)) {
 		struct z_erofs_params buf;
 		const struct z_erofs_params *zp =
@@ -422,6 +424,7 @@ int erofs_pipe_node(struct erofs_builder *b, struct erofs_node *n, int err)
 	}
 	if (b->opts->chunkbits && S_ISREG(n->mode) && n->size)
 		return submit_cfile(b, n, err);
+in_order:
 	dj = calloc(1, sizeof(*dj));
 	if (!dj)
 		return -ENOMEM;
