@@ -19,8 +19,9 @@ struct erofs_pcluster_hint {
 
 /* The entries of chunk-based inodes (-E force-inode-blockmap, force-chunk-indexes). */
 enum erofs_chunk_format {
-	EROFS_CHUNK_BLOCKMAP,	/* 4-byte block map entries (the default) */
-	EROFS_CHUNK_INDEXES,	/* 8-byte chunk indexes */
+	EROFS_CHUNK_AUTO,	/* block maps; --chunksize: files sharing nothing flat */
+	EROFS_CHUNK_BLOCKMAP,	/* block maps, every file chunk-based (erofs-utils) */
+	EROFS_CHUNK_INDEXES,	/* 8-byte chunk indexes, every file chunk-based */
 };
 
 struct erofs_build_opts {

@@ -8,7 +8,7 @@
  *   pipeline.c     data_write.c chunks.c layout.c source.c
  *   data_write.c   chunks.c layout.c source.c cache.c
  *   dedupe_files.c layout.c source.c
- *   chunks.c       source.c cache.c
+ *   chunks.c       layout.c source.c cache.c
  *   inode_write.c  dir_write.c cache.c
  *   super_write.c  cache.c
  *   layout.c       cache.c
@@ -91,6 +91,8 @@ struct erofs_cfile {
 	/* a chunk longer than a segment, while its segments come in */
 	uint64_t cstart, chash;
 	bool czero;
+	bool shared;		/* a chunk is stored elsewhere, or a hole */
+	uint64_t tail_hash;	/* of the last chunk, if written */
 };
 
 static inline uint32_t erofs_node_isize(const struct erofs_node *n)

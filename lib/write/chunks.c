@@ -86,6 +86,17 @@ static int table_add(struct erofs_builder *b, uint64_t hash, uint64_t blk,
 	return 0;
 }
 
+/* Forget the chunk at @blk: a tombstone, which lookups pass over. */
+static void table_forget(struct erofs_builder *b, uint64_t hash, uint64_t blk)
+{
+	struct erofs_chunk_table *t = b->chunks;
+
+	for (size_t k = hash & (t->cap - 1); t->ents[k].len;
+	     k = (k + 1) & (t->cap - 1))
+		if (t->ents[k].hash == hash && t->ents[k].blk == blk)
+			t->ents[k].blk = EROFS_CHUNK_HOLE;
+}
+
 /*
  * Whether the @len image bytes at block @blk equal @buf, or (@buf NULL)
  * those at block @other: 1, 0 or -errno.
@@ -128,7 +139,7 @@ static int table_find(struct erofs_builder *b, uint64_t hash, uint64_t len,
 		const struct erofs_chunk_ent *e = &t->ents[k];
 		int same;
 
-		if (e->hash != hash || e->len != len)
+		if (e->hash != hash || e->len != len || e->blk == EROFS_CHUNK_HOLE)
 			continue;
 		same = same_bytes(b, e->blk, buf, self, len);
 		if (same < 0)
@@ -190,6 +201,7 @@ static int put_chunk(struct erofs_builder *b, struct erofs_cfile *cf,
 
 	if (zero) {
 		cf->map[c] = EROFS_CHUNK_HOLE;
+		cf->shared = true;
 		return 0;
 	}
 	err = table_find(b, hash, len, data, 0, &blk);
@@ -197,9 +209,11 @@ static int put_chunk(struct erofs_builder *b, struct erofs_cfile *cf,
 		return err;
 	if (blk != EROFS_CHUNK_HOLE) {
 		cf->map[c] = blk;
+		cf->shared = true;
 		b->shared_bytes += len;
 		return 0;
 	}
+	cf->tail_hash = hash;
 	blk = erofs_bman_alloc_data(&b->bm, EROFS_DIV_ROUND_UP(len, b->blksz));
 	err = erofs_bman_write_data(&b->bm, erofs_build_pos(b, blk), data, len) ?:
 	      erofs_bman_pad_data(&b->bm, erofs_build_pos(b, blk) + len) ?:
@@ -239,15 +253,19 @@ static int put_part(struct erofs_builder *b, struct erofs_cfile *cf,
 	if (cf->czero) {
 		erofs_bman_rewind_data(&b->bm, cf->cstart);
 		cf->map[c] = EROFS_CHUNK_HOLE;
+		cf->shared = true;
 		return 0;
 	}
 	err = table_find(b, cf->chash, clen, NULL, cf->cstart, &blk);
 	if (err)
 		return err;
-	if (blk == EROFS_CHUNK_HOLE)
+	if (blk == EROFS_CHUNK_HOLE) {
+		cf->tail_hash = cf->chash;
 		return table_add(b, cf->chash, cf->cstart, clen);
+	}
 	erofs_bman_rewind_data(&b->bm, cf->cstart);
 	cf->map[c] = blk;
+	cf->shared = true;
 	b->shared_bytes += clen;
 	return 0;
 }
@@ -332,8 +350,34 @@ int erofs_chunk_encode(struct erofs_builder *b, struct erofs_node *n,
 	return 0;
 }
 
+/*
+ * A file none of whose chunks is stored elsewhere or a hole lies in
+ * consecutive blocks, the last ones written: it is stored flat instead,
+ * its tail inline if it fits, the block that held it given back (and the
+ * last chunk, which held it, forgotten).  Chunk-based files keep no
+ * inline tail, and a small file would take a whole block.
+ */
+static void make_flat(struct erofs_builder *b, struct erofs_cfile *cf)
+{
+	struct erofs_node *n = cf->node;
+	const uint64_t blocks = EROFS_DIV_ROUND_UP(n->size, b->blksz);
+
+	erofs_layout_flat(n, b->blksz);
+	n->blkaddr = cf->map[0];
+	if (!n->inline_size)
+		return;
+	table_forget(b, cf->tail_hash, cf->map[cf->nchunks - 1]);
+	erofs_bman_rewind_data(&b->bm, n->blkaddr + blocks - 1);
+	if (n->inline_size == n->size)
+		n->blkaddr = 0;
+}
+
 int erofs_chunk_finish(struct erofs_builder *b, struct erofs_cfile *cf)
 {
+	if (!cf->shared && b->opts->chunk_format == EROFS_CHUNK_AUTO) {
+		make_flat(b, cf);
+		return 0;
+	}
 	return erofs_chunk_encode(b, cf->node, cf->map, cf->nchunks,
 				  b->opts->chunkbits - b->opts->blkszbits);
 }
