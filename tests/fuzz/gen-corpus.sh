@@ -77,4 +77,6 @@ mk shared-xattrs "$src" -x 0
 mk xattr-prefix "$src" --xattr-prefix=trusted.overlay. -x 1
 mk no-xattrs "$src" -x -1
 mk smallextent "$src" -z lz4 --max-extent-bytes=4096
+mk chunks "$src" --chunksize=4096 -E force-inode-blockmap
+mk chunk-indexes "$src" --chunksize=8192 -E force-chunk-indexes
 ls -l "$out" | awk 'NR > 1 { n++; s += $5 } END { printf "%d seeds, %d bytes\n", n, s }'
