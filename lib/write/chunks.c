@@ -367,6 +367,8 @@ static void make_flat(struct erofs_builder *b, struct erofs_cfile *cf)
 	if (!n->inline_size)
 		return;
 	table_forget(b, cf->tail_hash, cf->map[cf->nchunks - 1]);
+	/* counted again when pass 3 writes it inline */
+	b->done_bytes -= n->inline_size;
 	erofs_bman_rewind_data(&b->bm, n->blkaddr + blocks - 1);
 	if (n->inline_size == n->size)
 		n->blkaddr = 0;
