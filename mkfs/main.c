@@ -105,6 +105,9 @@ out_stage:
 			   (unsigned long long)stats.meta_blocks,
 			   (unsigned long long)stats.blocks << o->build.blkszbits,
 			   (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+		if (stats.shared_bytes)
+			erofs_info("%s: %llu bytes of data shared with identical files or chunks",
+				   o->dest, (unsigned long long)stats.shared_bytes);
 	}
 	return err;
 }

@@ -37,6 +37,7 @@ enum {
 	OPT_AUFS,
 	OPT_OVLFS_STRIP,
 	OPT_SORT,
+	OPT_CHUNKSIZE,
 };
 
 /* --help groups, in this order; the tree child's headings come between */
@@ -55,10 +56,11 @@ static const struct argp_option mkfs_argp_options[] = {
 	{ NULL, 'b', "SIZE", 0, "Block size in bytes: 512, 1024, 2048 or 4096 (default 4096)", MKFS_GROUP_LAYOUT },
 	{ NULL, 'L', "LABEL", 0, "Volume label, at most 15 bytes", MKFS_GROUP_LAYOUT },
 	{ NULL, 'U', "UUID", 0, "Volume UUID: a UUID, 'clear' (all zero) or 'random' (default)", MKFS_GROUP_LAYOUT },
+	{ "chunksize", OPT_CHUNKSIZE, "SIZE", 0, "Store uncompressed files chunk-based in chunks of SIZE bytes (a power of two, at least the block size), each distinct chunk once; all-zero chunks are holes; files that share nothing stay flat", MKFS_GROUP_LAYOUT },
 	{ NULL, 0, NULL, 0, "Compression:", MKFS_GROUP_COMPRESS },
 	{ NULL, 'z', "ALG[,OPT]...[:ALG2...]", 0, "Compress file data. ALG: lz4; lz4hc (level=0-12, default 9); lzma (level=0-9 or 100-109 extreme, default 6; dictsize= up to 8 MiB; lc=, lp=, pb=); deflate (level=0-9, default 1; dictsize= up to 32 KiB); libdeflate (level=0-12); zstd (level=0-22, default 3; dictsize= a power of two up to 1 MiB). ALG,N is level N. Algorithms joined by ':' are picked per file by --compress-hints (its ALG column: 0 for the first). Not every build has every ALG", MKFS_GROUP_COMPRESS },
 	{ NULL, 'C', "SIZE", 0, "Largest physical cluster in bytes: a multiple of the block size up to 1 MiB (default: one block)", MKFS_GROUP_COMPRESS },
-	{ NULL, 'E', "OPTS", 0, "Extended options, comma-separated: legacy-compress (full cluster indexes), ztailpacking (last pcluster inline), noinline_data (no file tail inline in its inode, for DAX)", MKFS_GROUP_COMPRESS },
+	{ NULL, 'E', "OPTS", 0, "Extended options, comma-separated: legacy-compress (full cluster indexes), ztailpacking (last pcluster inline), noinline_data (no file tail inline in its inode, for DAX), force-inode-blockmap (with --chunksize, every file chunk-based, 4-byte block maps, as erofs-utils), force-chunk-indexes (the same with 8-byte chunk indexes), ^dedupe-files (identical files do not share their blocks)", MKFS_GROUP_COMPRESS },
 	{ "max-extent-bytes", OPT_MAX_EXTENT, "N", 0, "Largest decompressed extent in bytes", MKFS_GROUP_COMPRESS },
 	{ "compress-hints", OPT_COMPRESS_HINTS, "FILE", 0, "Per-path pcluster sizes and algorithms: lines 'SIZE [ALG] REGEX', SIZE 0 for no compression, ALG the index of a -z algorithm", MKFS_GROUP_COMPRESS },
 	{ NULL, 0, NULL, 0, "Extended attributes:", MKFS_GROUP_XATTR },
@@ -87,7 +89,7 @@ struct parse_state {
 	const char *uuid;
 	const char *zarg;
 	const char *hints;
-	int64_t pclustersize, max_extent;
+	int64_t pclustersize, max_extent, chunksize;
 	int nargs;
 };
 
@@ -127,9 +129,32 @@ static void parse_extended(struct argp_state *state, struct mkfs_options *o,
 			o->build.zp.ztailpacking = true;
 		else if (!strcmp(tok, "noinline_data"))
 			o->build.noinline_data = true;
+		else if (!strcmp(tok, "dedupe-files") || !strcmp(tok, "^dedupe-files"))
+			o->build.dedupe_files = tok[0] != '^';
+		else if (!strcmp(tok, "force-inode-blockmap"))
+			o->build.chunk_format = EROFS_CHUNK_BLOCKMAP;
+		else if (!strcmp(tok, "force-chunk-indexes"))
+			o->build.chunk_format = EROFS_CHUNK_INDEXES;
 		else
 			argp_error(state, "unknown extended option '%s'", tok);
 	}
+}
+
+/* --chunksize, once the block size is known. */
+static void resolve_chunks(struct argp_state *state, struct parse_state *ps)
+{
+	struct erofs_build_opts *b = &ps->o->build;
+	unsigned int bits;
+
+	if (!ps->chunksize)
+		return;
+	bits = __builtin_ctzll(ps->chunksize);
+	if (bits < b->blkszbits ||
+	    bits - b->blkszbits > EROFS_CHUNK_FORMAT_BLKBITS_MASK)
+		argp_error(state, "--chunksize %lld: use a power of two from the block size %u to 2^%u blocks",
+			   (long long)ps->chunksize, 1u << b->blkszbits,
+			   EROFS_CHUNK_FORMAT_BLKBITS_MASK);
+	b->chunkbits = bits;
 }
 
 /* -T, SOURCE_DATE_EPOCH or now: the build time, also the tree's policy. */
@@ -180,6 +205,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'C':
 		ps->pclustersize = erofs_argp_number(state, "-C", arg, 1, Z_EROFS_PCLUSTER_MAX_SIZE);
+		break;
+	case OPT_CHUNKSIZE:
+		ps->chunksize = erofs_argp_number(state, "--chunksize", arg, 1,
+						  INT64_MAX);
+		if (ps->chunksize & (ps->chunksize - 1))
+			argp_error(state, "--chunksize %s is not a power of two", arg);
 		break;
 	case OPT_MAX_EXTENT:
 		ps->max_extent = erofs_argp_number(state, "--max-extent-bytes", arg, 1,
@@ -275,6 +306,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (!o->src)
 			o->src = "-";	/* --tar from standard input */
 		resolve_compression(state, ps);
+		resolve_chunks(state, ps);
 		resolve_time(state, ps);
 		o->file_contexts = ps->tree.file_contexts;
 		o->xattr.mount_point = ps->tree.mount_point;
@@ -307,6 +339,7 @@ void mkfs_parse_options(int argc, char **argv, struct mkfs_options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->build.blkszbits = EROFS_MAX_BLKSZBITS;
+	o->build.dedupe_files = true;
 	o->tree.force_uid = -1;
 	o->tree.force_gid = -1;
 	o->xattr.tolerance = EROFS_XATTR_TOLERANCE_DEFAULT;

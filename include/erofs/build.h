@@ -17,6 +17,13 @@ struct erofs_pcluster_hint {
 	unsigned int zcfg;	/* and this -z algorithm */
 };
 
+/* The entries of chunk-based inodes (-E force-inode-blockmap, force-chunk-indexes). */
+enum erofs_chunk_format {
+	EROFS_CHUNK_AUTO,	/* block maps; --chunksize: files sharing nothing flat */
+	EROFS_CHUNK_BLOCKMAP,	/* block maps, every file chunk-based (erofs-utils) */
+	EROFS_CHUNK_INDEXES,	/* 8-byte chunk indexes, every file chunk-based */
+};
+
 struct erofs_build_opts {
 	unsigned int blkszbits;
 	int64_t build_time;
@@ -33,6 +40,9 @@ struct erofs_build_opts {
 	unsigned int nhints;
 	size_t src_prefix;	/* strip this many bytes off source paths */
 	unsigned int workers;	/* compression threads (0: one) */
+	unsigned int chunkbits;	/* --chunksize: log2 bytes; 0: none */
+	enum erofs_chunk_format chunk_format;
+	bool dedupe_files;	/* identical files share their data */
 	bool writeback;		/* the image is synced at the end: start early */
 	bool noinline_data;	/* -Enoinline_data: no file tail inline */
 	/* --tar=i: blocks of device 1, the tar the files point into; 0: none */
@@ -45,6 +55,7 @@ struct erofs_build_stats {
 	uint64_t blocks;
 	uint64_t meta_blocks;
 	uint64_t data_bytes;
+	uint64_t shared_bytes;	/* stored once for several files or chunks */
 };
 
 /*

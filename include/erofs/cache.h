@@ -62,6 +62,12 @@ uint64_t erofs_bman_alloc_data(struct erofs_bman *bm, uint64_t nblocks);
  */
 void erofs_bman_rewind_data(struct erofs_bman *bm, uint64_t blk);
 /*
+ * Read back @len data bytes at @pos, written before (the earlier copy of
+ * data found again): 0 or -errno.
+ */
+int erofs_bman_read_data(struct erofs_bman *bm, erofs_off_t pos, void *buf,
+			 size_t len);
+/*
  * Close the data area, its gathered bytes written and handed to writeback:
  * metadata starts at the next block.  0 or -errno.
  */

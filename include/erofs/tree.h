@@ -70,6 +70,8 @@ struct erofs_node {
 	uint32_t body_len;
 	uint8_t datalayout;
 	uint8_t chunkbits;	/* chunk-based: chunk = block << chunkbits */
+	struct erofs_node *dup_of;	/* an earlier file with the same bytes */
+	bool chunk_indexes;	/* chunk-based: 8-byte indexes, not a block map */
 	bool extended;
 	bool placed;
 	bool aufs_whiteout;	/* a whiteout made from a tar's .wh.NAME */

@@ -22,7 +22,7 @@
 static int pass_data(struct erofs_builder *b)
 {
 	struct erofs_tree *t = b->tree;
-	int err = erofs_write_xattr_area(b);
+	int err = erofs_dedupe_files(b) ?: erofs_write_xattr_area(b);
 
 	for (uint64_t i = 0; i < t->nnodes && !err; i++) {
 		struct erofs_node *n = t->nodes[i];
@@ -161,7 +161,9 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 		stats->blocks = erofs_bman_blocks(&b.bm);
 		stats->meta_blocks = stats->blocks - b.bm.meta_blkaddr;
 		stats->data_bytes = b.done_bytes;
+		stats->shared_bytes = b.shared_bytes;
 	}
+	erofs_chunk_table_free(b.chunks);
 	erofs_pipe_stop(&b);
 	erofs_dircache_drop(&b.dc);
 	free(b.copybuf);

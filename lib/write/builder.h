@@ -5,8 +5,10 @@
  * file calls one above it in this list:
  *
  *   build.c        the passes: every file below
- *   pipeline.c     data_write.c layout.c source.c
- *   data_write.c   layout.c source.c cache.c
+ *   pipeline.c     data_write.c chunks.c layout.c source.c
+ *   data_write.c   chunks.c layout.c source.c cache.c
+ *   dedupe_files.c layout.c source.c
+ *   chunks.c       layout.c source.c cache.c
  *   inode_write.c  dir_write.c cache.c
  *   super_write.c  cache.c
  *   layout.c       cache.c
@@ -47,6 +49,10 @@ struct erofs_sb_features {
 };
 
 struct erofs_pipe;
+struct erofs_chunk_table;
+
+/* A chunk map entry for a hole. */
+#define EROFS_CHUNK_HOLE	UINT64_MAX
 
 struct erofs_builder {
 	const struct erofs_build_opts *opts;
@@ -57,6 +63,8 @@ struct erofs_builder {
 	uint8_t *copybuf;	/* EROFS_COPY_BUF bytes, the writer's */
 	struct erofs_dircache dc;	/* the writer's */
 	struct erofs_pipe *pipe;	/* job ring and workers */
+	struct erofs_chunk_table *chunks;	/* chunks written, by hash */
+	uint64_t shared_bytes;	/* file bytes stored once for several places */
 	bool reported;		/* an error message naming its path was printed */
 	uint64_t done_nodes, done_bytes;
 	struct erofs_progress prog;
@@ -71,6 +79,21 @@ struct erofs_zfile {
 	uint32_t max_inline;
 	uint64_t start;		/* first data block */
 	struct z_erofs_file zf;
+};
+
+/* A file on its way into chunks (--chunksize), one segment at a time. */
+struct erofs_cfile {
+	struct erofs_node *node;
+	int fd;
+	unsigned int holebits;	/* log2 bytes of the chunks of the hole scan */
+	uint32_t unit;		/* bytes hashed as one: a chunk, at most a segment */
+	uint64_t nchunks;
+	uint64_t *map;		/* each chunk's first block, or EROFS_CHUNK_HOLE */
+	/* a chunk longer than a segment, while its segments come in */
+	uint64_t cstart, chash;
+	bool czero;
+	bool shared;		/* a chunk is stored elsewhere, or a hole */
+	uint64_t tail_hash;	/* of the last chunk, if written */
 };
 
 static inline uint32_t erofs_node_isize(const struct erofs_node *n)
@@ -122,6 +145,12 @@ int erofs_src_open(const struct erofs_tree *t, const struct erofs_node *n,
 int erofs_src_open_reported(struct erofs_builder *b, const struct erofs_node *n);
 /* Whether @n's source (@fd) now has bytes past the size it was scanned with. */
 bool erofs_src_grew(int fd, const struct erofs_node *n);
+/*
+ * Read @n's bytes [@off, + @len) from @fd; chunks of 2^@holebits bytes the
+ * hole scan found empty read as zeros.  0, -ESTALE (shorter) or -errno.
+ */
+int erofs_src_read(int fd, const struct erofs_node *n, unsigned int holebits,
+		   uint8_t *buf, uint64_t off, size_t len);
 /* Report @err reading @n's source (not after an image write failed); returns @err. */
 int erofs_src_error(struct erofs_builder *b, const struct erofs_node *n, int err);
 
@@ -166,6 +195,50 @@ int erofs_write_node_data(struct erofs_builder *b, struct erofs_node *n);
 int erofs_write_segment(struct erofs_builder *b, struct erofs_zfile *zfl,
 			const struct z_erofs_segment *seg, uint64_t off,
 			uint32_t len, bool last);
+
+/* ---- chunks.c: chunk-based files, each distinct chunk stored once ---- */
+
+/* Set @cf up for @n (size > 0) under --chunksize: 0 or -errno. */
+int erofs_chunk_file_init(struct erofs_builder *b, struct erofs_cfile *cf,
+			  struct erofs_node *n);
+void erofs_chunk_file_free(struct erofs_cfile *cf);
+/* The units hashed in @len bytes of a segment. */
+uint32_t erofs_chunk_units(const struct erofs_cfile *cf, uint32_t len);
+/* Any thread: each unit's hash and whether it is all zeros. */
+void erofs_chunk_hash(const struct erofs_cfile *cf, const uint8_t *data,
+		      uint32_t len, uint64_t *hash, uint8_t *zero);
+/*
+ * The writer, segments in file order: map the chunks of bytes [@off, +
+ * @len), hashed by erofs_chunk_hash(), to earlier copies, holes or new
+ * blocks.  0 or -errno.
+ */
+int erofs_chunk_put(struct erofs_builder *b, struct erofs_cfile *cf,
+		    uint64_t off, const uint8_t *data, uint32_t len,
+		    const uint64_t *hash, const uint8_t *zero);
+/*
+ * Make @n chunk-based: its map of @nchunks chunks of 2^@rel blocks each
+ * (EROFS_CHUNK_HOLE for holes), merged into chunks as large as its runs
+ * allow, encoded as @n's body.  0 or -errno.
+ */
+int erofs_chunk_encode(struct erofs_builder *b, struct erofs_node *n,
+		       const uint64_t *map, uint64_t nchunks, unsigned int rel);
+/* After the last segment: merge and encode the map as @n's body. */
+int erofs_chunk_finish(struct erofs_builder *b, struct erofs_cfile *cf);
+/* The writer alone: read, hash and store @n from @fd (0 or -errno). */
+int erofs_chunk_write_file(struct erofs_builder *b, struct erofs_node *n,
+			   int fd);
+void erofs_chunk_table_free(struct erofs_chunk_table *t);
+
+/* ---- dedupe_files.c: identical files share their data ---- */
+
+/*
+ * Before pass 1: point the dup_of of every regular file equal to an
+ * earlier one (in tree order, with the same layout inputs) at it.  0 or
+ * -errno (files that cannot be read share nothing, and fail later).
+ */
+int erofs_dedupe_files(struct erofs_builder *b);
+/* Pass 1: @n takes the layout of n->dup_of, done before it: 0 or -errno. */
+int erofs_dedupe_adopt(struct erofs_builder *b, struct erofs_node *n);
 
 /* ---- pipeline.c: the job ring, its workers and their buffers ---- */
 

@@ -51,7 +51,12 @@ uint64_t erofs_bman_alloc_data(struct erofs_bman *bm, uint64_t nblocks)
 
 void erofs_bman_rewind_data(struct erofs_bman *bm, uint64_t blk)
 {
+	const erofs_off_t pos = blk << bm->blkszbits;
+
 	bm->data_cursor = blk;
+	/* what was gathered past it is given up, not written later */
+	if (bm->gather_len && bm->gather_pos + bm->gather_len > pos)
+		bm->gather_len = pos > bm->gather_pos ? pos - bm->gather_pos : 0;
 }
 
 /*
@@ -128,6 +133,19 @@ int erofs_bman_write_data(struct erofs_bman *bm, erofs_off_t pos,
 	bm->gather_pos = pos;
 	bm->gather_len = len;
 	return 0;
+}
+
+int erofs_bman_read_data(struct erofs_bman *bm, erofs_off_t pos, void *buf,
+			 size_t len)
+{
+	if (bm->gather_len && pos < bm->gather_pos + bm->gather_len &&
+	    pos + len > bm->gather_pos) {
+		int err = flush_data(bm);
+
+		if (err)
+			return err;
+	}
+	return erofs_io_read(bm->io, buf, len, pos);
 }
 
 /* So that no stale bytes (of a compression attempt given up) stay behind. */

@@ -30,24 +30,19 @@ static int copy_chunks(struct erofs_builder *b, struct erofs_node *n, int fd)
 {
 	const uint64_t chunk = 1ull << (b->opts->blkszbits + n->chunkbits);
 	const uint64_t nchunks = chunk_count(n, b->opts->blkszbits);
-	uint32_t *map;
-	int err = 0;
+	uint64_t *map = malloc(nchunks * sizeof(*map));
+	int err = map ? 0 : -ENOMEM;
 
-	n->body_len = nchunks * sizeof(uint32_t);
-	n->body = malloc(n->body_len);
-	if (!n->body)
-		return -ENOMEM;
-	map = (uint32_t *)n->body;
 	for (uint64_t c = 0; c < nchunks && !err; c++) {
 		uint64_t len = EROFS_MIN(chunk, n->size - c * chunk);
 		uint64_t blk;
 
 		if (chunk_is_hole(n, c)) {
-			map[c] = erofs_cpu_to_le32(EROFS_NULL_ADDR);
+			map[c] = EROFS_CHUNK_HOLE;
 			continue;
 		}
 		blk = alloc_blocks(b, len);
-		map[c] = erofs_cpu_to_le32((uint32_t)blk);
+		map[c] = blk;
 		for (uint64_t off = 0; off < len && !err;) {
 			size_t want = EROFS_MIN(len - off, EROFS_COPY_BUF);
 			ssize_t got = pread(fd, b->copybuf, want,
@@ -70,6 +65,9 @@ static int copy_chunks(struct erofs_builder *b, struct erofs_node *n, int fd)
 						  erofs_build_pos(b, blk) + len);
 		erofs_build_progress(b, false);
 	}
+	if (!err)
+		err = erofs_chunk_encode(b, n, map, nchunks, n->chunkbits);
+	free(map);
 	return err;
 }
 
@@ -153,9 +151,8 @@ static int data_regular(struct erofs_builder *b, struct erofs_node *n, int fd)
 
 	if (n->src.blob && n->size)
 		return index_blob(b, n);	/* its errors: the image's */
-	if (n->src.holes) {
+	if ((b->opts->chunkbits && n->size) || n->src.holes) {
 		n->datalayout = EROFS_INODE_CHUNK_BASED;
-		b->feat.incompat |= EROFS_FEATURE_INCOMPAT_CHUNKED_FILE;
 	} else {
 		erofs_layout_flat(n, b->blksz);
 		if (b->opts->noinline_data) {
@@ -172,7 +169,9 @@ static int data_regular(struct erofs_builder *b, struct erofs_node *n, int fd)
 		if (fd < 0)
 			return fd;
 	}
-	if (n->datalayout == EROFS_INODE_CHUNK_BASED)
+	if (b->opts->chunkbits && n->size)
+		err = erofs_chunk_write_file(b, n, fd);
+	else if (n->datalayout == EROFS_INODE_CHUNK_BASED)
 		err = copy_chunks(b, n, fd);
 	else
 		err = copy_blocks(b, n, fd);
@@ -200,6 +199,8 @@ static int data_other(struct erofs_builder *b, struct erofs_node *n)
 
 int erofs_write_node_data(struct erofs_builder *b, struct erofs_node *n)
 {
+	if (n->dup_of)
+		return erofs_dedupe_adopt(b, n);
 	return S_ISREG(n->mode) ? data_regular(b, n, -1) : data_other(b, n);
 }
 

@@ -27,8 +27,9 @@ static void encode_inode(const struct erofs_node *n, uint8_t *buf)
 	else if (erofs_node_compressed(n))
 		iu = n->zblocks;
 	else if (n->datalayout == EROFS_INODE_CHUNK_BASED)
-		/* a 4-byte block map, or for a blob the 8-byte indexes */
-		iu = n->chunkbits | (n->src.blob ? EROFS_CHUNK_FORMAT_INDEXES : 0);
+		/* 4-byte block maps, or 8-byte indexes (asked for, or a tar blob's) */
+		iu = n->chunkbits |
+		     (n->chunk_indexes || n->src.blob ? EROFS_CHUNK_FORMAT_INDEXES : 0);
 	else
 		iu = n->blkaddr;
 

@@ -62,6 +62,9 @@ struct data_job {
 	struct erofs_job job;
 	struct erofs_node *node;	/* pass-1 work done in order, no worker */
 	struct erofs_zfile *zfile;	/* or a segment of this file */
+	struct erofs_cfile *cfile;	/* or of this one: read and hashed */
+	uint64_t *hash;			/* cfile: per unit */
+	uint8_t *zero;
 	uint64_t off;
 	uint32_t len;
 	bool last;
@@ -191,6 +194,51 @@ static void run_segment(struct erofs_job *job, void *wctx)
 		dj->seg.err = err;
 }
 
+/* Worker side: read one segment of a chunked file and hash its chunks. */
+static void run_cseg(struct erofs_job *job, void *wctx)
+{
+	struct data_job *dj = (struct data_job *)job;
+	struct worker *w = wctx;
+	struct erofs_cfile *cf = dj->cfile;
+	int err;
+
+	dj->seg.data = buf_get(w->bufs, dj->cap);
+	err = dj->seg.data ? erofs_src_read(cf->fd, cf->node, cf->holebits,
+					    dj->seg.data, dj->off, dj->len)
+			   : -ENOMEM;
+	if (!err && dj->last && erofs_src_grew(cf->fd, cf->node))
+		err = -ESTALE;
+	if (!err)
+		erofs_chunk_hash(cf, dj->seg.data, dj->len, dj->hash, dj->zero);
+	dj->seg.err = err;
+}
+
+/* Writer side: a segment of a chunked file, the file settled after its last. */
+static int consume_cseg(struct erofs_builder *b, struct data_job *dj, int err)
+{
+	struct erofs_cfile *cf = dj->cfile;
+
+	if (!err)
+		err = dj->seg.err;
+	if (!err)
+		err = erofs_chunk_put(b, cf, dj->off, dj->seg.data, dj->len,
+				      dj->hash, dj->zero);
+	b->done_bytes += dj->len;
+	erofs_build_progress(b, false);
+	if (!err && dj->last)
+		err = erofs_chunk_finish(b, cf);
+	if (err && !b->reported)
+		err = erofs_src_error(b, cf->node, err);
+	if (dj->last) {
+		close(cf->fd);
+		b->pipe->open_files--;
+		erofs_chunk_file_free(cf);
+		free(cf);
+	}
+	free(dj->hash);
+	return err;
+}
+
 /* Writer side: put a finished job in the image and free it. */
 static int consume(struct erofs_builder *b, struct data_job *dj, int err)
 {
@@ -199,6 +247,8 @@ static int consume(struct erofs_builder *b, struct data_job *dj, int err)
 
 	if (!err && dj->node)
 		err = erofs_write_node_data(b, dj->node);
+	if (dj->cfile)
+		err = consume_cseg(b, dj, err);
 	if (!err && zfl)
 		err = erofs_write_segment(b, zfl, &dj->seg, dj->off, dj->len,
 					  dj->last);
@@ -297,10 +347,72 @@ static int submit_zfile(struct erofs_builder *b, struct erofs_node *n,
 	return err;
 }
 
+/*
+ * Queue an uncompressed file under --chunksize as segments the workers
+ * read and hash (segments hold whole chunks, or are part of one).
+ */
+static int submit_cfile(struct erofs_builder *b, struct erofs_node *n, int err)
+{
+	struct erofs_pipe *p = b->pipe;
+	struct erofs_cfile *cf = calloc(1, sizeof(*cf));
+	uint64_t off = 0;
+
+	if (!cf)
+		return -ENOMEM;
+	err = err ?: erofs_chunk_file_init(b, cf, n);
+	if (err) {
+		free(cf);
+		return err;
+	}
+	cf->holebits = b->opts->blkszbits + n->chunkbits;
+	while (p->open_files >= p->max_open_files)
+		err = take_oldest(b, err);
+	cf->fd = erofs_src_open_reported(b, n);
+	if (cf->fd < 0) {
+		err = cf->fd;
+		erofs_chunk_file_free(cf);
+		free(cf);
+		return err;
+	}
+	p->open_files++;
+	do {
+		struct data_job *dj = calloc(1, sizeof(*dj));
+		uint32_t units;
+
+		if (dj) {
+			dj->len = EROFS_MIN(n->size - off,
+					    (uint64_t)Z_EROFS_SEGMENT_SIZE);
+			units = erofs_chunk_units(cf, dj->len);
+			dj->hash = malloc(units * (sizeof(*dj->hash) + 1));
+		}
+		if (!dj || !dj->hash) {
+			free(dj);
+			if (!off) {
+				close(cf->fd);
+				p->open_files--;
+				erofs_chunk_file_free(cf);
+				free(cf);
+			}
+			return -ENOMEM;	/* else the queued jobs still own cf */
+		}
+		dj->zero = (uint8_t *)(dj->hash + units);
+		dj->job.run = run_cseg;
+		dj->cfile = cf;
+		dj->off = off;
+		dj->cap = dj->len;
+		off += dj->len;
+		dj->last = off == n->size;
+		err = submit(b, dj, err);
+	} while (off < n->size);
+	return err;
+}
+
 int erofs_pipe_node(struct erofs_builder *b, struct erofs_node *n, int err)
 {
 	struct data_job *dj;
 
+	if (n->dup_of)
+		goto in_order;
 	if (erofs_layout_compressible(b->opts, n)) {
 		struct z_erofs_params buf;
 		const struct z_erofs_params *zp =
@@ -310,6 +422,9 @@ int erofs_pipe_node(struct erofs_builder *b, struct erofs_node *n, int err)
 		if (zp->pclusterblks)
 			return submit_zfile(b, n, zp, err);
 	}
+	if (b->opts->chunkbits && S_ISREG(n->mode) && n->size)
+		return submit_cfile(b, n, err);
+in_order:
 	dj = calloc(1, sizeof(*dj));
 	if (!dj)
 		return -ENOMEM;
@@ -454,10 +569,11 @@ int erofs_pipe_start(struct erofs_builder *b)
 	p->workers = calloc(p->nworkers, sizeof(*p->workers));
 	if (!p->workers)
 		return -ENOMEM;
+	for (unsigned int i = 0; i < p->nworkers; i++)
+		p->workers[i].bufs = &p->bufs;
 	for (unsigned int i = 0; o->nzcfgs && i < p->nworkers; i++) {
 		struct worker *w = &p->workers[i];
 
-		w->bufs = &p->bufs;
 		w->in = malloc(Z_EROFS_SEGMENT_SIZE);
 		if (!w->in)
 			return -ENOMEM;

@@ -86,3 +86,45 @@ int erofs_src_error(struct erofs_builder *b, const struct erofs_node *n, int err
 	b->reported = true;
 	return err;
 }
+
+/* Read exactly @len bytes, @off on: 0, -ESTALE if the file is shorter, or -errno. */
+static int read_full(int fd, const struct erofs_node *n, uint8_t *buf,
+		     uint64_t off, size_t len)
+{
+	for (size_t got = 0; got < len;) {
+		ssize_t r = pread(fd, buf + got, len - got,
+				  n->src.offset + off + got);
+
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r == 0)
+			return -ESTALE;
+		if (r > 0)
+			got += r;
+	}
+	return 0;
+}
+
+int erofs_src_read(int fd, const struct erofs_node *n, unsigned int holebits,
+		   uint8_t *buf, uint64_t off, size_t len)
+{
+	const uint64_t hole = 1ull << holebits;
+
+	if (!n->src.holes)
+		return read_full(fd, n, buf, off, len);
+	/* the chunks the scan found all holes read as zeros, unread */
+	for (uint64_t pos = off, end = off + len; pos < end;) {
+		uint64_t c = pos >> holebits;
+		size_t piece = EROFS_MIN((c + 1) * hole, end) - pos;
+		int err = 0;
+
+		if (n->src.holes[c >> 3] & (1 << (c & 7)))
+			memset(buf + (pos - off), 0, piece);
+		else
+			err = read_full(fd, n, buf + (pos - off), pos, piece);
+		if (err)
+			return err;
+		pos += piece;
+	}
+	return 0;
+}

@@ -77,6 +77,8 @@ mk shared-xattrs "$src" -x 0
 mk xattr-prefix "$src" --xattr-prefix=trusted.overlay. -x 1
 mk no-xattrs "$src" -x -1
 mk smallextent "$src" -z lz4 --max-extent-bytes=4096
+mk chunks "$src" --chunksize=4096 -E force-inode-blockmap
+mk chunk-indexes "$src" --chunksize=8192 -E force-chunk-indexes
 # container layers: a tar with aufs whiteouts, full and index (tar appended)
 layer=$work/layer
 mkdir -p "$layer/d"
