@@ -17,6 +17,22 @@ struct erofs_pcluster_hint {
 	unsigned int zcfg;	/* and this -z algorithm */
 };
 
+/* -E fragdedupe: which fragments are stored once (erofs-utils' names). */
+enum erofs_fragdedupe {
+	EROFS_FRAGDEDUPE_FULL,		/* any that ends an earlier one */
+	EROFS_FRAGDEDUPE_INODE,		/* only whole files */
+	EROFS_FRAGDEDUPE_OFF,
+};
+
+/* -E fragments, all-fragments: the packed inode. */
+struct erofs_frag_opts {
+	bool on;			/* tails of compressed files go there */
+	bool all;			/* whole files do */
+	enum erofs_fragdedupe dedupe;
+	uint32_t pclusterblks;		/* its pclusters; 0: those of -C */
+	int fd;				/* a scratch file for its bytes */
+};
+
 struct erofs_build_opts {
 	unsigned int blkszbits;
 	int64_t build_time;
@@ -35,6 +51,7 @@ struct erofs_build_opts {
 	unsigned int workers;	/* compression threads (0: one) */
 	bool writeback;		/* the image is synced at the end: start early */
 	const struct erofs_xattr_area *xattrs;	/* NULL: no xattr area */
+	struct erofs_frag_opts frags;
 };
 
 struct erofs_build_stats {

@@ -26,6 +26,8 @@ struct erofs_source {
 	uint64_t offset;	/* where the bytes start in that file */
 	bool staged;		/* @path is the tree's staging file, shared */
 	uint8_t *holes;		/* chunk bitmap, bit set = all-hole chunk */
+	bool by_fd;		/* read through @fd (not owned): no name to open */
+	int fd;
 };
 
 /* An attribute the source hands over itself (a tarball's pax records). */

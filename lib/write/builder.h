@@ -6,7 +6,7 @@
  *
  *   build.c        the passes: every file below
  *   pipeline.c     data_write.c layout.c source.c
- *   data_write.c   layout.c source.c cache.c
+ *   data_write.c   fragments.c layout.c source.c cache.c
  *   inode_write.c  dir_write.c cache.c
  *   super_write.c  cache.c
  *   layout.c       cache.c
@@ -46,6 +46,7 @@ struct erofs_sb_features {
 };
 
 struct erofs_pipe;
+struct erofs_frags;
 
 struct erofs_builder {
 	const struct erofs_build_opts *opts;
@@ -56,6 +57,8 @@ struct erofs_builder {
 	uint8_t *copybuf;	/* EROFS_COPY_BUF bytes, the writer's */
 	struct erofs_dircache dc;	/* the writer's */
 	struct erofs_pipe *pipe;	/* job ring and workers */
+	struct erofs_frags *frags;	/* -E fragments: the packed inode's bytes */
+	struct erofs_node *packed;	/* ... and the inode, once they are all in */
 	bool reported;		/* an error message naming its path was printed */
 	uint64_t done_nodes, done_bytes;
 	struct erofs_progress prog;
@@ -69,6 +72,8 @@ struct erofs_zfile {
 	uint32_t idx;		/* index bytes after the inode */
 	uint32_t max_inline;
 	uint64_t start;		/* first data block */
+	bool whole_frag;	/* all-fragments: its bytes go to the packed inode */
+	uint64_t frag_start;	/* ... from here on */
 	struct z_erofs_file zf;
 };
 
@@ -166,6 +171,31 @@ int erofs_write_segment(struct erofs_builder *b, struct erofs_zfile *zfl,
 			const struct z_erofs_segment *seg, uint64_t off,
 			uint32_t len, bool last);
 
+/* ---- fragments.c: the packed inode's bytes, in a scratch file ---- */
+
+/* Start empty in opts->frags.fd (b->frags): 0 or -errno. */
+int erofs_frags_init(struct erofs_builder *b);
+void erofs_frags_exit(struct erofs_builder *b);
+/*
+ * A fragment of @len bytes (@whole: a file's whole content) at @data:
+ * stored once per fragdedupe, its offset in the packed inode in @off.
+ * 0 or -errno.
+ */
+int erofs_frags_add(struct erofs_frags *f, const uint8_t *data, uint32_t len,
+		    bool whole, uint64_t *off);
+/* Append @len bytes: a whole file comes in pieces. 0 or -errno. */
+int erofs_frags_append(struct erofs_frags *f, const uint8_t *data, uint64_t len);
+/*
+ * The bytes appended since @start are a whole file: keep them, or drop
+ * them for an earlier copy.  Its offset in @off; 0 or -errno.
+ */
+int erofs_frags_settle_whole(struct erofs_frags *f, uint64_t start,
+			     uint64_t *off);
+/* Write what is buffered: 0 or -errno. */
+int erofs_frags_flush(struct erofs_frags *f);
+uint64_t erofs_frags_size(const struct erofs_frags *f);
+int erofs_frags_fd(const struct erofs_frags *f);
+
 /* ---- pipeline.c: the job ring, its workers and their buffers ---- */
 
 /* Start the workers (a compressor each, if compressing): 0 or -errno (reported). */
@@ -178,6 +208,9 @@ void erofs_pipe_stop(struct erofs_builder *b);
  * @err or the first error since.
  */
 int erofs_pipe_node(struct erofs_builder *b, struct erofs_node *n, int err);
+/* Queue the packed inode b->packed, compressed with @zp: as erofs_pipe_node(). */
+int erofs_pipe_packed(struct erofs_builder *b, const struct z_erofs_params *zp,
+		      int err);
 /* Take every queued job back, in order, even after @err: @err or the first error. */
 int erofs_pipe_drain(struct erofs_builder *b, int err);
 /*

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "erofs/print.h"
 #include "builder.h"
 
 static uint64_t chunk_count(const struct erofs_node *n, unsigned int blkszbits)
@@ -159,9 +160,26 @@ int erofs_write_node_data(struct erofs_builder *b, struct erofs_node *n)
 	return S_ISREG(n->mode) ? data_regular(b, n, -1) : data_other(b, n);
 }
 
+/* A file wholly in the packed inode: a map header that says where. */
+static int finish_whole_fragment(struct erofs_builder *b, struct erofs_node *n,
+				 uint64_t fragoff)
+{
+	n->zblocks = 0;
+	n->inline_size = 0;
+	n->datalayout = EROFS_INODE_COMPRESSED_FULL;
+	n->body_len = z_erofs_whole_fragment_size(erofs_node_head(n));
+	n->body = calloc(1, n->body_len);
+	if (!n->body)
+		return -ENOMEM;
+	z_erofs_encode_whole_fragment(erofs_node_head(n), fragoff, n->body);
+	b->feat.incompat |= EROFS_FEATURE_INCOMPAT_FRAGMENTS;
+	return 0;
+}
+
 /*
  * All segments are in: keep the compressed layout only when it saves a
  * block (or inline bytes at an equal block count), else store it flat.
+ * A file with a fragment keeps it: its bytes are in the packed inode.
  */
 static int finish_zfile(struct erofs_builder *b, struct erofs_zfile *zfl)
 {
@@ -169,7 +187,15 @@ static int finish_zfile(struct erofs_builder *b, struct erofs_zfile *zfl)
 	struct z_erofs_file *zf = &zfl->zf;
 	int err;
 
-	if (!erofs_layout_keep_compressed(n, b->blksz, zf->cblocks,
+	if (zf->frag && zf->n == 1)
+		return finish_whole_fragment(b, n, zf->fragoff);
+	if (zf->frag && !zfl->zp.legacy && zf->fragoff >> 32) {
+		erofs_err("%s: the packed inode outgrows the 4 GiB compacted indexes can point into: use -E legacy-compress",
+			  b->opts->image_name);
+		b->reported = true;
+		return -EFBIG;
+	}
+	if (!zf->frag && !erofs_layout_keep_compressed(n, b->blksz, zf->cblocks,
 					  zfl->idx + zf->idata_len)) {
 		erofs_bman_rewind_data(&b->bm, zfl->start);
 		return data_regular(b, n, zfl->fd);
@@ -195,7 +221,28 @@ static int finish_zfile(struct erofs_builder *b, struct erofs_zfile *zfl)
 		b->feat.incompat |= EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER;
 	if (zf->idata_len)
 		b->feat.incompat |= EROFS_FEATURE_INCOMPAT_ZTAILPACKING;
+	if (zf->frag)
+		b->feat.incompat |= EROFS_FEATURE_INCOMPAT_FRAGMENTS;
 	return 0;
+}
+
+/* -E all-fragments: the file's bytes go to the packed inode as they come. */
+static int write_whole_fragment(struct erofs_builder *b, struct erofs_zfile *zfl,
+				const struct z_erofs_segment *seg, uint64_t off,
+				uint32_t len, bool last)
+{
+	uint64_t fragoff;
+	int err;
+
+	if (!off)
+		zfl->frag_start = erofs_frags_size(b->frags);
+	err = erofs_frags_append(b->frags, seg->data, len);
+	b->done_bytes += len;
+	erofs_build_progress(b, false);
+	if (err || !last)
+		return err;
+	err = erofs_frags_settle_whole(b->frags, zfl->frag_start, &fragoff);
+	return err ?: finish_whole_fragment(b, zfl->node, fragoff);
 }
 
 int erofs_write_segment(struct erofs_builder *b, struct erofs_zfile *zfl,
@@ -207,6 +254,10 @@ int erofs_write_segment(struct erofs_builder *b, struct erofs_zfile *zfl,
 
 	if (err)
 		return erofs_src_error(b, zfl->node, err);
+	if (zfl->whole_frag) {
+		err = write_whole_fragment(b, zfl, seg, off, len, last);
+		return err ? erofs_src_error(b, zfl->node, err) : 0;
+	}
 	blk = erofs_bman_alloc_data(&b->bm, seg->blocks);
 	if (!off) {
 		zfl->start = blk;
@@ -218,8 +269,16 @@ int erofs_write_segment(struct erofs_builder *b, struct erofs_zfile *zfl,
 					    seg->blocks << b->opts->blkszbits);
 	if (!err) {
 		err = z_erofs_file_append(&zfl->zf, seg, blk);
-		b->done_bytes += len;
+		if (zfl->node != b->packed)
+			b->done_bytes += len;
 		erofs_build_progress(b, false);
+	}
+	/* the fragment: a whole file if it starts the file */
+	if (!err && seg->frag_len) {
+		zfl->zf.frag = true;
+		err = erofs_frags_add(b->frags, seg->frag, seg->frag_len,
+				      seg->ext[seg->n - 1].la == 0,
+				      &zfl->zf.fragoff);
 	}
 	if (!err && last)
 		err = finish_zfile(b, zfl);

@@ -166,6 +166,12 @@ static void run_segment(struct erofs_job *job, void *wctx)
 	uint32_t got = 0;
 	int err = 0;
 
+	/* a whole fragment is only read, straight into the output buffer */
+	if (zfl->whole_frag) {
+		in = data = buf_get(w->bufs, dj->cap);
+		if (!data)
+			err = -ENOMEM;
+	}
 	while (got < dj->len && !err) {
 		ssize_t n = pread(zfl->fd, in + got, dj->len - got,
 				  zfl->node->src.offset + dj->off + got);
@@ -179,16 +185,22 @@ static void run_segment(struct erofs_job *job, void *wctx)
 	}
 	if (!err && dj->last && erofs_src_grew(zfl->fd, zfl->node))
 		err = -ESTALE;
-	if (!err) {
+	if (!err && !data) {
 		data = buf_get(w->bufs, dj->cap);
 		if (!data)
 			err = -ENOMEM;
 	}
-	if (!err)
+	if (!err && zfl->whole_frag) {
+		dj->seg.data = data;
+		dj->seg.la = dj->off;
+	} else if (!err) {
 		z_erofs_compress_segment(&w->zc[zfl->zp.zcfg], &zfl->zp, in, dj->len, dj->off,
 					 dj->last, zfl->max_inline, data, &dj->seg);
-	else
+	} else {
+		if (data && !dj->seg.data)
+			buf_put(w->bufs, data, dj->cap);
 		dj->seg.err = err;
+	}
 }
 
 /* Writer side: put a finished job in the image and free it. */
@@ -256,6 +268,9 @@ static int submit_zfile(struct erofs_builder *b, struct erofs_node *n,
 		return -ENOMEM;
 	zfl->node = n;
 	zfl->zp = *zp;
+	/* the packed inode itself keeps no fragment */
+	zfl->zp.fragments = b->opts->frags.on && n != b->packed;
+	zfl->whole_frag = b->opts->frags.all && n != b->packed;
 	/*
 	 * slots are 32-byte aligned, so the index layout depends only on what
 	 * precedes it in the slot: the inode and its inline xattrs
@@ -289,12 +304,19 @@ static int submit_zfile(struct erofs_builder *b, struct erofs_node *n,
 		dj->off = off;
 		dj->len = EROFS_MIN(n->size - off, (uint64_t)Z_EROFS_SEGMENT_SIZE);
 		/* what its output takes, a whole pcluster more than its input */
-		dj->cap = z_erofs_segment_cap(&zfl->zp, dj->len);
+		dj->cap = zfl->whole_frag ? dj->len :
+			  z_erofs_segment_cap(&zfl->zp, dj->len);
 		off += dj->len;
 		dj->last = off == n->size;
 		err = submit(b, dj, err);
 	} while (off < n->size);
 	return err;
+}
+
+int erofs_pipe_packed(struct erofs_builder *b, const struct z_erofs_params *zp,
+		      int err)
+{
+	return submit_zfile(b, b->packed, zp, err);
 }
 
 int erofs_pipe_node(struct erofs_builder *b, struct erofs_node *n, int err)
