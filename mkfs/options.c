@@ -55,7 +55,7 @@ static const struct argp_option mkfs_argp_options[] = {
 	{ NULL, 0, NULL, 0, "Compression:", MKFS_GROUP_COMPRESS },
 	{ NULL, 'z', "ALG[,OPT]...[:ALG2...]", 0, "Compress file data. ALG: lz4; lz4hc (level=0-12, default 9); lzma (level=0-9 or 100-109 extreme, default 6; dictsize= up to 8 MiB; lc=, lp=, pb=); deflate (level=0-9, default 1; dictsize= up to 32 KiB); libdeflate (level=0-12); zstd (level=0-22, default 3; dictsize= a power of two up to 1 MiB). ALG,N is level N. Algorithms joined by ':' are picked per file by --compress-hints (its ALG column: 0 for the first). Not every build has every ALG", MKFS_GROUP_COMPRESS },
 	{ NULL, 'C', "SIZE", 0, "Largest physical cluster in bytes: a multiple of the block size up to 1 MiB (default: one block)", MKFS_GROUP_COMPRESS },
-	{ NULL, 'E', "OPTS", 0, "Extended options, comma-separated: legacy-compress (full cluster indexes), ztailpacking (last pcluster inline), fragments[=SIZE] (file tails packed into one compressed inode, SIZE its pcluster), all-fragments[=SIZE] (whole files), fragdedupe=full|inode|off (or ^fragdedupe: fragments stored once: any tail of an earlier one, whole files only, never; default full)", MKFS_GROUP_COMPRESS },
+	{ NULL, 'E', "OPTS", 0, "Extended options, comma-separated: legacy-compress (full cluster indexes), ztailpacking (last pcluster inline), fragments[=SIZE] (file tails packed into one compressed inode, SIZE its pcluster), all-fragments[=SIZE] (whole files), fragdedupe=full|inode|off (or ^fragdedupe: fragments stored once: any tail of an earlier one, whole files only, never; default full), dedupe (identical pclusters stored once)", MKFS_GROUP_COMPRESS },
 	{ "max-extent-bytes", OPT_MAX_EXTENT, "N", 0, "Largest decompressed extent in bytes", MKFS_GROUP_COMPRESS },
 	{ "compress-hints", OPT_COMPRESS_HINTS, "FILE", 0, "Per-path pcluster sizes and algorithms: lines 'SIZE [ALG] REGEX', SIZE 0 for no compression, ALG the index of a -z algorithm", MKFS_GROUP_COMPRESS },
 	{ NULL, 0, NULL, 0, "Extended attributes:", MKFS_GROUP_XATTR },
@@ -163,7 +163,9 @@ static void parse_extended(struct argp_state *state, struct parse_state *ps,
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (parse_fragments(state, ps, tok))
 			continue;
-		if (!strcmp(tok, "legacy-compress"))
+		if (!strcmp(tok, "dedupe"))
+			o->build.dedupe = true;
+		else if (!strcmp(tok, "legacy-compress"))
 			o->build.zp.legacy = true;
 		else if (!strcmp(tok, "ztailpacking"))
 			o->build.zp.ztailpacking = true;

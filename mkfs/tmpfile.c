@@ -132,7 +132,8 @@ int mkfs_output_open(struct mkfs_output *out, const char *dest,
 	out->fsync = fsync;
 	out->tmp.fd = -1;
 	if (to_device) {
-		fd = open(dest, O_WRONLY | O_CLOEXEC);
+		/* read too: -E dedupe compares with pclusters written */
+		fd = open(dest, O_RDWR | O_CLOEXEC);
 		fd = fd < 0 ? -errno : fd;
 	} else {
 		err = mkfs_tmpfile_create(&out->tmp, dest, "");

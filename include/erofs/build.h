@@ -52,6 +52,7 @@ struct erofs_build_opts {
 	bool writeback;		/* the image is synced at the end: start early */
 	const struct erofs_xattr_area *xattrs;	/* NULL: no xattr area */
 	struct erofs_frag_opts frags;
+	bool dedupe;		/* -E dedupe: identical pclusters stored once */
 };
 
 struct erofs_build_stats {

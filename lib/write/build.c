@@ -207,6 +207,8 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 	err = b.copybuf ? erofs_pipe_start(&b) : -ENOMEM;
 	if (!err && opts->frags.on && opts->nzcfgs)
 		err = erofs_frags_init(&b);
+	if (!err && opts->dedupe && opts->nzcfgs)
+		err = erofs_dedupe_init(&b);
 	erofs_progress_init(&b.prog, opts->progress, "read", tree->data_bytes,
 			    tree->nnodes);
 	if (!err)
@@ -224,6 +226,7 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 	}
 	erofs_pipe_stop(&b);
 	erofs_frags_exit(&b);
+	erofs_dedupe_exit(&b);
 	erofs_dircache_drop(&b.dc);
 	free(b.copybuf);
 	erofs_bman_exit(&b.bm);

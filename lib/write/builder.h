@@ -6,7 +6,7 @@
  *
  *   build.c        the passes: every file below
  *   pipeline.c     data_write.c layout.c source.c
- *   data_write.c   fragments.c layout.c source.c cache.c
+ *   data_write.c   fragments.c dedupe.c layout.c source.c cache.c
  *   inode_write.c  dir_write.c cache.c
  *   super_write.c  cache.c
  *   layout.c       cache.c
@@ -47,6 +47,7 @@ struct erofs_sb_features {
 
 struct erofs_pipe;
 struct erofs_frags;
+struct erofs_dedupe;
 
 struct erofs_builder {
 	const struct erofs_build_opts *opts;
@@ -59,6 +60,7 @@ struct erofs_builder {
 	struct erofs_pipe *pipe;	/* job ring and workers */
 	struct erofs_frags *frags;	/* -E fragments: the packed inode's bytes */
 	struct erofs_node *packed;	/* ... and the inode, once they are all in */
+	struct erofs_dedupe *dedupe;	/* -E dedupe: the pclusters written */
 	bool reported;		/* an error message naming its path was printed */
 	uint64_t done_nodes, done_bytes;
 	struct erofs_progress prog;
@@ -72,6 +74,9 @@ struct erofs_zfile {
 	uint32_t idx;		/* index bytes after the inode */
 	uint32_t max_inline;
 	uint64_t start;		/* first data block */
+	bool shared;		/* -E dedupe: an extent points at an earlier pcluster */
+	uint32_t dd_mark;	/* ... the dedupe table before the file */
+	uint64_t new_blocks;	/* pcluster blocks it did write */
 	bool whole_frag;	/* all-fragments: its bytes go to the packed inode */
 	uint64_t frag_start;	/* ... from here on */
 	struct z_erofs_file zf;
@@ -195,6 +200,23 @@ int erofs_frags_settle_whole(struct erofs_frags *f, uint64_t start,
 int erofs_frags_flush(struct erofs_frags *f);
 uint64_t erofs_frags_size(const struct erofs_frags *f);
 int erofs_frags_fd(const struct erofs_frags *f);
+
+/* ---- dedupe.c: pclusters already in the image (-E dedupe) ---- */
+
+int erofs_dedupe_init(struct erofs_builder *b);
+void erofs_dedupe_exit(struct erofs_builder *b);
+/*
+ * An earlier pcluster identical to @e's (@pcl, its bytes; on-disk
+ * algorithm @alg): 1 and its first block in @pblk, 0, or -errno.
+ */
+int erofs_dedupe_find(struct erofs_builder *b, const struct z_erofs_extent *e,
+		      uint8_t alg, const uint8_t *pcl, uint64_t *pblk);
+/* Remember @e's pcluster, now written at e->pblk: 0 or -errno. */
+int erofs_dedupe_insert(struct erofs_builder *b, const struct z_erofs_extent *e,
+			uint8_t alg, const uint8_t *pcl);
+/* Where the table stands, to forget what came after (a file stored flat). */
+uint32_t erofs_dedupe_mark(const struct erofs_builder *b);
+void erofs_dedupe_rewind(struct erofs_builder *b, uint32_t mark);
 
 /* ---- pipeline.c: the job ring, its workers and their buffers ---- */
 

@@ -130,6 +130,17 @@ int erofs_bman_write_data(struct erofs_bman *bm, erofs_off_t pos,
 	return 0;
 }
 
+int erofs_bman_read_data(struct erofs_bman *bm, erofs_off_t pos, void *buf,
+			 size_t len)
+{
+	int err = 0;
+
+	if (bm->gather_len && pos < bm->gather_pos + bm->gather_len &&
+	    pos + len > bm->gather_pos)
+		err = flush_data(bm);
+	return err ?: erofs_io_read(bm->io, buf, len, pos);
+}
+
 /* So that no stale bytes (of a compression attempt given up) stay behind. */
 int erofs_bman_pad_data(struct erofs_bman *bm, erofs_off_t end)
 {

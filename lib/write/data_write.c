@@ -195,9 +195,15 @@ static int finish_zfile(struct erofs_builder *b, struct erofs_zfile *zfl)
 		b->reported = true;
 		return -EFBIG;
 	}
-	if (!zf->frag && !erofs_layout_keep_compressed(n, b->blksz, zf->cblocks,
+	/* compacted indexes count pclusters back to back: sharing needs full */
+	if (zfl->shared) {
+		zfl->zp.legacy = true;
+		zfl->idx = z_erofs_meta_size(&zfl->zp, erofs_node_head(n), n->size);
+	}
+	if (!zf->frag && !erofs_layout_keep_compressed(n, b->blksz, zfl->new_blocks,
 					  zfl->idx + zf->idata_len)) {
 		erofs_bman_rewind_data(&b->bm, zfl->start);
+		erofs_dedupe_rewind(b, zfl->dd_mark);
 		return data_regular(b, n, zfl->fd);
 	}
 	n->zblocks = zf->cblocks;
@@ -223,7 +229,52 @@ static int finish_zfile(struct erofs_builder *b, struct erofs_zfile *zfl)
 		b->feat.incompat |= EROFS_FEATURE_INCOMPAT_ZTAILPACKING;
 	if (zf->frag)
 		b->feat.incompat |= EROFS_FEATURE_INCOMPAT_FRAGMENTS;
+	if (zfl->shared)
+		b->feat.incompat |= EROFS_FEATURE_INCOMPAT_DEDUPE;
 	return 0;
+}
+
+/*
+ * -E dedupe: each pcluster of @seg is written unless an identical one
+ * already is; @out gets the extents with the blocks they point at.
+ */
+static int write_dedupe(struct erofs_builder *b, struct erofs_zfile *zfl,
+			const struct z_erofs_segment *seg,
+			struct z_erofs_segment *out)
+{
+	const uint8_t alg = b->opts->zcfgs[zfl->zp.zcfg].alg->alg;
+	int err = 0;
+
+	*out = *seg;
+	out->ext = malloc(seg->n * sizeof(*out->ext));
+	if (!out->ext)
+		return -ENOMEM;
+	memcpy(out->ext, seg->ext, seg->n * sizeof(*out->ext));
+	for (uint32_t i = 0; i < seg->n && !err; i++) {
+		struct z_erofs_extent *e = &out->ext[i];
+		const uint8_t *pcl = seg->data + (seg->ext[i].pblk << b->opts->blkszbits);
+		uint64_t blk;
+		int found = 0;
+
+		if (e->cblks)
+			found = erofs_dedupe_find(b, e, alg, pcl, &blk);
+		if (found < 0)
+			return found;
+		if (found) {
+			e->pblk = blk;
+			zfl->shared = true;
+			continue;
+		}
+		e->pblk = erofs_bman_alloc_data(&b->bm, e->cblks);
+		if (!e->cblks)
+			continue;
+		zfl->new_blocks += e->cblks;
+		err = erofs_bman_write_data(&b->bm, erofs_build_pos(b, e->pblk), pcl,
+					    (size_t)e->cblks << b->opts->blkszbits);
+		if (!err)
+			err = erofs_dedupe_insert(b, e, alg, pcl);
+	}
+	return err;
 }
 
 /* -E all-fragments: the file's bytes go to the packed inode as they come. */
@@ -258,17 +309,30 @@ int erofs_write_segment(struct erofs_builder *b, struct erofs_zfile *zfl,
 		err = write_whole_fragment(b, zfl, seg, off, len, last);
 		return err ? erofs_src_error(b, zfl->node, err) : 0;
 	}
-	blk = erofs_bman_alloc_data(&b->bm, seg->blocks);
 	if (!off) {
-		zfl->start = blk;
+		zfl->start = erofs_bman_alloc_data(&b->bm, 0);
 		zfl->zf.big = zfl->zp.pclusterblks > 1;
+		zfl->dd_mark = erofs_dedupe_mark(b);
 	}
+	if (b->dedupe && zfl->node != b->packed) {
+		struct z_erofs_segment ds;
+
+		err = write_dedupe(b, zfl, seg, &ds);
+		if (!err)
+			err = z_erofs_file_append(&zfl->zf, &ds, 0);
+		free(ds.ext);
+		goto appended;
+	}
+	blk = erofs_bman_alloc_data(&b->bm, seg->blocks);
+	zfl->new_blocks += seg->blocks;
 	if (seg->blocks)
 		err = erofs_bman_write_data(&b->bm, erofs_build_pos(b, blk),
 					    seg->data,
 					    seg->blocks << b->opts->blkszbits);
-	if (!err) {
+	if (!err)
 		err = z_erofs_file_append(&zfl->zf, seg, blk);
+appended:
+	if (!err) {
 		if (zfl->node != b->packed)
 			b->done_bytes += len;
 		erofs_build_progress(b, false);

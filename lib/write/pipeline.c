@@ -263,6 +263,7 @@ static int submit_zfile(struct erofs_builder *b, struct erofs_node *n,
 	struct erofs_zfile *zfl = calloc(1, sizeof(*zfl));
 	const uint32_t head = erofs_node_head(n);
 	uint64_t off = 0;
+	uint32_t inl;
 
 	if (!zfl)
 		return -ENOMEM;
@@ -275,9 +276,16 @@ static int submit_zfile(struct erofs_builder *b, struct erofs_node *n,
 	 * slots are 32-byte aligned, so the index layout depends only on what
 	 * precedes it in the slot: the inode and its inline xattrs
 	 */
-	zfl->idx = z_erofs_meta_size(&zfl->zp, head, n->size);
-	if (head + zfl->idx < b->blksz)
-		zfl->max_inline = b->blksz - head - zfl->idx;
+	zfl->idx = inl = z_erofs_meta_size(&zfl->zp, head, n->size);
+	if (b->opts->dedupe) {
+		/* sharing a pcluster takes full indexes: the tail must fit them */
+		struct z_erofs_params full = zfl->zp;
+
+		full.legacy = true;
+		inl = z_erofs_meta_size(&full, head, n->size);
+	}
+	if (head + inl < b->blksz)
+		zfl->max_inline = b->blksz - head - inl;
 	/* a file's source stays open until its last segment is written */
 	while (p->open_files >= p->max_open_files)
 		err = take_oldest(b, err);

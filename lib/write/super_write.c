@@ -106,7 +106,8 @@ int erofs_write_super(struct erofs_builder *b)
 	sb->fixed_nsec = erofs_cpu_to_le32(o->build_time_nsec);
 	sb->blocks_lo = erofs_cpu_to_le32((uint32_t)erofs_bman_blocks(&b->bm));
 	sb->meta_blkaddr = erofs_cpu_to_le32((uint32_t)b->bm.meta_blkaddr);
-	if (f->incompat & EROFS_FEATURE_INCOMPAT_FRAGMENTS)
+	/* the bit is DEDUPE's too: the packed inode says whether there is one */
+	if (b->packed)
 		sb->packed_nid = erofs_cpu_to_le64(b->packed->nid);
 	if (xa && xa->len) {
 		sb->xattr_blkaddr = erofs_cpu_to_le32(f->xattr_blkaddr);
