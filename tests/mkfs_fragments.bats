@@ -1,10 +1,11 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: MIT
 # -E fragments, all-fragments, fragdedupe: file tails or whole files in the
-# packed inode.  Every variant is mounted by the kernel and compared with
-# the source, checked and extracted by our fsck and accepted by erofs-utils
-# 1.9.3's; the image is the same for any --workers; the dedupe bait really
-# shrinks it; a failed build leaves nothing beside DEST.
+# packed inode; -E dedupe: identical pclusters shared.  Every variant is
+# mounted by the kernel and compared with the source, checked and extracted
+# by our fsck and accepted by erofs-utils 1.9.3's; the image is the same for
+# any --workers; the dedupe bait really shrinks it; a failed build leaves
+# nothing beside DEST.
 
 load helpers/common
 
@@ -33,6 +34,13 @@ setup_file() {
 		cp "$BATS_FILE_TMPDIR/w$k" "$BAIT/whole$i"
 	done
 	cp -a "$BAIT" "$SRC/bait"
+	# -E dedupe bait: compressible files, identical, or one the other's start
+	export DUP="$BATS_FILE_TMPDIR/dup"
+	mkdir -p "$DUP"
+	seq 1 400000 > "$DUP/a"
+	cp "$DUP/a" "$DUP/b"
+	cat "$DUP/a" "$c/noise" > "$DUP/c"
+	cp -a "$DUP" "$SRC/dup"
 }
 
 # has_alg ALG: whether this build compresses with ALG
@@ -50,14 +58,20 @@ build() {
 	[ "$status" = 0 ] || fail "mkfs.erofs $* failed: $output"
 }
 
-# check_image IMG: the kernel shows $SRC, our fsck extracts it, erofs-utils
-# 1.9.3's fsck (if there) accepts it; it has a packed inode with fragments
+# check_image IMG WHAT: the kernel shows $SRC, our fsck extracts it,
+# erofs-utils 1.9.3's fsck (if there) accepts it; WHAT it must have:
+# frag (fragments in a packed inode), shared (pclusters shared), or both
 check_image() {
-	local img=$1 mnt=$BATS_TEST_TMPDIR/mnt out=$BATS_TEST_TMPDIR/out
+	local img=$1 what=$2 mnt=$BATS_TEST_TMPDIR/mnt out=$BATS_TEST_TMPDIR/out
 	run "$DUMP" -S "$img"
 	[ "$status" = 0 ] || fail "dump.erofs -S: $output"
-	grep -q '^Fragment extents: *[1-9]' <<<"$output" || fail "no fragment: $output"
-	grep -q '^Packed inode: *nid [1-9]' <<<"$output" || fail "no packed inode: $output"
+	if [[ $what == *frag* ]]; then
+		grep -q '^Fragment extents: *[1-9]' <<<"$output" || fail "no fragment: $output"
+		grep -q '^Packed inode: *nid [1-9]' <<<"$output" || fail "no packed inode: $output"
+	fi
+	if [[ $what == *shared* ]]; then
+		grep -q '^Shared extents: *[1-9]' <<<"$output" || fail "no shared extent: $output"
+	fi
 	mount_image "$img" "$mnt"
 	treecmp_ok "$SRC" "$mnt"
 	umount_image "$mnt"
@@ -82,17 +96,26 @@ check_image() {
 		"-zlz4hc -C1048576 -Eall-fragments"
 		"-zlz4hc -Eall-fragments=65536,fragdedupe=inode,legacy-compress"
 		"-zlz4 -Efragments,fragdedupe=inode -b1024"
+		"-zlz4hc -C65536 -Eztailpacking,fragments,dedupe"
+		"-zlz4hc -Ededupe"
+		"-zlz4hc -C65536 -Ededupe,ztailpacking -b2048"
 	)
 	has_alg lzma && variants+=("-zlzma,level=6 -C65536 -Eall-fragments,fragdedupe=full"
 				   "-zlzma -Efragments,legacy-compress")
-	has_alg zstd && variants+=("-zzstd,8 -C65536 -Efragments=131072,ztailpacking")
+	has_alg zstd && variants+=("-zzstd,8 -C65536 -Efragments=131072,ztailpacking"
+				   "-zzstd,8 -Ededupe,all-fragments -C65536")
 	has_alg deflate && variants+=("-zdeflate -C65536 -Efragments,^fragdedupe,legacy-compress")
 	local i=0
 	for v in "${variants[@]}"; do
 		echo "# $v"
 		# shellcheck disable=SC2086
 		build "$BATS_TEST_TMPDIR/img$i" "$SRC" $v
-		check_image "$BATS_TEST_TMPDIR/img$i"
+		# the -E tokens, one word each
+		t=" ${v//,/ } " what=
+		t=${t//-E/ }
+		[[ $t == *fragments* ]] && what=frag
+		[[ $t == *" dedupe "* && $t != *all-fragments* ]] && what+=shared
+		check_image "$BATS_TEST_TMPDIR/img$i" "$what"
 		rm -f "$BATS_TEST_TMPDIR/img$i"
 		i=$((i + 1))
 	done
@@ -101,7 +124,8 @@ check_image() {
 @test "fragments: 1, 2 and 4 workers give byte-identical images" {
 	require_mkfs
 	for v in "-zlz4hc -C65536 -Efragments,ztailpacking" \
-		 "-zlz4hc -Eall-fragments,fragdedupe=inode,legacy-compress"; do
+		 "-zlz4hc -Eall-fragments,fragdedupe=inode,legacy-compress" \
+		 "-zlz4hc -C65536 -Eztailpacking,fragments,dedupe"; do
 		for w in 1 2 4; do
 			# shellcheck disable=SC2086
 			build "$BATS_TEST_TMPDIR/w$w" "$SRC" -T0 -Uclear --workers=$w $v
@@ -133,6 +157,23 @@ check_image() {
 	run "$FSCK" --extract="$BATS_TEST_TMPDIR/x" "$BATS_TEST_TMPDIR/fragments.full"
 	[ "$status" = 0 ] || fail "fsck: $output"
 	treecmp_ok --no-owner --no-dir-mtime "$BAIT" "$BATS_TEST_TMPDIR/x"
+}
+
+@test "dedupe: identical files, and a file that starts another, are stored once" {
+	require_mkfs
+	build "$BATS_TEST_TMPDIR/plain" "$DUP" -zlz4hc -C65536
+	build "$BATS_TEST_TMPDIR/dedupe" "$DUP" -zlz4hc -C65536 -Ededupe
+	local plain dedupe
+	plain=$(stat -c %s "$BATS_TEST_TMPDIR/plain")
+	dedupe=$(stat -c %s "$BATS_TEST_TMPDIR/dedupe")
+	echo "plain $plain dedupe $dedupe"
+	# b is a, and c is a and some noise: of three copies of a, one is left
+	[ $((dedupe * 2)) -lt "$plain" ]
+	run "$DUMP" -S "$BATS_TEST_TMPDIR/dedupe"
+	grep -q '^Shared extents: *[1-9]' <<<"$output"
+	run "$FSCK" --extract="$BATS_TEST_TMPDIR/x" "$BATS_TEST_TMPDIR/dedupe"
+	[ "$status" = 0 ] || fail "fsck: $output"
+	treecmp_ok --no-owner --no-dir-mtime "$DUP" "$BATS_TEST_TMPDIR/x"
 }
 
 @test "fragments: bad -E values and a failed build leave nothing" {
