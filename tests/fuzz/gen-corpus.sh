@@ -49,6 +49,14 @@ printf 'x' >"$tiny/a/f"
 rep 'abcdefgh\n' 5000 >"$tiny/z"
 find "$tiny" -exec touch -h -d @0 {} +
 
+# copies, for -E dedupe and fragdedupe seeds
+dup=$work/dup
+mkdir -p "$dup"
+seq 1 6000 >"$dup/a"
+cp "$dup/a" "$dup/b"
+cat "$dup/a" "$tiny/z" >"$dup/c"
+find "$dup" -exec touch -h -d @0 {} +
+
 mk() {
 	local name=$1 tree=$2
 	shift 2
@@ -77,4 +85,8 @@ mk shared-xattrs "$src" -x 0
 mk xattr-prefix "$src" --xattr-prefix=trusted.overlay. -x 1
 mk no-xattrs "$src" -x -1
 mk smallextent "$src" -z lz4 --max-extent-bytes=4096
+mk fragments "$src" -z lz4hc -E fragments
+mk fragments-legacy "$src" -z lz4 -C 8192 -E fragments=16384,legacy-compress
+mk all-fragments "$dup" -z lz4 -E all-fragments,ztailpacking
+mk dedupe "$dup" -z lz4 -E dedupe
 ls -l "$out" | awk 'NR > 1 { n++; s += $5 } END { printf "%d seeds, %d bytes\n", n, s }'
