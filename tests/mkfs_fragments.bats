@@ -40,6 +40,7 @@ setup_file() {
 	seq 1 400000 > "$DUP/a"
 	cp "$DUP/a" "$DUP/b"
 	cat "$DUP/a" "$c/noise" > "$DUP/c"
+	head -c 1000000 "$DUP/a" > "$DUP/d"	# its last extent: a partial reference
 	cp -a "$DUP" "$SRC/dup"
 }
 
@@ -60,7 +61,8 @@ build() {
 
 # check_image IMG WHAT: the kernel shows $SRC, our fsck extracts it,
 # erofs-utils 1.9.3's fsck (if there) accepts it; WHAT it must have:
-# frag (fragments in a packed inode), shared (pclusters shared), or both
+# frag (fragments in a packed inode), shared (pclusters shared), partial
+# (a partial reference)
 check_image() {
 	local img=$1 what=$2 mnt=$BATS_TEST_TMPDIR/mnt out=$BATS_TEST_TMPDIR/out
 	run "$DUMP" -S "$img"
@@ -71,6 +73,10 @@ check_image() {
 	fi
 	if [[ $what == *shared* ]]; then
 		grep -q '^Shared extents: *[1-9]' <<<"$output" || fail "no shared extent: $output"
+	fi
+	# without fragments, a truncated copy's tail
+	if [[ $what == *partial* ]]; then
+		grep -q '^Partial-ref extents: *[1-9]' <<<"$output" || fail "no partial reference: $output"
 	fi
 	mount_image "$img" "$mnt"
 	treecmp_ok "$SRC" "$mnt"
@@ -115,6 +121,7 @@ check_image() {
 		t=${t//-E/ }
 		[[ $t == *fragments* ]] && what=frag
 		[[ $t == *" dedupe "* && $t != *all-fragments* ]] && what+=shared
+		[[ $t == *" dedupe "* && $t != *fragments* ]] && what+=partial
 		check_image "$BATS_TEST_TMPDIR/img$i" "$what"
 		rm -f "$BATS_TEST_TMPDIR/img$i"
 		i=$((i + 1))
@@ -159,7 +166,7 @@ check_image() {
 	treecmp_ok --no-owner --no-dir-mtime "$BAIT" "$BATS_TEST_TMPDIR/x"
 }
 
-@test "dedupe: identical files, and a file that starts another, are stored once" {
+@test "dedupe: identical files, a file that starts another and one that is another's start share" {
 	require_mkfs
 	build "$BATS_TEST_TMPDIR/plain" "$DUP" -zlz4hc -C65536
 	build "$BATS_TEST_TMPDIR/dedupe" "$DUP" -zlz4hc -C65536 -Ededupe
@@ -167,10 +174,12 @@ check_image() {
 	plain=$(stat -c %s "$BATS_TEST_TMPDIR/plain")
 	dedupe=$(stat -c %s "$BATS_TEST_TMPDIR/dedupe")
 	echo "plain $plain dedupe $dedupe"
-	# b is a, and c is a and some noise: of three copies of a, one is left
-	[ $((dedupe * 2)) -lt "$plain" ]
+	# b is a, c is a and some noise, d a's first 1000000 bytes: of three
+	# copies of a and one of a third of it, one is left
+	[ $((dedupe * 5 / 2)) -lt "$plain" ]
 	run "$DUMP" -S "$BATS_TEST_TMPDIR/dedupe"
 	grep -q '^Shared extents: *[1-9]' <<<"$output"
+	grep -q '^Partial-ref extents: *1$' <<<"$output"
 	run "$FSCK" --extract="$BATS_TEST_TMPDIR/x" "$BATS_TEST_TMPDIR/dedupe"
 	[ "$status" = 0 ] || fail "fsck: $output"
 	treecmp_ok --no-owner --no-dir-mtime "$DUP" "$BATS_TEST_TMPDIR/x"

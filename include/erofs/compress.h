@@ -16,6 +16,7 @@ struct z_erofs_params {
 	bool legacy;			/* full indexes instead of compacted */
 	bool ztailpacking;		/* last pcluster inline after the indexes */
 	bool fragments;			/* the last extent may go to the packed inode */
+	bool dedupe;			/* extents get their prefix hash */
 	unsigned int zcfg;		/* which -z algorithm (0: the first) */
 };
 
@@ -26,7 +27,12 @@ struct z_erofs_extent {
 	uint32_t cblks;		/* pcluster blocks */
 	bool plain;		/* stored as is (shifted to the block start) */
 	bool frag;		/* a fragment: its bytes are in the packed inode */
+	bool partial;		/* a prefix of its (shared) pcluster's output */
+	uint32_t pfx;		/* dedupe: hash of its first Z_EROFS_DEDUPE_PFX bytes */
 };
+
+/* -E dedupe: extents are found as prefixes of others by this many bytes. */
+#define Z_EROFS_DEDUPE_PFX	256
 
 struct z_erofs_file {
 	struct z_erofs_extent *ext;

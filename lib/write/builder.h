@@ -214,6 +214,15 @@ int erofs_dedupe_find(struct erofs_builder *b, const struct z_erofs_extent *e,
 /* Remember @e's pcluster, now written at e->pblk: 0 or -errno. */
 int erofs_dedupe_insert(struct erofs_builder *b, const struct z_erofs_extent *e,
 			uint8_t alg, const uint8_t *pcl);
+/*
+ * @e, its file's last extent (of @zfl), as a partial reference: 1 with
+ * @to pointing at an earlier compressed pcluster whose output starts with
+ * @e's data, 0, or -errno.
+ */
+int erofs_dedupe_find_prefix(struct erofs_builder *b,
+			     const struct erofs_zfile *zfl,
+			     const struct z_erofs_extent *e, uint8_t alg,
+			     struct z_erofs_extent *to);
 /* Where the table stands, to forget what came after (a file stored flat). */
 uint32_t erofs_dedupe_mark(const struct erofs_builder *b);
 void erofs_dedupe_rewind(struct erofs_builder *b, uint32_t mark);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "erofs_fs.h"
 #include "erofs/compress.h"
+#include "erofs/xxhash.h"
 
 /* The first NONHEAD delta shares bit 11 with the CBLKCNT flag. */
 #define Z_EROFS_D0_MAX		(Z_EROFS_LI_D0_CBLKCNT - 1)
@@ -265,6 +266,12 @@ int z_erofs_compress_segment(struct erofs_compress *c,
 		seg->blocks += e.cblks;
 		pos += e.len;
 	}
+	for (uint32_t i = 0; !err && p->dedupe && i < seg->n; i++) {
+		struct z_erofs_extent *x = &seg->ext[i];
+
+		if (x->len >= Z_EROFS_DEDUPE_PFX)
+			x->pfx = erofs_xxh32(in + (x->la - la), Z_EROFS_DEDUPE_PFX, 0);
+	}
 	seg->err = err;
 	return err;
 }
@@ -302,6 +309,7 @@ int z_erofs_file_append(struct z_erofs_file *zf,
 struct z_erofs_lcl {
 	uint8_t type;
 	bool cblkcnt;		/* NONHEAD: d0 holds CBLKCNT | blocks */
+	bool partial;		/* HEAD: a prefix of its pcluster's output */
 	uint16_t ofs;		/* HEAD: where the extent starts */
 	uint32_t d0, d1;	/* NONHEAD: back to head, on to next head */
 	uint64_t pblk;		/* HEAD */
@@ -323,6 +331,7 @@ static int build_lcls(const struct z_erofs_params *p,
 		l[head].type = e->plain ? Z_EROFS_LCLUSTER_TYPE_PLAIN
 					: Z_EROFS_LCLUSTER_TYPE_HEAD1;
 		l[head].ofs = e->la & ((1u << bits) - 1);
+		l[head].partial = e->partial;
 		/* full indexes keep a fragment offset's high bits there */
 		l[head].pblk = e->frag && p->legacy ? zf->fragoff >> 32 : e->pblk;
 		for (uint64_t n = head + 1; n < next; n++) {
@@ -366,7 +375,8 @@ static void encode_full(const struct z_erofs_lcl *l, uint64_t totalidx,
 	struct z_erofs_lcluster_index *di = (void *)out;
 
 	for (uint64_t n = 0; n < totalidx; n++, di++) {
-		di->di_advise = erofs_cpu_to_le16(l[n].type);
+		di->di_advise = erofs_cpu_to_le16(l[n].type |
+				(l[n].partial ? Z_EROFS_LI_PARTIAL_REF : 0));
 		if (l[n].type == Z_EROFS_LCLUSTER_TYPE_NONHEAD) {
 			di->di_u.delta[0] = erofs_cpu_to_le16(l[n].d0);
 			di->di_u.delta[1] = erofs_cpu_to_le16(EROFS_MIN(l[n].d1, 0xffffu));

@@ -239,7 +239,7 @@ static int finish_zfile(struct erofs_builder *b, struct erofs_zfile *zfl)
  * already is; @out gets the extents with the blocks they point at.
  */
 static int write_dedupe(struct erofs_builder *b, struct erofs_zfile *zfl,
-			const struct z_erofs_segment *seg,
+			const struct z_erofs_segment *seg, bool last,
 			struct z_erofs_segment *out)
 {
 	const uint8_t alg = b->opts->zcfgs[zfl->zp.zcfg].alg->alg;
@@ -262,6 +262,15 @@ static int write_dedupe(struct erofs_builder *b, struct erofs_zfile *zfl,
 			return found;
 		if (found) {
 			e->pblk = blk;
+			zfl->shared = true;
+			continue;
+		}
+		/* a truncated copy ends in a prefix of a longer extent */
+		if (e->cblks && last && i + 1 == seg->n)
+			found = erofs_dedupe_find_prefix(b, zfl, e, alg, e);
+		if (found < 0)
+			return found;
+		if (found) {
 			zfl->shared = true;
 			continue;
 		}
@@ -317,7 +326,7 @@ int erofs_write_segment(struct erofs_builder *b, struct erofs_zfile *zfl,
 	if (b->dedupe && zfl->node != b->packed) {
 		struct z_erofs_segment ds;
 
-		err = write_dedupe(b, zfl, seg, &ds);
+		err = write_dedupe(b, zfl, seg, last, &ds);
 		if (!err)
 			err = z_erofs_file_append(&zfl->zf, &ds, 0);
 		free(ds.ext);

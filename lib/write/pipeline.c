@@ -272,6 +272,7 @@ static int submit_zfile(struct erofs_builder *b, struct erofs_node *n,
 	/* the packed inode itself keeps no fragment */
 	zfl->zp.fragments = b->opts->frags.on && n != b->packed;
 	zfl->whole_frag = b->opts->frags.all && n != b->packed;
+	zfl->zp.dedupe = b->opts->dedupe && n != b->packed;
 	/*
 	 * slots are 32-byte aligned, so the index layout depends only on what
 	 * precedes it in the slot: the inode and its inline xattrs
