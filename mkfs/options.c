@@ -109,8 +109,8 @@ static void resolve_compression(struct argp_state *state, struct parse_state *ps
 			   EROFS_MAX(pcl * 16, 1 << 20);
 	if (b->zp.max_extent > Z_EROFS_PCLUSTER_MAX_DSIZE)
 		b->zp.max_extent = Z_EROFS_PCLUSTER_MAX_DSIZE;
-	if (b->frags.on && !b->nzcfgs)
-		argp_error(state, "-E fragments and all-fragments need -z");
+	if ((b->frags.on || b->dedupe) && !b->nzcfgs)
+		argp_error(state, "-E dedupe, fragments and all-fragments need -z");
 	if (ps->packed_pcl % blksz)
 		argp_error(state, "-E fragments=%lld is not a multiple of the block size %u",
 			   (long long)ps->packed_pcl, blksz);

@@ -190,7 +190,9 @@ check_image() {
 	local out=$BATS_TEST_TMPDIR/out
 	mkdir -p "$out"
 	mkfs_must_fail_usage "$out/img" -Efragments "$out/img" "$BAIT"
-	[[ $mkfs_err == *"-E fragments and all-fragments need -z"* ]]
+	[[ $mkfs_err == *"-E dedupe, fragments and all-fragments need -z"* ]]
+	mkfs_must_fail_usage "$out/img" -Ededupe "$out/img" "$BAIT"
+	[[ $mkfs_err == *"-E dedupe, fragments and all-fragments need -z"* ]]
 	mkfs_must_fail_usage "$out/img" -zlz4 -Efragments=1000 "$out/img" "$BAIT"
 	[[ $mkfs_err == *"-E fragments=1000 is not a multiple of the block size 4096"* ]]
 	mkfs_must_fail_usage "$out/img" -zlz4 -Efragdedupe=some "$out/img" "$BAIT"
