@@ -2,7 +2,9 @@
 /* mkfs.erofs: scan SOURCE, build the image beside DEST, rename on success. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include "erofs/build.h"
@@ -41,6 +43,31 @@ static int mkfs_read_tree(struct mkfs_options *o, struct erofs_tree *tree,
 	return err;
 }
 
+/*
+ * The packed inode's scratch file (-E fragments): beside DEST, where the
+ * image needs room anyway, or under $TMPDIR for a device; unlinked at
+ * once, so that nothing is left behind whatever happens.
+ */
+static int mkfs_frag_scratch(struct mkfs_options *o, bool to_device)
+{
+	struct mkfs_tmpfile t;
+	const char *tmpdir = getenv("TMPDIR");
+	char *near = NULL;
+	int err;
+
+	if (to_device && asprintf(&near, "%s/x", tmpdir && *tmpdir ? tmpdir : "/tmp") < 0)
+		return -ENOMEM;
+	err = mkfs_tmpfile_create(&t, near ? near : o->dest, "frag");
+	if (err)
+		erofs_err("%s: cannot create a scratch file for the packed inode beside it: %s",
+			  near ? near : o->dest, strerror(-err));
+	free(near);
+	if (err)
+		return err;
+	o->build.frags.fd = mkfs_tmpfile_unlink(&t);
+	return 0;
+}
+
 static int mkfs_run(struct mkfs_options *o)
 {
 	struct erofs_build_stats stats = { 0 };
@@ -64,6 +91,12 @@ static int mkfs_run(struct mkfs_options *o)
 		o->tree.skip_dev = st.st_dev;
 		o->tree.skip_ino = st.st_ino;
 		o->tree.have_skip = true;
+	}
+	o->build.frags.fd = -1;
+	if (o->build.frags.on) {
+		err = mkfs_frag_scratch(o, to_device);
+		if (err)
+			return err;
 	}
 	if (o->file_contexts) {
 		err = erofs_selabel_open(o->file_contexts, &o->xattr.selabel);
@@ -97,6 +130,8 @@ out_tree:
 	erofs_xattr_area_free(&xattrs);
 out_stage:
 	mkfs_tmpfile_remove(&stage);
+	if (o->build.frags.fd >= 0)
+		close(o->build.frags.fd);
 	if (!err && !o->quiet) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		erofs_info("%s: %llu inodes, %llu blocks of %u bytes (%llu of them metadata, %llu bytes), %.2f s",

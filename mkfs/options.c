@@ -60,7 +60,7 @@ static const struct argp_option mkfs_argp_options[] = {
 	{ NULL, 0, NULL, 0, "Compression:", MKFS_GROUP_COMPRESS },
 	{ NULL, 'z', "ALG[,OPT]...[:ALG2...]", 0, "Compress file data. ALG: lz4; lz4hc (level=0-12, default 9); lzma (level=0-9 or 100-109 extreme, default 6; dictsize= up to 8 MiB; lc=, lp=, pb=); deflate (level=0-9, default 1; dictsize= up to 32 KiB); libdeflate (level=0-12); zstd (level=0-22, default 3; dictsize= a power of two up to 1 MiB). ALG,N is level N. Algorithms joined by ':' are picked per file by --compress-hints (its ALG column: 0 for the first). Not every build has every ALG", MKFS_GROUP_COMPRESS },
 	{ NULL, 'C', "SIZE", 0, "Largest physical cluster in bytes: a multiple of the block size up to 1 MiB (default: one block)", MKFS_GROUP_COMPRESS },
-	{ NULL, 'E', "OPTS", 0, "Extended options, comma-separated: legacy-compress (full cluster indexes), ztailpacking (last pcluster inline), noinline_data (no file tail inline in its inode, for DAX), force-inode-blockmap (with --chunksize, every file chunk-based, 4-byte block maps, as erofs-utils), force-chunk-indexes (the same with 8-byte chunk indexes), ^dedupe-files (identical files do not share their blocks)", MKFS_GROUP_COMPRESS },
+	{ NULL, 'E', "OPTS", 0, "Extended options, comma-separated: legacy-compress (full cluster indexes), ztailpacking (last pcluster inline), noinline_data (no file tail inline in its inode, for DAX), force-inode-blockmap (with --chunksize, every file chunk-based, 4-byte block maps, as erofs-utils), force-chunk-indexes (the same with 8-byte chunk indexes), ^dedupe-files (identical files do not share their blocks), fragments[=SIZE] (file tails packed into one compressed inode, SIZE its pcluster), all-fragments[=SIZE] (whole files), fragdedupe=full|inode|off (or ^fragdedupe: fragments stored once: any tail of an earlier one, whole files only, never; default full), dedupe (identical pclusters stored once)", MKFS_GROUP_COMPRESS },
 	{ "max-extent-bytes", OPT_MAX_EXTENT, "N", 0, "Largest decompressed extent in bytes", MKFS_GROUP_COMPRESS },
 	{ "compress-hints", OPT_COMPRESS_HINTS, "FILE", 0, "Per-path pcluster sizes and algorithms: lines 'SIZE [ALG] REGEX', SIZE 0 for no compression, ALG the index of a -z algorithm", MKFS_GROUP_COMPRESS },
 	{ NULL, 0, NULL, 0, "Extended attributes:", MKFS_GROUP_XATTR },
@@ -90,6 +90,7 @@ struct parse_state {
 	const char *zarg;
 	const char *hints;
 	int64_t pclustersize, max_extent, chunksize;
+	int64_t packed_pcl;	/* -E fragments=SIZE */
 	int nargs;
 };
 
@@ -116,14 +117,63 @@ static void resolve_compression(struct argp_state *state, struct parse_state *ps
 			   EROFS_MAX(pcl * 16, 1 << 20);
 	if (b->zp.max_extent > Z_EROFS_PCLUSTER_MAX_DSIZE)
 		b->zp.max_extent = Z_EROFS_PCLUSTER_MAX_DSIZE;
+	if ((b->frags.on || b->dedupe) && !b->nzcfgs)
+		argp_error(state, "-E dedupe, fragments and all-fragments need -z");
+	if (ps->packed_pcl % blksz)
+		argp_error(state, "-E fragments=%lld is not a multiple of the block size %u",
+			   (long long)ps->packed_pcl, blksz);
+	b->frags.pclusterblks = ps->packed_pcl / blksz;
 }
 
-static void parse_extended(struct argp_state *state, struct mkfs_options *o,
+/* -E [all-]fragments[=SIZE], [^]fragdedupe[=off|inode|full] */
+static bool parse_fragments(struct argp_state *state, struct parse_state *ps,
+			    char *tok)
+{
+	static const char *const modes[] = {
+		[EROFS_FRAGDEDUPE_FULL] = "full",
+		[EROFS_FRAGDEDUPE_INODE] = "inode",
+		[EROFS_FRAGDEDUPE_OFF] = "off",
+	};
+	struct erofs_frag_opts *f = &ps->o->build.frags;
+	char *val = strchr(tok, '=');
+
+	if (val)
+		*val++ = '\0';
+	if (!strcmp(tok, "fragments") || !strcmp(tok, "all-fragments")) {
+		f->on = true;
+		f->all |= tok[0] == 'a';
+		if (val)
+			ps->packed_pcl = erofs_argp_number(state, "-E fragments", val,
+							   1, Z_EROFS_PCLUSTER_MAX_SIZE);
+		return true;
+	}
+	if (!strcmp(tok, "^fragdedupe") && !val) {
+		f->dedupe = EROFS_FRAGDEDUPE_OFF;
+		return true;
+	}
+	if (strcmp(tok, "fragdedupe"))
+		return false;
+	f->dedupe = EROFS_FRAGDEDUPE_FULL;
+	for (unsigned int m = 0; val && m < sizeof(modes) / sizeof(*modes); m++)
+		if (!strcmp(val, modes[m]))
+			return f->dedupe = m, true;
+	if (val)
+		argp_error(state, "-E fragdedupe=%s: use off, inode or full", val);
+	return true;
+}
+
+static void parse_extended(struct argp_state *state, struct parse_state *ps,
 			   char *arg)
 {
+	struct mkfs_options *o = ps->o;
+
 	for (char *save = NULL, *tok = strtok_r(arg, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "legacy-compress"))
+		if (parse_fragments(state, ps, tok))
+			continue;
+		if (!strcmp(tok, "dedupe"))
+			o->build.dedupe = true;
+		else if (!strcmp(tok, "legacy-compress"))
 			o->build.zp.legacy = true;
 		else if (!strcmp(tok, "ztailpacking"))
 			o->build.zp.ztailpacking = true;
@@ -217,7 +267,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 					   Z_EROFS_PCLUSTER_MAX_DSIZE);
 		break;
 	case 'E':
-		parse_extended(state, o, arg);
+		parse_extended(state, ps, arg);
 		break;
 	case OPT_COMPRESS_HINTS:
 		ps->hints = arg;
@@ -366,7 +416,9 @@ void mkfs_parse_options(int argc, char **argv, struct mkfs_options *o)
 	o->build.src_prefix = strlen(o->src) + 1;
 	if (ps.hints && mkfs_load_hints(o, ps.hints))
 		exit(1);
-	mkfs_resolve_dictsizes(&o->build, mkfs_max_pclusterblks(o) << o->build.blkszbits);
+	mkfs_resolve_dictsizes(&o->build,
+			       EROFS_MAX(mkfs_max_pclusterblks(o), o->build.frags.pclusterblks)
+			       << o->build.blkszbits);
 }
 
 void mkfs_free_options(struct mkfs_options *o)

@@ -87,6 +87,13 @@ static void mkfs_tmpfile_forget(struct mkfs_tmpfile *t)
 	t->path = NULL;
 }
 
+int mkfs_tmpfile_unlink(struct mkfs_tmpfile *t)
+{
+	unlink(t->path);
+	mkfs_tmpfile_forget(t);
+	return t->fd;
+}
+
 void mkfs_tmpfile_remove(struct mkfs_tmpfile *t)
 {
 	if (t->fd >= 0)

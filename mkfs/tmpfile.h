@@ -26,6 +26,8 @@ void mkfs_trap_signals(void);
  */
 int mkfs_tmpfile_create(struct mkfs_tmpfile *t, const char *dest,
 			const char *tag);
+/* Unlink @t at once, keeping it open: returns its fd, now the caller's. */
+int mkfs_tmpfile_unlink(struct mkfs_tmpfile *t);
 /* Close (if still open) and unlink @t; nothing if there is none. */
 void mkfs_tmpfile_remove(struct mkfs_tmpfile *t);
 

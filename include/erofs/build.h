@@ -24,6 +24,22 @@ enum erofs_chunk_format {
 	EROFS_CHUNK_INDEXES,	/* 8-byte chunk indexes, every file chunk-based */
 };
 
+/* -E fragdedupe: which fragments are stored once (erofs-utils' names). */
+enum erofs_fragdedupe {
+	EROFS_FRAGDEDUPE_FULL,		/* any that ends an earlier one */
+	EROFS_FRAGDEDUPE_INODE,		/* only whole files */
+	EROFS_FRAGDEDUPE_OFF,
+};
+
+/* -E fragments, all-fragments: the packed inode. */
+struct erofs_frag_opts {
+	bool on;			/* tails of compressed files go there */
+	bool all;			/* whole files do */
+	enum erofs_fragdedupe dedupe;
+	uint32_t pclusterblks;		/* its pclusters; 0: those of -C */
+	int fd;				/* a scratch file for its bytes */
+};
+
 struct erofs_build_opts {
 	unsigned int blkszbits;
 	int64_t build_time;
@@ -48,6 +64,8 @@ struct erofs_build_opts {
 	/* --tar=i: blocks of device 1, the tar the files point into; 0: none */
 	uint64_t blob_blocks;
 	const struct erofs_xattr_area *xattrs;	/* NULL: no xattr area */
+	struct erofs_frag_opts frags;
+	bool dedupe;		/* -E dedupe: identical pclusters stored once */
 };
 
 struct erofs_build_stats {

@@ -88,6 +88,9 @@ uint64_t erofs_bman_blocks(const struct erofs_bman *bm);
  */
 int erofs_bman_write_data(struct erofs_bman *bm, erofs_off_t pos,
 			  const void *buf, size_t len);
+/* Read back @len data bytes written at @pos: 0 or -errno. */
+int erofs_bman_read_data(struct erofs_bman *bm, erofs_off_t pos, void *buf,
+			 size_t len);
 /* Zero the rest of the block after a data byte ending at @end: 0 or -errno. */
 int erofs_bman_pad_data(struct erofs_bman *bm, erofs_off_t end);
 /* Write metadata at @pos: 0 or -errno. */

@@ -15,6 +15,8 @@ struct z_erofs_params {
 	uint32_t max_extent;		/* largest decompressed extent, bytes */
 	bool legacy;			/* full indexes instead of compacted */
 	bool ztailpacking;		/* last pcluster inline after the indexes */
+	bool fragments;			/* the last extent may go to the packed inode */
+	bool dedupe;			/* extents get their prefix hash */
 	unsigned int zcfg;		/* which -z algorithm (0: the first) */
 };
 
@@ -24,7 +26,13 @@ struct z_erofs_extent {
 	uint32_t len;		/* decompressed bytes */
 	uint32_t cblks;		/* pcluster blocks */
 	bool plain;		/* stored as is (shifted to the block start) */
+	bool frag;		/* a fragment: its bytes are in the packed inode */
+	bool partial;		/* a prefix of its (shared) pcluster's output */
+	uint32_t pfx;		/* dedupe: hash of its first Z_EROFS_DEDUPE_PFX bytes */
 };
+
+/* -E dedupe: extents are found as prefixes of others by this many bytes. */
+#define Z_EROFS_DEDUPE_PFX	256
 
 struct z_erofs_file {
 	struct z_erofs_extent *ext;
@@ -33,6 +41,8 @@ struct z_erofs_file {
 	bool big;		/* uses the big pcluster index encoding */
 	uint8_t *idata;		/* ztailpacking: the last pcluster, inline */
 	uint32_t idata_len;
+	bool frag;		/* the last extent is a fragment ... */
+	uint64_t fragoff;	/* ... at this offset in the packed inode */
 };
 
 /*
@@ -50,6 +60,8 @@ struct z_erofs_segment {
 	uint32_t n, cap;
 	uint8_t *idata;		/* last segment, ztailpacking: inline pcluster */
 	uint32_t idata_len;
+	uint8_t *frag;		/* last segment, fragments: the last extent's input */
+	uint32_t frag_len;
 	int err;
 };
 
@@ -63,7 +75,9 @@ size_t z_erofs_segment_cap(const struct z_erofs_params *p, uint32_t len);
  * Compress @len bytes at @in, logical offset @la, into @seg, its
  * pclusters into @data (z_erofs_segment_cap() bytes, the caller's: it
  * becomes seg->data).  For the file's @last segment with ztailpacking, a
- * final pcluster that fits in @max_inline bytes is kept as seg->idata.
+ * final pcluster that fits in @max_inline bytes is kept as seg->idata;
+ * with fragments, a final extent that would not fill its pcluster is
+ * kept as seg->frag, its input, for the packed inode.
  * Returns 0 or -errno (also in seg->err).
  */
 int z_erofs_compress_segment(struct erofs_compress *c,
@@ -77,6 +91,12 @@ void z_erofs_segment_free(struct z_erofs_segment *seg);
 int z_erofs_file_append(struct z_erofs_file *zf,
 			const struct z_erofs_segment *seg, uint64_t startblk);
 void z_erofs_file_free(struct z_erofs_file *zf);
+
+/* Bytes of the map header of a file wholly in the packed inode. */
+uint32_t z_erofs_whole_fragment_size(erofs_off_t inode_end);
+/* Encode that header, for a file at offset @fragoff of the packed inode. */
+void z_erofs_encode_whole_fragment(erofs_off_t inode_end, uint64_t fragoff,
+				   uint8_t *meta);
 
 /*
  * Encode the map header and indexes of @zf into @meta, which holds

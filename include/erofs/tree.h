@@ -27,6 +27,8 @@ struct erofs_source {
 	bool staged;		/* @path is the tree's staging file, shared */
 	bool blob;		/* --tar=i: the bytes are at @offset of device 1 */
 	uint8_t *holes;		/* chunk bitmap, bit set = all-hole chunk */
+	bool by_fd;		/* read through @fd (not owned): no name to open */
+	int fd;
 };
 
 /* An attribute the source hands over itself (a tarball's pax records). */

@@ -19,6 +19,60 @@
 #include "erofs/print.h"
 #include "builder.h"
 
+/* The packed inode's compression: -E fragments=SIZE, else -C. */
+static struct z_erofs_params packed_zparams(const struct erofs_build_opts *o)
+{
+	struct z_erofs_params zp = o->zp;
+
+	zp.zcfg = 0;
+	zp.fragments = false;
+	if (o->frags.pclusterblks) {
+		zp.pclusterblks = o->frags.pclusterblks;
+		zp.max_extent = EROFS_MAX(zp.max_extent,
+			EROFS_MIN(zp.pclusterblks << o->blkszbits,
+				  (uint32_t)Z_EROFS_PCLUSTER_MAX_DSIZE));
+	}
+	return zp;
+}
+
+/*
+ * Once every file is written, the packed inode's bytes are complete: it
+ * is a regular file in no directory, numbered last, compressed like any.
+ */
+static int add_packed(struct erofs_builder *b)
+{
+	struct erofs_tree *t = b->tree;
+	struct erofs_node **nodes, *n;
+	struct z_erofs_params zp = packed_zparams(b->opts);
+	int err = erofs_frags_flush(b->frags);
+
+	if (err || !erofs_frags_size(b->frags))
+		return err;
+	n = calloc(1, sizeof(*n));
+	nodes = n ? realloc(t->nodes, (t->nnodes + 1) * sizeof(*nodes)) : NULL;
+	if (!nodes) {
+		free(n);
+		return -ENOMEM;
+	}
+	t->nodes = nodes;
+	t->nodes[t->nnodes++] = n;
+	n->mode = S_IFREG | 0644;
+	n->nlink = 1;
+	n->size = erofs_frags_size(b->frags);
+	n->mtime = b->opts->build_time;
+	n->mtime_nsec = b->opts->build_time_nsec;
+	n->ino = t->nnodes;
+	n->parent = n;
+	n->src.staged = true;	/* no name in the tree, so none of its own */
+	n->src.path = (char *)"the packed inode";
+	n->src.by_fd = true;
+	n->src.fd = erofs_frags_fd(b->frags);
+	n->extended = erofs_layout_extended(n, b->opts);
+	b->packed = n;
+	err = erofs_pipe_packed(b, &zp, 0);
+	return erofs_pipe_drain(b, err);
+}
+
 static int pass_data(struct erofs_builder *b)
 {
 	struct erofs_tree *t = b->tree;
@@ -37,6 +91,8 @@ static int pass_data(struct erofs_builder *b)
 	}
 	/* every queued job is taken back, in order, even after an error */
 	err = erofs_pipe_drain(b, err);
+	if (!err && b->frags)
+		err = add_packed(b);
 	return err ?: erofs_bman_seal_data(&b->bm);
 }
 
@@ -121,6 +177,12 @@ static uint16_t compr_cfgs_algs(const struct erofs_build_opts *o,
 		algs |= 1u << o->zcfgs[zp->zcfg].alg->alg;
 		big |= zp->pclusterblks > 1;
 	}
+	if (o->nzcfgs && o->frags.on) {
+		struct z_erofs_params zp = packed_zparams(o);
+
+		algs |= 1u << o->zcfgs[0].alg->alg;
+		big |= zp.pclusterblks > 1;
+	}
 	return big || (algs & ~(1u << Z_EROFS_COMPRESSION_LZ4)) ? algs : 0;
 }
 
@@ -147,6 +209,10 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 	}
 	b.copybuf = malloc(EROFS_COPY_BUF);
 	err = b.copybuf ? erofs_pipe_start(&b) : -ENOMEM;
+	if (!err && opts->frags.on && opts->nzcfgs)
+		err = erofs_frags_init(&b);
+	if (!err && opts->dedupe && opts->nzcfgs)
+		err = erofs_dedupe_init(&b);
 	erofs_progress_init(&b.prog, opts->progress, "read", tree->data_bytes,
 			    tree->nnodes);
 	if (!err)
@@ -165,6 +231,8 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 	}
 	erofs_chunk_table_free(b.chunks);
 	erofs_pipe_stop(&b);
+	erofs_frags_exit(&b);
+	erofs_dedupe_exit(&b);
 	erofs_dircache_drop(&b.dc);
 	free(b.copybuf);
 	erofs_bman_exit(&b.bm);

@@ -6,7 +6,7 @@
  *
  *   build.c        the passes: every file below
  *   pipeline.c     data_write.c chunks.c layout.c source.c
- *   data_write.c   chunks.c layout.c source.c cache.c
+ *   data_write.c   chunks.c fragments.c dedupe.c layout.c source.c cache.c
  *   dedupe_files.c layout.c source.c
  *   chunks.c       layout.c source.c cache.c
  *   inode_write.c  dir_write.c cache.c
@@ -53,6 +53,8 @@ struct erofs_chunk_table;
 
 /* A chunk map entry for a hole. */
 #define EROFS_CHUNK_HOLE	UINT64_MAX
+struct erofs_frags;
+struct erofs_dedupe;
 
 struct erofs_builder {
 	const struct erofs_build_opts *opts;
@@ -65,6 +67,9 @@ struct erofs_builder {
 	struct erofs_pipe *pipe;	/* job ring and workers */
 	struct erofs_chunk_table *chunks;	/* chunks written, by hash */
 	uint64_t shared_bytes;	/* file bytes stored once for several places */
+	struct erofs_frags *frags;	/* -E fragments: the packed inode's bytes */
+	struct erofs_node *packed;	/* ... and the inode, once they are all in */
+	struct erofs_dedupe *dedupe;	/* -E dedupe: the pclusters written */
 	bool reported;		/* an error message naming its path was printed */
 	uint64_t done_nodes, done_bytes;
 	struct erofs_progress prog;
@@ -78,6 +83,11 @@ struct erofs_zfile {
 	uint32_t idx;		/* index bytes after the inode */
 	uint32_t max_inline;
 	uint64_t start;		/* first data block */
+	bool shared;		/* -E dedupe: an extent points at an earlier pcluster */
+	uint32_t dd_mark;	/* ... the dedupe table before the file */
+	uint64_t new_blocks;	/* pcluster blocks it did write */
+	bool whole_frag;	/* all-fragments: its bytes go to the packed inode */
+	uint64_t frag_start;	/* ... from here on */
 	struct z_erofs_file zf;
 };
 
@@ -239,6 +249,56 @@ void erofs_chunk_table_free(struct erofs_chunk_table *t);
 int erofs_dedupe_files(struct erofs_builder *b);
 /* Pass 1: @n takes the layout of n->dup_of, done before it: 0 or -errno. */
 int erofs_dedupe_adopt(struct erofs_builder *b, struct erofs_node *n);
+/* ---- fragments.c: the packed inode's bytes, in a scratch file ---- */
+
+/* Start empty in opts->frags.fd (b->frags): 0 or -errno. */
+int erofs_frags_init(struct erofs_builder *b);
+void erofs_frags_exit(struct erofs_builder *b);
+/*
+ * A fragment of @len bytes (@whole: a file's whole content) at @data:
+ * stored once per fragdedupe, its offset in the packed inode in @off.
+ * 0 or -errno.
+ */
+int erofs_frags_add(struct erofs_frags *f, const uint8_t *data, uint32_t len,
+		    bool whole, uint64_t *off);
+/* Append @len bytes: a whole file comes in pieces. 0 or -errno. */
+int erofs_frags_append(struct erofs_frags *f, const uint8_t *data, uint64_t len);
+/*
+ * The bytes appended since @start are a whole file: keep them, or drop
+ * them for an earlier copy.  Its offset in @off; 0 or -errno.
+ */
+int erofs_frags_settle_whole(struct erofs_frags *f, uint64_t start,
+			     uint64_t *off);
+/* Write what is buffered: 0 or -errno. */
+int erofs_frags_flush(struct erofs_frags *f);
+uint64_t erofs_frags_size(const struct erofs_frags *f);
+int erofs_frags_fd(const struct erofs_frags *f);
+
+/* ---- dedupe.c: pclusters already in the image (-E dedupe) ---- */
+
+int erofs_dedupe_init(struct erofs_builder *b);
+void erofs_dedupe_exit(struct erofs_builder *b);
+/*
+ * An earlier pcluster identical to @e's (@pcl, its bytes; on-disk
+ * algorithm @alg): 1 and its first block in @pblk, 0, or -errno.
+ */
+int erofs_dedupe_find(struct erofs_builder *b, const struct z_erofs_extent *e,
+		      uint8_t alg, const uint8_t *pcl, uint64_t *pblk);
+/* Remember @e's pcluster, now written at e->pblk: 0 or -errno. */
+int erofs_dedupe_insert(struct erofs_builder *b, const struct z_erofs_extent *e,
+			uint8_t alg, const uint8_t *pcl);
+/*
+ * @e, its file's last extent (of @zfl), as a partial reference: 1 with
+ * @to pointing at an earlier compressed pcluster whose output starts with
+ * @e's data, 0, or -errno.
+ */
+int erofs_dedupe_find_prefix(struct erofs_builder *b,
+			     const struct erofs_zfile *zfl,
+			     const struct z_erofs_extent *e, uint8_t alg,
+			     struct z_erofs_extent *to);
+/* Where the table stands, to forget what came after (a file stored flat). */
+uint32_t erofs_dedupe_mark(const struct erofs_builder *b);
+void erofs_dedupe_rewind(struct erofs_builder *b, uint32_t mark);
 
 /* ---- pipeline.c: the job ring, its workers and their buffers ---- */
 
@@ -252,6 +312,9 @@ void erofs_pipe_stop(struct erofs_builder *b);
  * @err or the first error since.
  */
 int erofs_pipe_node(struct erofs_builder *b, struct erofs_node *n, int err);
+/* Queue the packed inode b->packed, compressed with @zp: as erofs_pipe_node(). */
+int erofs_pipe_packed(struct erofs_builder *b, const struct z_erofs_params *zp,
+		      int err);
 /* Take every queued job back, in order, even after @err: @err or the first error. */
 int erofs_pipe_drain(struct erofs_builder *b, int err);
 /*

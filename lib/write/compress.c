@@ -3,6 +3,7 @@
 #include <string.h>
 #include "erofs_fs.h"
 #include "erofs/compress.h"
+#include "erofs/xxhash.h"
 
 /* The first NONHEAD delta shares bit 11 with the CBLKCNT flag. */
 #define Z_EROFS_D0_MAX		(Z_EROFS_LI_D0_CBLKCNT - 1)
@@ -100,6 +101,7 @@ void z_erofs_segment_free(struct z_erofs_segment *seg)
 {
 	free(seg->ext);
 	free(seg->idata);
+	free(seg->frag);
 	memset(seg, 0, sizeof(*seg));
 }
 
@@ -149,6 +151,23 @@ static int worth_trying(const struct erofs_compress *c, const uint8_t *src,
 	return clen < 0 ? clen : saves_block(clen, srclen, blksz);
 }
 
+/* The rest of the file, from @src, is the fragment @e ends the segment with. */
+static int keep_fragment(struct z_erofs_segment *seg, struct z_erofs_extent *e,
+			 const uint8_t *src, uint32_t left)
+{
+	seg->frag = malloc(left);
+	if (!seg->frag)
+		return -ENOMEM;
+	memcpy(seg->frag, src, left);
+	seg->frag_len = left;
+	e->frag = true;
+	e->plain = false;
+	e->len = left;
+	e->cblks = 0;
+	e->pblk = seg->blocks;
+	return seg_add_extent(seg, e);
+}
+
 int z_erofs_compress_segment(struct erofs_compress *c,
 			     const struct z_erofs_params *p, const uint8_t *in,
 			     uint32_t len, uint64_t la, bool last,
@@ -175,6 +194,12 @@ int z_erofs_compress_segment(struct erofs_compress *c,
 		uint8_t *out = seg->data + ((size_t)seg->blocks << p->blkszbits);
 		int clen, try = 1;
 
+		/* what fits in one pcluster goes to the packed inode as it is */
+		if (last && p->fragments &&
+		    len - pos <= EROFS_MIN(pclsz, max_extent)) {
+			err = keep_fragment(seg, &e, in + pos, len - pos);
+			break;
+		}
 		/* the end of a file, where a tail may go inline, is always tried */
 		if (stored && c->alg->probe_destsize && !(last && len - pos <= pclsz))
 			try = worth_trying(c, in + pos, srclen, out, pclsz, blksz);
@@ -191,8 +216,18 @@ int z_erofs_compress_segment(struct erofs_compress *c,
 				err = clen;
 				break;
 			}
+			/*
+			 * the whole rest of the file in a pcluster it does not
+			 * fill: a fragment, compressed with the packed inode
+			 */
+			if (last && p->fragments && pos + srclen == len &&
+			    (uint32_t)clen < pclsz &&
+			    saves_block(clen, srclen, blksz)) {
+				err = keep_fragment(seg, &e, in + pos, srclen);
+				break;
+			}
 			/* the whole rest of the file in one pcluster: maybe inline */
-			if (last && p->ztailpacking && max_inline &&
+			if (last && p->ztailpacking && !p->fragments && max_inline &&
 			    pos + srclen == len) {
 				int kept = keep_inline(seg, &e, in + pos, srclen,
 						       out, clen, max_inline);
@@ -231,6 +266,12 @@ int z_erofs_compress_segment(struct erofs_compress *c,
 		seg->blocks += e.cblks;
 		pos += e.len;
 	}
+	for (uint32_t i = 0; !err && p->dedupe && i < seg->n; i++) {
+		struct z_erofs_extent *x = &seg->ext[i];
+
+		if (x->len >= Z_EROFS_DEDUPE_PFX)
+			x->pfx = erofs_xxh32(in + (x->la - la), Z_EROFS_DEDUPE_PFX, 0);
+	}
 	seg->err = err;
 	return err;
 }
@@ -268,6 +309,7 @@ int z_erofs_file_append(struct z_erofs_file *zf,
 struct z_erofs_lcl {
 	uint8_t type;
 	bool cblkcnt;		/* NONHEAD: d0 holds CBLKCNT | blocks */
+	bool partial;		/* HEAD: a prefix of its pcluster's output */
 	uint16_t ofs;		/* HEAD: where the extent starts */
 	uint32_t d0, d1;	/* NONHEAD: back to head, on to next head */
 	uint64_t pblk;		/* HEAD */
@@ -289,7 +331,9 @@ static int build_lcls(const struct z_erofs_params *p,
 		l[head].type = e->plain ? Z_EROFS_LCLUSTER_TYPE_PLAIN
 					: Z_EROFS_LCLUSTER_TYPE_HEAD1;
 		l[head].ofs = e->la & ((1u << bits) - 1);
-		l[head].pblk = e->pblk;
+		l[head].partial = e->partial;
+		/* full indexes keep a fragment offset's high bits there */
+		l[head].pblk = e->frag && p->legacy ? zf->fragoff >> 32 : e->pblk;
 		for (uint64_t n = head + 1; n < next; n++) {
 			l[n].type = Z_EROFS_LCLUSTER_TYPE_NONHEAD;
 			l[n].d0 = n - head;
@@ -331,7 +375,8 @@ static void encode_full(const struct z_erofs_lcl *l, uint64_t totalidx,
 	struct z_erofs_lcluster_index *di = (void *)out;
 
 	for (uint64_t n = 0; n < totalidx; n++, di++) {
-		di->di_advise = erofs_cpu_to_le16(l[n].type);
+		di->di_advise = erofs_cpu_to_le16(l[n].type |
+				(l[n].partial ? Z_EROFS_LI_PARTIAL_REF : 0));
 		if (l[n].type == Z_EROFS_LCLUSTER_TYPE_NONHEAD) {
 			di->di_u.delta[0] = erofs_cpu_to_le16(l[n].d0);
 			di->di_u.delta[1] = erofs_cpu_to_le16(EROFS_MIN(l[n].d1, 0xffffu));
@@ -492,7 +537,12 @@ int z_erofs_encode_index(const struct z_erofs_params *p,
 				  Z_EROFS_ADVISE_BIG_PCLUSTER_2;
 		encode_compact(p, l, totalidx, &g, meta + (g.ebase - inode_end));
 	}
-	if (zf->idata_len) {
+	if (zf->frag) {
+		/* the offset's low 32 bits take h_reserved1 and h_idata_size */
+		advise |= Z_EROFS_ADVISE_FRAGMENT_PCLUSTER;
+		h->h_reserved1 = erofs_cpu_to_le16((uint16_t)zf->fragoff);
+		h->h_idata_size = erofs_cpu_to_le16((uint16_t)(zf->fragoff >> 16));
+	} else if (zf->idata_len) {
 		advise |= Z_EROFS_ADVISE_INLINE_PCLUSTER;
 		h->h_idata_size = erofs_cpu_to_le16(zf->idata_len);
 		memcpy(meta + z_erofs_meta_size(p, inode_end, size), zf->idata,
@@ -504,4 +554,19 @@ int z_erofs_encode_index(const struct z_erofs_params *p,
 out:
 	free(l);
 	return err;
+}
+
+uint32_t z_erofs_whole_fragment_size(erofs_off_t inode_end)
+{
+	return EROFS_ROUND_UP(inode_end, 8) - inode_end +
+	       sizeof(struct z_erofs_map_header);
+}
+
+void z_erofs_encode_whole_fragment(erofs_off_t inode_end, uint64_t fragoff,
+				   uint8_t *meta)
+{
+	/* the 8 header bytes are the offset, bit 63 (h_clusterbits bit 7) set */
+	uint64_t v = erofs_cpu_to_le64(fragoff | 1ull << 63);
+
+	memcpy(meta + (EROFS_ROUND_UP(inode_end, 8) - inode_end), &v, sizeof(v));
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "erofs/print.h"
 #include "builder.h"
 
 static uint64_t chunk_count(const struct erofs_node *n, unsigned int blkszbits)
@@ -204,9 +205,26 @@ int erofs_write_node_data(struct erofs_builder *b, struct erofs_node *n)
 	return S_ISREG(n->mode) ? data_regular(b, n, -1) : data_other(b, n);
 }
 
+/* A file wholly in the packed inode: a map header that says where. */
+static int finish_whole_fragment(struct erofs_builder *b, struct erofs_node *n,
+				 uint64_t fragoff)
+{
+	n->zblocks = 0;
+	n->inline_size = 0;
+	n->datalayout = EROFS_INODE_COMPRESSED_FULL;
+	n->body_len = z_erofs_whole_fragment_size(erofs_node_head(n));
+	n->body = calloc(1, n->body_len);
+	if (!n->body)
+		return -ENOMEM;
+	z_erofs_encode_whole_fragment(erofs_node_head(n), fragoff, n->body);
+	b->feat.incompat |= EROFS_FEATURE_INCOMPAT_FRAGMENTS;
+	return 0;
+}
+
 /*
  * All segments are in: keep the compressed layout only when it saves a
  * block (or inline bytes at an equal block count), else store it flat.
+ * A file with a fragment keeps it: its bytes are in the packed inode.
  */
 static int finish_zfile(struct erofs_builder *b, struct erofs_zfile *zfl)
 {
@@ -214,9 +232,23 @@ static int finish_zfile(struct erofs_builder *b, struct erofs_zfile *zfl)
 	struct z_erofs_file *zf = &zfl->zf;
 	int err;
 
-	if (!erofs_layout_keep_compressed(n, b->blksz, zf->cblocks,
+	if (zf->frag && zf->n == 1)
+		return finish_whole_fragment(b, n, zf->fragoff);
+	if (zf->frag && !zfl->zp.legacy && zf->fragoff >> 32) {
+		erofs_err("%s: the packed inode outgrows the 4 GiB compacted indexes can point into: use -E legacy-compress",
+			  b->opts->image_name);
+		b->reported = true;
+		return -EFBIG;
+	}
+	/* compacted indexes count pclusters back to back: sharing needs full */
+	if (zfl->shared) {
+		zfl->zp.legacy = true;
+		zfl->idx = z_erofs_meta_size(&zfl->zp, erofs_node_head(n), n->size);
+	}
+	if (!zf->frag && !erofs_layout_keep_compressed(n, b->blksz, zfl->new_blocks,
 					  zfl->idx + zf->idata_len)) {
 		erofs_bman_rewind_data(&b->bm, zfl->start);
+		erofs_dedupe_rewind(b, zfl->dd_mark);
 		return data_regular(b, n, zfl->fd);
 	}
 	n->zblocks = zf->cblocks;
@@ -240,7 +272,82 @@ static int finish_zfile(struct erofs_builder *b, struct erofs_zfile *zfl)
 		b->feat.incompat |= EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER;
 	if (zf->idata_len)
 		b->feat.incompat |= EROFS_FEATURE_INCOMPAT_ZTAILPACKING;
+	if (zf->frag)
+		b->feat.incompat |= EROFS_FEATURE_INCOMPAT_FRAGMENTS;
+	if (zfl->shared)
+		b->feat.incompat |= EROFS_FEATURE_INCOMPAT_DEDUPE;
 	return 0;
+}
+
+/*
+ * -E dedupe: each pcluster of @seg is written unless an identical one
+ * already is; @out gets the extents with the blocks they point at.
+ */
+static int write_dedupe(struct erofs_builder *b, struct erofs_zfile *zfl,
+			const struct z_erofs_segment *seg, bool last,
+			struct z_erofs_segment *out)
+{
+	const uint8_t alg = b->opts->zcfgs[zfl->zp.zcfg].alg->alg;
+	int err = 0;
+
+	*out = *seg;
+	out->ext = malloc(seg->n * sizeof(*out->ext));
+	if (!out->ext)
+		return -ENOMEM;
+	memcpy(out->ext, seg->ext, seg->n * sizeof(*out->ext));
+	for (uint32_t i = 0; i < seg->n && !err; i++) {
+		struct z_erofs_extent *e = &out->ext[i];
+		const uint8_t *pcl = seg->data + (seg->ext[i].pblk << b->opts->blkszbits);
+		uint64_t blk;
+		int found = 0;
+
+		if (e->cblks)
+			found = erofs_dedupe_find(b, e, alg, pcl, &blk);
+		if (found < 0)
+			return found;
+		if (found) {
+			e->pblk = blk;
+			zfl->shared = true;
+			continue;
+		}
+		/* a truncated copy ends in a prefix of a longer extent */
+		if (e->cblks && last && i + 1 == seg->n)
+			found = erofs_dedupe_find_prefix(b, zfl, e, alg, e);
+		if (found < 0)
+			return found;
+		if (found) {
+			zfl->shared = true;
+			continue;
+		}
+		e->pblk = erofs_bman_alloc_data(&b->bm, e->cblks);
+		if (!e->cblks)
+			continue;
+		zfl->new_blocks += e->cblks;
+		err = erofs_bman_write_data(&b->bm, erofs_build_pos(b, e->pblk), pcl,
+					    (size_t)e->cblks << b->opts->blkszbits);
+		if (!err)
+			err = erofs_dedupe_insert(b, e, alg, pcl);
+	}
+	return err;
+}
+
+/* -E all-fragments: the file's bytes go to the packed inode as they come. */
+static int write_whole_fragment(struct erofs_builder *b, struct erofs_zfile *zfl,
+				const struct z_erofs_segment *seg, uint64_t off,
+				uint32_t len, bool last)
+{
+	uint64_t fragoff;
+	int err;
+
+	if (!off)
+		zfl->frag_start = erofs_frags_size(b->frags);
+	err = erofs_frags_append(b->frags, seg->data, len);
+	b->done_bytes += len;
+	erofs_build_progress(b, false);
+	if (err || !last)
+		return err;
+	err = erofs_frags_settle_whole(b->frags, zfl->frag_start, &fragoff);
+	return err ?: finish_whole_fragment(b, zfl->node, fragoff);
 }
 
 int erofs_write_segment(struct erofs_builder *b, struct erofs_zfile *zfl,
@@ -252,19 +359,44 @@ int erofs_write_segment(struct erofs_builder *b, struct erofs_zfile *zfl,
 
 	if (err)
 		return erofs_src_error(b, zfl->node, err);
-	blk = erofs_bman_alloc_data(&b->bm, seg->blocks);
-	if (!off) {
-		zfl->start = blk;
-		zfl->zf.big = zfl->zp.pclusterblks > 1;
+	if (zfl->whole_frag) {
+		err = write_whole_fragment(b, zfl, seg, off, len, last);
+		return err ? erofs_src_error(b, zfl->node, err) : 0;
 	}
+	if (!off) {
+		zfl->start = erofs_bman_alloc_data(&b->bm, 0);
+		zfl->zf.big = zfl->zp.pclusterblks > 1;
+		zfl->dd_mark = erofs_dedupe_mark(b);
+	}
+	if (b->dedupe && zfl->node != b->packed) {
+		struct z_erofs_segment ds;
+
+		err = write_dedupe(b, zfl, seg, last, &ds);
+		if (!err)
+			err = z_erofs_file_append(&zfl->zf, &ds, 0);
+		free(ds.ext);
+		goto appended;
+	}
+	blk = erofs_bman_alloc_data(&b->bm, seg->blocks);
+	zfl->new_blocks += seg->blocks;
 	if (seg->blocks)
 		err = erofs_bman_write_data(&b->bm, erofs_build_pos(b, blk),
 					    seg->data,
 					    seg->blocks << b->opts->blkszbits);
-	if (!err) {
+	if (!err)
 		err = z_erofs_file_append(&zfl->zf, seg, blk);
-		b->done_bytes += len;
+appended:
+	if (!err) {
+		if (zfl->node != b->packed)
+			b->done_bytes += len;
 		erofs_build_progress(b, false);
+	}
+	/* the fragment: a whole file if it starts the file */
+	if (!err && seg->frag_len) {
+		zfl->zf.frag = true;
+		err = erofs_frags_add(b->frags, seg->frag, seg->frag_len,
+				      seg->ext[seg->n - 1].la == 0,
+				      &zfl->zf.fragoff);
 	}
 	if (!err && last)
 		err = finish_zfile(b, zfl);

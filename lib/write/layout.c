@@ -15,13 +15,13 @@ bool erofs_layout_extended(const struct erofs_node *n,
 /*
  * Files that could save a block by compression are tried; with
  * ztailpacking also smaller ones, whose pcluster may shrink their inline
- * data.
+ * data; with fragments every one, whose bytes may go to the packed inode.
  */
 bool erofs_layout_compressible(const struct erofs_build_opts *o,
 			       const struct erofs_node *n)
 {
 	return o->nzcfgs && S_ISREG(n->mode) && !n->src.holes && !n->src.blob &&
-	       (n->size > (1u << o->blkszbits) ||
+	       (n->size > (1u << o->blkszbits) || (o->frags.on && n->size) ||
 		(o->zp.ztailpacking && n->size > 2 * EROFS_ISLOT_SIZE));
 }
 

@@ -169,6 +169,12 @@ static void run_segment(struct erofs_job *job, void *wctx)
 	uint32_t got = 0;
 	int err = 0;
 
+	/* a whole fragment is only read, straight into the output buffer */
+	if (zfl->whole_frag) {
+		in = data = buf_get(w->bufs, dj->cap);
+		if (!data)
+			err = -ENOMEM;
+	}
 	while (got < dj->len && !err) {
 		ssize_t n = pread(zfl->fd, in + got, dj->len - got,
 				  zfl->node->src.offset + dj->off + got);
@@ -182,16 +188,22 @@ static void run_segment(struct erofs_job *job, void *wctx)
 	}
 	if (!err && dj->last && erofs_src_grew(zfl->fd, zfl->node))
 		err = -ESTALE;
-	if (!err) {
+	if (!err && !data) {
 		data = buf_get(w->bufs, dj->cap);
 		if (!data)
 			err = -ENOMEM;
 	}
-	if (!err)
+	if (!err && zfl->whole_frag) {
+		dj->seg.data = data;
+		dj->seg.la = dj->off;
+	} else if (!err) {
 		z_erofs_compress_segment(&w->zc[zfl->zp.zcfg], &zfl->zp, in, dj->len, dj->off,
 					 dj->last, zfl->max_inline, data, &dj->seg);
-	else
+	} else {
+		if (data && !dj->seg.data)
+			buf_put(w->bufs, data, dj->cap);
 		dj->seg.err = err;
+	}
 }
 
 /* Worker side: read one segment of a chunked file and hash its chunks. */
@@ -301,18 +313,30 @@ static int submit_zfile(struct erofs_builder *b, struct erofs_node *n,
 	struct erofs_zfile *zfl = calloc(1, sizeof(*zfl));
 	const uint32_t head = erofs_node_head(n);
 	uint64_t off = 0;
+	uint32_t inl;
 
 	if (!zfl)
 		return -ENOMEM;
 	zfl->node = n;
 	zfl->zp = *zp;
+	/* the packed inode itself keeps no fragment */
+	zfl->zp.fragments = b->opts->frags.on && n != b->packed;
+	zfl->whole_frag = b->opts->frags.all && n != b->packed;
+	zfl->zp.dedupe = b->opts->dedupe && n != b->packed;
 	/*
 	 * slots are 32-byte aligned, so the index layout depends only on what
 	 * precedes it in the slot: the inode and its inline xattrs
 	 */
-	zfl->idx = z_erofs_meta_size(&zfl->zp, head, n->size);
-	if (head + zfl->idx < b->blksz)
-		zfl->max_inline = b->blksz - head - zfl->idx;
+	zfl->idx = inl = z_erofs_meta_size(&zfl->zp, head, n->size);
+	if (b->opts->dedupe) {
+		/* sharing a pcluster takes full indexes: the tail must fit them */
+		struct z_erofs_params full = zfl->zp;
+
+		full.legacy = true;
+		inl = z_erofs_meta_size(&full, head, n->size);
+	}
+	if (head + inl < b->blksz)
+		zfl->max_inline = b->blksz - head - inl;
 	/* a file's source stays open until its last segment is written */
 	while (p->open_files >= p->max_open_files)
 		err = take_oldest(b, err);
@@ -339,7 +363,8 @@ static int submit_zfile(struct erofs_builder *b, struct erofs_node *n,
 		dj->off = off;
 		dj->len = EROFS_MIN(n->size - off, (uint64_t)Z_EROFS_SEGMENT_SIZE);
 		/* what its output takes, a whole pcluster more than its input */
-		dj->cap = z_erofs_segment_cap(&zfl->zp, dj->len);
+		dj->cap = zfl->whole_frag ? dj->len :
+			  z_erofs_segment_cap(&zfl->zp, dj->len);
 		off += dj->len;
 		dj->last = off == n->size;
 		err = submit(b, dj, err);
@@ -405,6 +430,12 @@ static int submit_cfile(struct erofs_builder *b, struct erofs_node *n, int err)
 		err = submit(b, dj, err);
 	} while (off < n->size);
 	return err;
+}
+
+int erofs_pipe_packed(struct erofs_builder *b, const struct z_erofs_params *zp,
+		      int err)
+{
+	return submit_zfile(b, b->packed, zp, err);
 }
 
 int erofs_pipe_node(struct erofs_builder *b, struct erofs_node *n, int err)

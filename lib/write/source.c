@@ -22,6 +22,10 @@ int erofs_src_open(const struct erofs_tree *t, const struct erofs_node *n,
 	char *path;
 	int fd;
 
+	if (n->src.by_fd) {
+		fd = fcntl(n->src.fd, F_DUPFD_CLOEXEC, 0);
+		return fd < 0 ? -errno : fd;
+	}
 	if (!n->src.staged && t->srcdir && n->parent != n) {
 		if (dc->dir != n->parent) {
 			erofs_dircache_drop(dc);
@@ -73,7 +77,7 @@ int erofs_src_error(struct erofs_builder *b, const struct erofs_node *n, int err
 {
 	char *path;
 
-	if (b->bm.write_failed)
+	if (b->bm.write_failed || b->reported)
 		return err;
 	path = erofs_node_source_path(b->tree, n);
 	if (err == -ESTALE)

@@ -106,6 +106,9 @@ int erofs_write_super(struct erofs_builder *b)
 	sb->fixed_nsec = erofs_cpu_to_le32(o->build_time_nsec);
 	sb->blocks_lo = erofs_cpu_to_le32((uint32_t)erofs_bman_blocks(&b->bm));
 	sb->meta_blkaddr = erofs_cpu_to_le32((uint32_t)b->bm.meta_blkaddr);
+	/* the bit is DEDUPE's too: the packed inode says whether there is one */
+	if (b->packed)
+		sb->packed_nid = erofs_cpu_to_le64(b->packed->nid);
 	if (xa && xa->len) {
 		sb->xattr_blkaddr = erofs_cpu_to_le32(f->xattr_blkaddr);
 		/* the long prefix table opens the xattr area (4-byte units) */

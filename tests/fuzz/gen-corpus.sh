@@ -49,6 +49,14 @@ printf 'x' >"$tiny/a/f"
 rep 'abcdefgh\n' 5000 >"$tiny/z"
 find "$tiny" -exec touch -h -d @0 {} +
 
+# copies, for -E dedupe and fragdedupe seeds
+dup=$work/dup
+mkdir -p "$dup"
+seq 1 6000 >"$dup/a"
+cp "$dup/a" "$dup/b"
+cat "$dup/a" "$tiny/z" >"$dup/c"
+find "$dup" -exec touch -h -d @0 {} +
+
 mk() {
 	local name=$1 tree=$2
 	shift 2
@@ -90,4 +98,8 @@ tar --format=gnu --owner=0 --group=0 --numeric-owner --sort=name -C "$layer" -cf
 "$mkfs" --quiet -T 0 -U clear --tar=f --aufs -E noinline_data "$out/aufs-noinline" <"$work/layer.tar"
 "$mkfs" --quiet -T 0 -U clear --tar=i --aufs "$out/tar-index" <"$work/layer.tar"
 cat "$work/layer.tar" >>"$out/tar-index"
+mk fragments "$src" -z lz4hc -E fragments
+mk fragments-legacy "$src" -z lz4 -C 8192 -E fragments=16384,legacy-compress
+mk all-fragments "$dup" -z lz4 -E all-fragments,ztailpacking
+mk dedupe "$dup" -z lz4 -E dedupe
 ls -l "$out" | awk 'NR > 1 { n++; s += $5 } END { printf "%d seeds, %d bytes\n", n, s }'
