@@ -34,6 +34,15 @@ enum {
 	OPT_UNGZIP,
 	OPT_UNXZ,
 	OPT_FSYNC,
+	OPT_OFFSET,
+	OPT_DSUNIT,
+	OPT_ASYNC_QUEUE,
+	OPT_HARD_DEREF,
+	OPT_SORT,
+	OPT_ROOT_XATTR_ISIZE,
+	OPT_PRODUCT_OUT,
+	OPT_FS_CONFIG,
+	OPT_BLOCK_LIST,
 };
 
 /* --help groups, in this order; the tree child's headings come between */
@@ -42,6 +51,7 @@ enum {
 	MKFS_GROUP_COMPRESS,
 	MKFS_GROUP_XATTR,
 	MKFS_GROUP_TAR,
+	MKFS_GROUP_ANDROID,
 	MKFS_GROUP_TREE,
 	MKFS_GROUP_RUN,
 	MKFS_GROUP_MESSAGES,
@@ -49,25 +59,35 @@ enum {
 
 static const struct argp_option mkfs_argp_options[] = {
 	{ NULL, 0, NULL, 0, "Image layout:", MKFS_GROUP_LAYOUT },
-	{ NULL, 'b', "SIZE", 0, "Block size in bytes: 512, 1024, 2048 or 4096 (default 4096)", MKFS_GROUP_LAYOUT },
+	{ NULL, 'b', "SIZE", 0, "-b# (erofs-utils' spelling): block size in bytes, a power of two from 512 to 65536 (default 4096); the kernel mounts up to its page size", MKFS_GROUP_LAYOUT },
+	{ "offset", OPT_OFFSET, "N", 0, "The image starts at byte N of DEST (a file: zeros before it; a device: kept)", MKFS_GROUP_LAYOUT },
+	{ "dsunit", OPT_DSUNIT, "N", 0, "Every file's data starts at a multiple of N blocks", MKFS_GROUP_LAYOUT },
+	{ "hard-dereference", OPT_HARD_DEREF, NULL, 0, "Hardlinks are not detected: every path is an inode of its own", MKFS_GROUP_LAYOUT },
 	{ NULL, 'L', "LABEL", 0, "Volume label, at most 15 bytes", MKFS_GROUP_LAYOUT },
 	{ NULL, 'U', "UUID", 0, "Volume UUID: a UUID, 'clear' (all zero) or 'random' (default)", MKFS_GROUP_LAYOUT },
 	{ NULL, 0, NULL, 0, "Compression:", MKFS_GROUP_COMPRESS },
 	{ NULL, 'z', "ALG[,OPT]...[:ALG2...]", 0, "Compress file data. ALG: lz4; lz4hc (level=0-12, default 9); lzma (level=0-9 or 100-109 extreme, default 6; dictsize= up to 8 MiB; lc=, lp=, pb=); deflate (level=0-9, default 1; dictsize= up to 32 KiB); libdeflate (level=0-12); zstd (level=0-22, default 3; dictsize= a power of two up to 1 MiB). ALG,N is level N. Algorithms joined by ':' are picked per file by --compress-hints (its ALG column: 0 for the first). Not every build has every ALG", MKFS_GROUP_COMPRESS },
 	{ NULL, 'C', "SIZE", 0, "Largest physical cluster in bytes: a multiple of the block size up to 1 MiB (default: one block)", MKFS_GROUP_COMPRESS },
-	{ NULL, 'E', "OPTS", 0, "Extended options, comma-separated: legacy-compress (full cluster indexes), ztailpacking (last pcluster inline)", MKFS_GROUP_COMPRESS },
+	{ NULL, 'E', "OPTS", 0, "Extended options, comma-separated, ^NAME undoes NAME: legacy-compress (full cluster indexes), ztailpacking (last pcluster inline), nosbcrc (no superblock checksum), force-inode-compact (compact inodes: every mtime is the build time), force-inode-extended, xattr-name-filter (the attribute name filter, on by default)", MKFS_GROUP_COMPRESS },
 	{ "max-extent-bytes", OPT_MAX_EXTENT, "N", 0, "Largest decompressed extent in bytes", MKFS_GROUP_COMPRESS },
 	{ "compress-hints", OPT_COMPRESS_HINTS, "FILE", 0, "Per-path pcluster sizes and algorithms: lines 'SIZE [ALG] REGEX', SIZE 0 for no compression, ALG the index of a -z algorithm", MKFS_GROUP_COMPRESS },
 	{ NULL, 0, NULL, 0, "Extended attributes:", MKFS_GROUP_XATTR },
 	{ NULL, 'x', "N", 0, "Store an attribute carried by more than N inodes once, shared (default 2); below 0: no attributes at all", MKFS_GROUP_XATTR },
 	{ "xattr-prefix", OPT_XATTR_PREFIX, "PREFIX", 0, "A long name prefix (such as trusted.overlay.) stored once per image; repeatable, up to 128", MKFS_GROUP_XATTR },
+	{ "root-xattr-isize", OPT_ROOT_XATTR_ISIZE, "N", 0, "The root's inline attribute body is at least N bytes (zero padded)", MKFS_GROUP_XATTR },
 	{ NULL, 0, NULL, 0, "Tarball input:", MKFS_GROUP_TAR },
 	{ "tar", OPT_TAR, "f", OPTION_ARG_OPTIONAL, "SOURCE is a tar archive (a file, or - or nothing for standard input); gzip, xz, zstd and bzip2 are recognized by their magic", MKFS_GROUP_TAR },
 	{ "ungzip", OPT_UNGZIP, NULL, 0, "Accepted for erofs-utils compatibility: compressed tarballs are recognized anyway", MKFS_GROUP_TAR },
 	{ "unxz", OPT_UNXZ, NULL, 0, "The same, for xz", MKFS_GROUP_TAR },
+	{ "sort", OPT_SORT, "path|none", 0, "Accepted for erofs-utils compatibility: file data is always laid out in path order", MKFS_GROUP_TAR },
+	{ NULL, 0, NULL, 0, "Android:", MKFS_GROUP_ANDROID },
+	{ "fs-config-file", OPT_FS_CONFIG, "FILE", 0, "Owner, mode and capabilities of every path from the canned fs_config FILE (lines 'PATH UID GID MODE [capabilities=N]', PATH under --mount-point, the root as '')", MKFS_GROUP_ANDROID },
+	{ "product-out", OPT_PRODUCT_OUT, "DIR", 0, "Accepted: only the built-in fs_config tables (not used) read it", MKFS_GROUP_ANDROID },
+	{ "block-list-file", OPT_BLOCK_LIST, "FILE", 0, "Write each regular file's image blocks to FILE: '/MOUNT/PATH FIRST-LAST ...'", MKFS_GROUP_ANDROID },
 	{ NULL, 0, NULL, 0, "Workers and durability:", MKFS_GROUP_RUN },
 	{ "workers", OPT_WORKERS, "N", 0, "Threads compressing and reading directories (default: online CPUs); the image is the same for every N", MKFS_GROUP_RUN },
 	{ "fsync", OPT_FSYNC, NULL, 0, "Flush the image to disk before it takes DEST's name (always done for a block device)", MKFS_GROUP_RUN },
+	{ "async-queue-limit", OPT_ASYNC_QUEUE, "N", 0, "Accepted for erofs-utils compatibility (the queue is sized by --workers)", MKFS_GROUP_RUN },
 	{ NULL, 0, NULL, 0, "Messages:", MKFS_GROUP_MESSAGES },
 	{ NULL, 'd', "LEVEL", 0, "Message level: 0 errors, 1 warnings, 2-6 info (default 2), 7+ debug", MKFS_GROUP_MESSAGES },
 	{ "quiet", OPT_QUIET, NULL, 0, "No progress line and no summary", MKFS_GROUP_MESSAGES },
@@ -102,6 +122,9 @@ static void resolve_compression(struct argp_state *state, struct parse_state *ps
 		argp_error(state, "-C %lld is not a multiple of the block size %u",
 			   (long long)pcl, blksz);
 	b->zp.blkszbits = b->blkszbits;
+	/* compacted indexes hold lclusters up to 16 KiB only */
+	if (b->blkszbits > 14)
+		b->zp.legacy = true;
 	b->zp.pclusterblks = pcl / blksz;
 	/* room for several pclusters' worth of input, within what indexes count */
 	b->zp.max_extent = ps->max_extent ? ps->max_extent :
@@ -110,17 +133,86 @@ static void resolve_compression(struct argp_state *state, struct parse_state *ps
 		b->zp.max_extent = Z_EROFS_PCLUSTER_MAX_DSIZE;
 }
 
-static void parse_extended(struct argp_state *state, struct mkfs_options *o,
-			   char *arg)
+/*
+ * -E: erofs-utils' extended options, comma-separated; "^NAME" undoes NAME.
+ * A setter gets whether the option is set and its "=VALUE" (or NULL).
+ */
+struct mkfs_eopt {
+	const char *name;
+	bool takes_value;
+	void (*set)(struct argp_state *state, bool on, const char *value);
+};
+
+#define MKFS_OPTS(state)	(((struct parse_state *)(state)->input)->o)
+
+static void eopt_legacy(struct argp_state *state, bool on, const char *v)
+{
+	(void)v;
+	MKFS_OPTS(state)->build.zp.legacy = on;
+}
+
+static void eopt_ztailpacking(struct argp_state *state, bool on, const char *v)
+{
+	(void)v;
+	MKFS_OPTS(state)->build.zp.ztailpacking = on;
+}
+
+static void eopt_nosbcrc(struct argp_state *state, bool on, const char *v)
+{
+	(void)v;
+	MKFS_OPTS(state)->build.no_sbcrc = on;
+}
+
+/* as erofs-utils: compact inodes carry no mtime, so all take the build time */
+static void eopt_compact(struct argp_state *state, bool on, const char *v)
+{
+	struct parse_state *ps = state->input;
+
+	(void)v;
+	ps->tree.ignore_mtime = on;
+	if (on)
+		ps->o->build.force_extended = false;
+}
+
+static void eopt_extended(struct argp_state *state, bool on, const char *v)
+{
+	(void)v;
+	MKFS_OPTS(state)->build.force_extended = on;
+}
+
+static void eopt_name_filter(struct argp_state *state, bool on, const char *v)
+{
+	(void)v;
+	MKFS_OPTS(state)->xattr.no_filter = !on;
+}
+
+static const struct mkfs_eopt mkfs_eopts[] = {
+	{ "legacy-compress", false, eopt_legacy },
+	{ "ztailpacking", false, eopt_ztailpacking },
+	{ "nosbcrc", false, eopt_nosbcrc },
+	{ "force-inode-compact", false, eopt_compact },
+	{ "force-inode-extended", false, eopt_extended },
+	{ "xattr-name-filter", false, eopt_name_filter },
+};
+
+static void parse_extended(struct argp_state *state, char *arg)
 {
 	for (char *save = NULL, *tok = strtok_r(arg, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "legacy-compress"))
-			o->build.zp.legacy = true;
-		else if (!strcmp(tok, "ztailpacking"))
-			o->build.zp.ztailpacking = true;
-		else
+		bool on = *tok != '^';
+		char *name = on ? tok : tok + 1, *value = strchr(name, '=');
+		const struct mkfs_eopt *e = NULL;
+
+		if (value)
+			*value++ = '\0';
+		for (size_t i = 0; i < EROFS_ARRAY_SIZE(mkfs_eopts) && !e; i++)
+			if (!strcmp(name, mkfs_eopts[i].name))
+				e = &mkfs_eopts[i];
+		if (!e)
 			argp_error(state, "unknown extended option '%s'", tok);
+		if (value && (!e->takes_value || !on))
+			argp_error(state, "-E %s takes no value", name);
+		e->set(state, on, value);
 	}
 }
 
@@ -152,9 +244,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		int64_t v = erofs_argp_number(state, "-b", arg, 1, INT_MAX);
 
 		if (v & (v - 1) || v < (1 << EROFS_MIN_BLKSZBITS) ||
-		    v > (1 << EROFS_MAX_BLKSZBITS) || v > getpagesize())
+		    v > (1 << EROFS_MAX_BLKSZBITS))
 			argp_error(state, "invalid block size %s: use a power of two from 512 to %d",
-				   arg, EROFS_MIN(1 << EROFS_MAX_BLKSZBITS, getpagesize()));
+				   arg, 1 << EROFS_MAX_BLKSZBITS);
 		o->build.blkszbits = __builtin_ctzll(v);
 		break;
 	}
@@ -178,7 +270,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 					   Z_EROFS_PCLUSTER_MAX_DSIZE);
 		break;
 	case 'E':
-		parse_extended(state, o, arg);
+		parse_extended(state, arg);
 		break;
 	case OPT_COMPRESS_HINTS:
 		ps->hints = arg;
@@ -229,6 +321,35 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_UNGZIP:
 	case OPT_UNXZ:
 		break;
+	case OPT_OFFSET:
+		o->offset = erofs_argp_number(state, "--offset", arg, 0, INT64_MAX);
+		break;
+	case OPT_DSUNIT:
+		o->build.dsunit = erofs_argp_number(state, "--dsunit", arg, 0, UINT32_MAX);
+		break;
+	case OPT_ASYNC_QUEUE:
+		erofs_argp_number(state, "--async-queue-limit", arg, 0, INT_MAX);
+		break;
+	case OPT_HARD_DEREF:
+		o->tree.hard_dereference = true;
+		break;
+	case OPT_SORT:
+		if (strcmp(arg, "path") && strcmp(arg, "none"))
+			argp_error(state, "--sort=%s: use path or none", arg);
+		break;
+	case OPT_ROOT_XATTR_ISIZE:
+		/* erofs-utils' bound: what a 16-bit xattr icount can leave room for */
+		o->xattr.root_isize = erofs_argp_number(state, "--root-xattr-isize",
+							arg, 0, UINT16_MAX - 3);
+		break;
+	case OPT_PRODUCT_OUT:
+		break;
+	case OPT_FS_CONFIG:
+		o->fs_config_file = arg;
+		break;
+	case OPT_BLOCK_LIST:
+		o->block_list_file = arg;
+		break;
 	case ARGP_KEY_ARG:
 		if (ps->nargs == 0)
 			o->dest = arg;
@@ -275,7 +396,7 @@ void mkfs_parse_options(int argc, char **argv, struct mkfs_options *o)
 	struct parse_state ps = { .o = o, .tree.tree = &o->tree };
 
 	memset(o, 0, sizeof(*o));
-	o->build.blkszbits = EROFS_MAX_BLKSZBITS;
+	o->build.blkszbits = 12;	/* 4 KiB, whatever the host's page size */
 	o->tree.force_uid = -1;
 	o->tree.force_gid = -1;
 	o->xattr.tolerance = EROFS_XATTR_TOLERANCE_DEFAULT;

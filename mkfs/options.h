@@ -16,6 +16,9 @@ struct mkfs_options {
 	bool quiet;
 	bool fsync;			/* --fsync: flush before the rename */
 	bool tar;			/* --tar: SOURCE is a tarball ("-": stdin) */
+	int64_t offset;			/* --offset: where the image starts in DEST */
+	const char *fs_config_file;	/* --fs-config-file */
+	const char *block_list_file;	/* --block-list-file */
 };
 
 /* Parse the command line into @o; prints the reason and exits on misuse. */

@@ -115,7 +115,7 @@ static int mkfs_sync_dir(const char *dest)
 }
 
 int mkfs_output_open(struct mkfs_output *out, const char *dest,
-		     bool to_device, bool fsync)
+		     bool to_device, bool fsync, erofs_off_t offset)
 {
 	int fd, err;
 
@@ -138,6 +138,7 @@ int mkfs_output_open(struct mkfs_output *out, const char *dest,
 	/* the io owns the fd from here on */
 	out->tmp.fd = -1;
 	erofs_io_init_fd(&out->io, fd);
+	out->io.offset = offset;
 	err = erofs_io_fault_wrap(&out->io);
 	if (err) {
 		erofs_err("EROFS_FAULT: invalid fault specification");

@@ -34,6 +34,9 @@ struct erofs_build_opts {
 	size_t src_prefix;	/* strip this many bytes off source paths */
 	unsigned int workers;	/* compression threads (0: one) */
 	bool writeback;		/* the image is synced at the end: start early */
+	bool no_sbcrc;		/* -E nosbcrc: no superblock checksum */
+	bool force_extended;	/* -E force-inode-extended */
+	uint32_t dsunit;	/* --dsunit: files' data start at multiples (blocks) */
 	const struct erofs_xattr_area *xattrs;	/* NULL: no xattr area */
 };
 

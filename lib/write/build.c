@@ -141,6 +141,7 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 		erofs_bman_exit(&b.bm);
 		return err;
 	}
+	b.bm.dsunit = opts->dsunit;
 	b.copybuf = malloc(EROFS_COPY_BUF);
 	err = b.copybuf ? erofs_pipe_start(&b) : -ENOMEM;
 	erofs_progress_init(&b.prog, opts->progress, "read", tree->data_bytes,

@@ -98,7 +98,8 @@ int erofs_write_super(struct erofs_builder *b)
 		return -ENOMEM;
 	/* sb_extslots is 0: only the 128-byte base (and the cfgs) are ours */
 	sb->magic = erofs_cpu_to_le32(EROFS_SUPER_MAGIC_V1);
-	sb->feature_compat = erofs_cpu_to_le32(EROFS_FEATURE_COMPAT_SB_CHKSUM);
+	if (!o->no_sbcrc)
+		sb->feature_compat = erofs_cpu_to_le32(EROFS_FEATURE_COMPAT_SB_CHKSUM);
 	sb->blkszbits = o->blkszbits;
 	sb->rootnid_2b = erofs_cpu_to_le16(b->tree->root->nid);
 	sb->inos = erofs_cpu_to_le64(b->tree->nnodes);
@@ -142,7 +143,8 @@ int erofs_write_super(struct erofs_builder *b)
 		sb->u1 = erofs_cpu_to_le16(UINT16_MAX);	/* lz4 window */
 	}
 	sb->feature_incompat = erofs_cpu_to_le32(f->incompat);
-	sb->checksum = erofs_cpu_to_le32(erofs_crc32c(~0u, blk, len));
+	if (!o->no_sbcrc)
+		sb->checksum = erofs_cpu_to_le32(erofs_crc32c(~0u, blk, len));
 	err = erofs_bman_write_super(&b->bm, blk, wlen);
 	free(blk);
 	return err;
