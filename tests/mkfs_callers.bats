@@ -79,7 +79,7 @@ aosp_build() {
 	/system(/.*)?		u:object_r:system_file:s0
 	/system/bin/app		u:object_r:app_exec:s0
 	EOF
-	printf '0 .*\\.conf$\n' >"$d/hints"
+	printf '0 .*\\.conf$\n0 ^lib/libtext\\.so$\n' >"$d/hints"
 	run_caller -z lz4hc,9 --compress-hints "$d/hints" -b "$b" \
 		--mount-point system --product-out "$d" \
 		--fs-config-file "$d/fs_config" --file-contexts "$d/file_contexts" \
@@ -113,6 +113,9 @@ aosp_expect() {
 		--skip var/cache/pkg --skip var/cache/pkg/blob --skip etc/empty --skip lib/libtext.so \
 		--skip lib/libtext.so.1 --skip etc/a.conf --skip . "$SRC" "$MNT"
 	cmp "$SRC/bin/app" "$MNT/bin/app"
+	# --compress-hints size 0: stored flat, however well it compresses
+	run "$DUMP" --path=/lib/libtext.so "$IMG"
+	[[ $output == *"Layout:                 flat"* ]] || fail "hinted 0 but: $output"
 	# security.capability as vfs_cap_data revision 2: permitted 0x1000001000, effective
 	[ "$(getfattr --only-values -e hex -n security.capability "$MNT/bin/app" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = \
 		"0100000200100000000000001000000000000000" ]
