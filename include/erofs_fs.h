@@ -18,9 +18,13 @@
 #define EROFS_SB_BASE_SIZE		128
 #define EROFS_SB_EXTSLOT_SIZE		16
 
-/* Block sizes we build and read: 512 B up to 4 KiB (a page on most hosts). */
+/*
+ * Block sizes we build and read: 512 B up to 64 KiB.  The kernel mounts a
+ * block size up to its page size only (4 KiB on x86, 16 or 64 KiB on some
+ * arm64 and ppc64 kernels); bigger blocks are for such hosts.
+ */
 #define EROFS_MIN_BLKSZBITS		9
-#define EROFS_MAX_BLKSZBITS		12
+#define EROFS_MAX_BLKSZBITS		16
 
 /* Compatible features: an old kernel may ignore them. */
 #define EROFS_FEATURE_COMPAT_SB_CHKSUM		0x00000001

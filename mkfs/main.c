@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
+#include "erofs/android.h"
 #include "erofs/build.h"
 #include "erofs/print.h"
 #include "erofs/progress.h"
@@ -68,6 +69,37 @@ static int mkfs_frag_scratch(struct mkfs_options *o, bool to_device)
 	return 0;
 }
 
+static int mkfs_fs_config(struct mkfs_options *o, struct erofs_tree *tree)
+{
+	struct erofs_fs_config *c;
+	int err = erofs_fs_config_load(o->fs_config_file, &c);
+
+	if (err)
+		return err;
+	err = erofs_fs_config_apply(tree, c, o->xattr.mount_point, &o->tree);
+	erofs_fs_config_free(c);
+	return err;
+}
+
+/* Before the image takes DEST's name, so that a failure leaves neither. */
+static int mkfs_block_list(struct mkfs_options *o, const struct erofs_tree *tree)
+{
+	FILE *f = fopen(o->block_list_file, "w");
+	int err;
+
+	if (!f) {
+		erofs_err("%s: %s", o->block_list_file, strerror(errno));
+		return -errno;
+	}
+	err = erofs_write_block_list(f, tree, o->build.blkszbits,
+				     o->xattr.mount_point);
+	if (fclose(f) && !err)
+		err = -errno;
+	if (err)
+		erofs_err("%s: %s", o->block_list_file, strerror(-err));
+	return err;
+}
+
 static int mkfs_run(struct mkfs_options *o)
 {
 	struct erofs_build_stats stats = { 0 };
@@ -104,6 +136,8 @@ static int mkfs_run(struct mkfs_options *o)
 			return err;
 	}
 	err = mkfs_read_tree(o, &tree, &stage);
+	if (!err && o->fs_config_file)
+		err = mkfs_fs_config(o, &tree);
 	if (!err)
 		err = erofs_xattrs_build(&tree, o->tar ? NULL : o->src, &o->xattr,
 					 &xattrs);
@@ -115,12 +149,14 @@ static int mkfs_run(struct mkfs_options *o)
 	}
 	o->build.xattrs = &xattrs;
 
-	err = mkfs_output_open(&out, o->dest, to_device, o->fsync);
+	err = mkfs_output_open(&out, o->dest, to_device, o->fsync, o->offset);
 	if (err)
 		goto out_tree;
 	o->build.progress = erofs_progress_wanted(o->quiet);
 	o->build.writeback = mkfs_output_writeback(&out);
 	err = erofs_build_image(&out.io, &tree, &o->build, &stats);
+	if (!err && o->block_list_file)
+		err = mkfs_block_list(o, &tree);
 	if (err)
 		mkfs_output_abort(&out);
 	else

@@ -38,6 +38,14 @@ enum {
 	OPT_OVLFS_STRIP,
 	OPT_SORT,
 	OPT_CHUNKSIZE,
+	OPT_OFFSET,
+	OPT_DSUNIT,
+	OPT_ASYNC_QUEUE,
+	OPT_HARD_DEREF,
+	OPT_ROOT_XATTR_ISIZE,
+	OPT_PRODUCT_OUT,
+	OPT_FS_CONFIG,
+	OPT_BLOCK_LIST,
 };
 
 /* --help groups, in this order; the tree child's headings come between */
@@ -46,6 +54,7 @@ enum {
 	MKFS_GROUP_COMPRESS,
 	MKFS_GROUP_XATTR,
 	MKFS_GROUP_TAR,
+	MKFS_GROUP_ANDROID,
 	MKFS_GROUP_TREE,
 	MKFS_GROUP_RUN,
 	MKFS_GROUP_MESSAGES,
@@ -53,29 +62,38 @@ enum {
 
 static const struct argp_option mkfs_argp_options[] = {
 	{ NULL, 0, NULL, 0, "Image layout:", MKFS_GROUP_LAYOUT },
-	{ NULL, 'b', "SIZE", 0, "Block size in bytes: 512, 1024, 2048 or 4096 (default 4096)", MKFS_GROUP_LAYOUT },
+	{ NULL, 'b', "SIZE", 0, "-b# (erofs-utils' spelling): block size in bytes, a power of two from 512 to 65536 (default 4096); the kernel mounts up to its page size", MKFS_GROUP_LAYOUT },
+	{ "offset", OPT_OFFSET, "N", 0, "The image starts at byte N of DEST (a file: zeros before it; a device: kept)", MKFS_GROUP_LAYOUT },
+	{ "dsunit", OPT_DSUNIT, "N", 0, "Every file's data starts at a multiple of N blocks", MKFS_GROUP_LAYOUT },
+	{ "hard-dereference", OPT_HARD_DEREF, NULL, 0, "Hardlinks are not detected: every path is an inode of its own", MKFS_GROUP_LAYOUT },
 	{ NULL, 'L', "LABEL", 0, "Volume label, at most 15 bytes", MKFS_GROUP_LAYOUT },
 	{ NULL, 'U', "UUID", 0, "Volume UUID: a UUID, 'clear' (all zero) or 'random' (default)", MKFS_GROUP_LAYOUT },
 	{ "chunksize", OPT_CHUNKSIZE, "SIZE", 0, "Store uncompressed files chunk-based in chunks of SIZE bytes (a power of two, at least the block size), each distinct chunk once; all-zero chunks are holes; files that share nothing stay flat", MKFS_GROUP_LAYOUT },
 	{ NULL, 0, NULL, 0, "Compression:", MKFS_GROUP_COMPRESS },
 	{ NULL, 'z', "ALG[,OPT]...[:ALG2...]", 0, "Compress file data. ALG: lz4; lz4hc (level=0-12, default 9); lzma (level=0-9 or 100-109 extreme, default 6; dictsize= up to 8 MiB; lc=, lp=, pb=); deflate (level=0-9, default 1; dictsize= up to 32 KiB); libdeflate (level=0-12); zstd (level=0-22, default 3; dictsize= a power of two up to 1 MiB). ALG,N is level N. Algorithms joined by ':' are picked per file by --compress-hints (its ALG column: 0 for the first). Not every build has every ALG", MKFS_GROUP_COMPRESS },
 	{ NULL, 'C', "SIZE", 0, "Largest physical cluster in bytes: a multiple of the block size up to 1 MiB (default: one block)", MKFS_GROUP_COMPRESS },
-	{ NULL, 'E', "OPTS", 0, "Extended options, comma-separated: legacy-compress (full cluster indexes), ztailpacking (last pcluster inline), noinline_data (no file tail inline in its inode, for DAX), force-inode-blockmap (with --chunksize, every file chunk-based, 4-byte block maps, as erofs-utils), force-chunk-indexes (the same with 8-byte chunk indexes), ^dedupe-files (identical files do not share their blocks), fragments[=SIZE] (file tails packed into one compressed inode, SIZE its pcluster), all-fragments[=SIZE] (whole files), fragdedupe=full|inode|off (or ^fragdedupe: fragments stored once: any tail of an earlier one, whole files only, never; default full), dedupe (identical pclusters stored once)", MKFS_GROUP_COMPRESS },
+	{ NULL, 'E', "OPTS", 0, "Extended options, comma-separated, ^NAME undoes NAME: legacy-compress (full cluster indexes), ztailpacking (last pcluster inline), nosbcrc (no superblock checksum), force-inode-compact (compact inodes: every mtime is the build time), force-inode-extended, xattr-name-filter (the attribute name filter, on by default), noinline_data (no file tail inline in its inode, for DAX), force-inode-blockmap (with --chunksize, every file chunk-based, 4-byte block maps, as erofs-utils), force-chunk-indexes (the same with 8-byte chunk indexes), dedupe-files (identical files share their data; on by default), fragments[=SIZE] (file tails packed into one compressed inode, SIZE its pcluster), all-fragments[=SIZE] (whole files), fragdedupe=full|inode|off (fragments stored once: any tail of an earlier one, whole files only, never; default full; ^fragdedupe is off), dedupe (identical pclusters stored once)", MKFS_GROUP_COMPRESS },
 	{ "max-extent-bytes", OPT_MAX_EXTENT, "N", 0, "Largest decompressed extent in bytes", MKFS_GROUP_COMPRESS },
 	{ "compress-hints", OPT_COMPRESS_HINTS, "FILE", 0, "Per-path pcluster sizes and algorithms: lines 'SIZE [ALG] REGEX', SIZE 0 for no compression, ALG the index of a -z algorithm", MKFS_GROUP_COMPRESS },
 	{ NULL, 0, NULL, 0, "Extended attributes:", MKFS_GROUP_XATTR },
 	{ NULL, 'x', "N", 0, "Store an attribute carried by more than N inodes once, shared (default 2); below 0: no attributes at all", MKFS_GROUP_XATTR },
 	{ "xattr-prefix", OPT_XATTR_PREFIX, "PREFIX", 0, "A long name prefix (such as trusted.overlay.) stored once per image; repeatable, up to 128", MKFS_GROUP_XATTR },
+	{ "root-xattr-isize", OPT_ROOT_XATTR_ISIZE, "N", 0, "The root's inline attribute body is at least N bytes (zero padded)", MKFS_GROUP_XATTR },
 	{ NULL, 0, NULL, 0, "Tarball input:", MKFS_GROUP_TAR },
 	{ "tar", OPT_TAR, "X", OPTION_ARG_OPTIONAL, "SOURCE is a tar archive (a file, or - or nothing for standard input). --tar=f (the default): a full image; gzip, xz, zstd and bzip2 are recognized by their magic. --tar=i: an index: file data stays in the tar (uncompressed), the image's device 1, which must follow the image (cat IMAGE TAR) or be given as a device; 512-byte blocks. --tar=headerball: the stream has tar headers only, no file data: files read as zeros", MKFS_GROUP_TAR },
 	{ "aufs", OPT_AUFS, NULL, 0, "aufs whiteouts (.wh.NAME) become overlayfs whiteouts, .wh..wh..opq marks its directory opaque (trusted.overlay.opaque)", MKFS_GROUP_TAR },
 	{ "ovlfs-strip", OPT_OVLFS_STRIP, "0|1", OPTION_ARG_OPTIONAL, "1 (or no value): leave out the whiteouts --aufs makes and every trusted.overlay.opaque attribute", MKFS_GROUP_TAR },
-	{ "sort", OPT_SORT, "path|none", 0, "Accepted for erofs-utils compatibility: file data is never reordered", MKFS_GROUP_TAR },
 	{ "ungzip", OPT_UNGZIP, NULL, 0, "Accepted for erofs-utils compatibility: compressed tarballs are recognized anyway", MKFS_GROUP_TAR },
 	{ "unxz", OPT_UNXZ, NULL, 0, "The same, for xz", MKFS_GROUP_TAR },
+	{ "sort", OPT_SORT, "path|none", 0, "Accepted for erofs-utils compatibility: file data is always laid out in path order", MKFS_GROUP_TAR },
+	{ NULL, 0, NULL, 0, "Android:", MKFS_GROUP_ANDROID },
+	{ "fs-config-file", OPT_FS_CONFIG, "FILE", 0, "Owner, mode and capabilities of every path from the canned fs_config FILE (lines 'PATH UID GID MODE [capabilities=N]', PATH under --mount-point, the root as '')", MKFS_GROUP_ANDROID },
+	{ "product-out", OPT_PRODUCT_OUT, "DIR", 0, "Accepted: only the built-in fs_config tables (not used) read it", MKFS_GROUP_ANDROID },
+	{ "block-list-file", OPT_BLOCK_LIST, "FILE", 0, "Write each regular file's image blocks to FILE: '/MOUNT/PATH FIRST-LAST ...'", MKFS_GROUP_ANDROID },
 	{ NULL, 0, NULL, 0, "Workers and durability:", MKFS_GROUP_RUN },
 	{ "workers", OPT_WORKERS, "N", 0, "Threads compressing and reading directories (default: online CPUs); the image is the same for every N", MKFS_GROUP_RUN },
 	{ "fsync", OPT_FSYNC, NULL, 0, "Flush the image to disk before it takes DEST's name (always done for a block device)", MKFS_GROUP_RUN },
+	{ "async-queue-limit", OPT_ASYNC_QUEUE, "N", 0, "Accepted for erofs-utils compatibility (the queue is sized by --workers)", MKFS_GROUP_RUN },
 	{ NULL, 0, NULL, 0, "Messages:", MKFS_GROUP_MESSAGES },
 	{ NULL, 'd', "LEVEL", 0, "Message level: 0 errors, 1 warnings, 2-6 info (default 2), 7+ debug", MKFS_GROUP_MESSAGES },
 	{ "quiet", OPT_QUIET, NULL, 0, "No progress line and no summary", MKFS_GROUP_MESSAGES },
@@ -111,6 +129,9 @@ static void resolve_compression(struct argp_state *state, struct parse_state *ps
 		argp_error(state, "-C %lld is not a multiple of the block size %u",
 			   (long long)pcl, blksz);
 	b->zp.blkszbits = b->blkszbits;
+	/* compacted indexes hold lclusters up to 16 KiB only */
+	if (b->blkszbits > 14)
+		b->zp.legacy = true;
 	b->zp.pclusterblks = pcl / blksz;
 	/* room for several pclusters' worth of input, within what indexes count */
 	b->zp.max_extent = ps->max_extent ? ps->max_extent :
@@ -125,68 +146,171 @@ static void resolve_compression(struct argp_state *state, struct parse_state *ps
 	b->frags.pclusterblks = ps->packed_pcl / blksz;
 }
 
-/* -E [all-]fragments[=SIZE], [^]fragdedupe[=off|inode|full] */
-static bool parse_fragments(struct argp_state *state, struct parse_state *ps,
-			    char *tok)
+/*
+ * -E: erofs-utils' extended options, comma-separated; "^NAME" undoes NAME.
+ * A setter gets whether the option is set and its "=VALUE" (or NULL).
+ */
+struct mkfs_eopt {
+	const char *name;
+	bool takes_value;
+	void (*set)(struct argp_state *state, bool on, const char *value);
+};
+
+#define MKFS_OPTS(state)	(((struct parse_state *)(state)->input)->o)
+
+static void eopt_legacy(struct argp_state *state, bool on, const char *v)
+{
+	(void)v;
+	MKFS_OPTS(state)->build.zp.legacy = on;
+}
+
+static void eopt_ztailpacking(struct argp_state *state, bool on, const char *v)
+{
+	(void)v;
+	MKFS_OPTS(state)->build.zp.ztailpacking = on;
+}
+
+static void eopt_nosbcrc(struct argp_state *state, bool on, const char *v)
+{
+	(void)v;
+	MKFS_OPTS(state)->build.no_sbcrc = on;
+}
+
+/* as erofs-utils: compact inodes carry no mtime, so all take the build time */
+static void eopt_compact(struct argp_state *state, bool on, const char *v)
+{
+	struct parse_state *ps = state->input;
+
+	(void)v;
+	ps->tree.ignore_mtime = on;
+	if (on)
+		ps->o->build.force_extended = false;
+}
+
+static void eopt_extended(struct argp_state *state, bool on, const char *v)
+{
+	(void)v;
+	MKFS_OPTS(state)->build.force_extended = on;
+}
+
+static void eopt_name_filter(struct argp_state *state, bool on, const char *v)
+{
+	(void)v;
+	MKFS_OPTS(state)->xattr.no_filter = !on;
+}
+
+static void eopt_noinline(struct argp_state *state, bool on, const char *v)
+{
+	(void)v;
+	MKFS_OPTS(state)->build.noinline_data = on;
+}
+
+static void eopt_blockmap(struct argp_state *state, bool on, const char *v)
+{
+	(void)v;
+	MKFS_OPTS(state)->build.chunk_format = on ? EROFS_CHUNK_BLOCKMAP : EROFS_CHUNK_AUTO;
+}
+
+static void eopt_chunk_indexes(struct argp_state *state, bool on, const char *v)
+{
+	(void)v;
+	MKFS_OPTS(state)->build.chunk_format = on ? EROFS_CHUNK_INDEXES : EROFS_CHUNK_AUTO;
+}
+
+static void eopt_dedupe_files(struct argp_state *state, bool on, const char *v)
+{
+	(void)v;
+	MKFS_OPTS(state)->build.dedupe_files = on;
+}
+
+static void eopt_dedupe(struct argp_state *state, bool on, const char *v)
+{
+	(void)v;
+	MKFS_OPTS(state)->build.dedupe = on;
+}
+
+/* fragments[=SIZE] and all-fragments[=SIZE]: SIZE the packed inode's pclusters */
+static void eopt_fragments(struct argp_state *state, bool on, const char *v,
+			   bool all)
+{
+	struct parse_state *ps = state->input;
+	struct erofs_frag_opts *f = &ps->o->build.frags;
+
+	f->on = on;
+	f->all = on && all;
+	if (v)
+		ps->packed_pcl = erofs_argp_number(state, "-E fragments", v,
+						   1, Z_EROFS_PCLUSTER_MAX_SIZE);
+}
+
+static void eopt_frags(struct argp_state *state, bool on, const char *v)
+{
+	eopt_fragments(state, on, v, false);
+}
+
+static void eopt_all_frags(struct argp_state *state, bool on, const char *v)
+{
+	eopt_fragments(state, on, v, true);
+}
+
+/* fragdedupe[=full|inode|off]; ^fragdedupe is off */
+static void eopt_fragdedupe(struct argp_state *state, bool on, const char *v)
 {
 	static const char *const modes[] = {
 		[EROFS_FRAGDEDUPE_FULL] = "full",
 		[EROFS_FRAGDEDUPE_INODE] = "inode",
 		[EROFS_FRAGDEDUPE_OFF] = "off",
 	};
-	struct erofs_frag_opts *f = &ps->o->build.frags;
-	char *val = strchr(tok, '=');
+	struct erofs_frag_opts *f = &MKFS_OPTS(state)->build.frags;
 
-	if (val)
-		*val++ = '\0';
-	if (!strcmp(tok, "fragments") || !strcmp(tok, "all-fragments")) {
-		f->on = true;
-		f->all |= tok[0] == 'a';
-		if (val)
-			ps->packed_pcl = erofs_argp_number(state, "-E fragments", val,
-							   1, Z_EROFS_PCLUSTER_MAX_SIZE);
-		return true;
-	}
-	if (!strcmp(tok, "^fragdedupe") && !val) {
-		f->dedupe = EROFS_FRAGDEDUPE_OFF;
-		return true;
-	}
-	if (strcmp(tok, "fragdedupe"))
-		return false;
-	f->dedupe = EROFS_FRAGDEDUPE_FULL;
-	for (unsigned int m = 0; val && m < sizeof(modes) / sizeof(*modes); m++)
-		if (!strcmp(val, modes[m]))
-			return f->dedupe = m, true;
-	if (val)
-		argp_error(state, "-E fragdedupe=%s: use off, inode or full", val);
-	return true;
+	f->dedupe = on ? EROFS_FRAGDEDUPE_FULL : EROFS_FRAGDEDUPE_OFF;
+	if (!v)
+		return;
+	for (unsigned int m = 0; m < EROFS_ARRAY_SIZE(modes); m++)
+		if (!strcmp(v, modes[m])) {
+			f->dedupe = m;
+			return;
+		}
+	argp_error(state, "-E fragdedupe=%s: use off, inode or full", v);
 }
 
-static void parse_extended(struct argp_state *state, struct parse_state *ps,
-			   char *arg)
+static const struct mkfs_eopt mkfs_eopts[] = {
+	{ "legacy-compress", false, eopt_legacy },
+	{ "ztailpacking", false, eopt_ztailpacking },
+	{ "nosbcrc", false, eopt_nosbcrc },
+	{ "force-inode-compact", false, eopt_compact },
+	{ "force-inode-extended", false, eopt_extended },
+	{ "xattr-name-filter", false, eopt_name_filter },
+	{ "noinline_data", false, eopt_noinline },
+	{ "force-inode-blockmap", false, eopt_blockmap },
+	{ "force-chunk-indexes", false, eopt_chunk_indexes },
+	{ "dedupe-files", false, eopt_dedupe_files },
+	{ "dedupe", false, eopt_dedupe },
+	{ "fragments", true, eopt_frags },
+	{ "all-fragments", true, eopt_all_frags },
+	{ "fragdedupe", true, eopt_fragdedupe },
+};
+
+static void parse_extended(struct argp_state *state, char *arg)
 {
 	struct mkfs_options *o = ps->o;
 
 	for (char *save = NULL, *tok = strtok_r(arg, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (parse_fragments(state, ps, tok))
-			continue;
-		if (!strcmp(tok, "dedupe"))
-			o->build.dedupe = true;
-		else if (!strcmp(tok, "legacy-compress"))
-			o->build.zp.legacy = true;
-		else if (!strcmp(tok, "ztailpacking"))
-			o->build.zp.ztailpacking = true;
-		else if (!strcmp(tok, "noinline_data"))
-			o->build.noinline_data = true;
-		else if (!strcmp(tok, "dedupe-files") || !strcmp(tok, "^dedupe-files"))
-			o->build.dedupe_files = tok[0] != '^';
-		else if (!strcmp(tok, "force-inode-blockmap"))
-			o->build.chunk_format = EROFS_CHUNK_BLOCKMAP;
-		else if (!strcmp(tok, "force-chunk-indexes"))
-			o->build.chunk_format = EROFS_CHUNK_INDEXES;
-		else
+		bool on = *tok != '^';
+		char *name = on ? tok : tok + 1, *value = strchr(name, '=');
+		const struct mkfs_eopt *e = NULL;
+
+		if (value)
+			*value++ = '\0';
+		for (size_t i = 0; i < EROFS_ARRAY_SIZE(mkfs_eopts) && !e; i++)
+			if (!strcmp(name, mkfs_eopts[i].name))
+				e = &mkfs_eopts[i];
+		if (!e)
 			argp_error(state, "unknown extended option '%s'", tok);
+		if (value && (!e->takes_value || !on))
+			argp_error(state, "-E %s takes no value", name);
+		e->set(state, on, value);
 	}
 }
 
@@ -235,9 +359,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		int64_t v = erofs_argp_number(state, "-b", arg, 1, INT_MAX);
 
 		if (v & (v - 1) || v < (1 << EROFS_MIN_BLKSZBITS) ||
-		    v > (1 << EROFS_MAX_BLKSZBITS) || v > getpagesize())
+		    v > (1 << EROFS_MAX_BLKSZBITS))
 			argp_error(state, "invalid block size %s: use a power of two from 512 to %d",
-				   arg, EROFS_MIN(1 << EROFS_MAX_BLKSZBITS, getpagesize()));
+				   arg, 1 << EROFS_MAX_BLKSZBITS);
 		o->build.blkszbits = __builtin_ctzll(v);
 		break;
 	}
@@ -267,7 +391,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 					   Z_EROFS_PCLUSTER_MAX_DSIZE);
 		break;
 	case 'E':
-		parse_extended(state, ps, arg);
+		parse_extended(state, arg);
 		break;
 	case OPT_COMPRESS_HINTS:
 		ps->hints = arg;
@@ -336,6 +460,31 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_UNGZIP:
 	case OPT_UNXZ:
 		break;
+	case OPT_OFFSET:
+		o->offset = erofs_argp_number(state, "--offset", arg, 0, INT64_MAX);
+		break;
+	case OPT_DSUNIT:
+		o->build.dsunit = erofs_argp_number(state, "--dsunit", arg, 0, UINT32_MAX);
+		break;
+	case OPT_ASYNC_QUEUE:
+		erofs_argp_number(state, "--async-queue-limit", arg, 0, INT_MAX);
+		break;
+	case OPT_HARD_DEREF:
+		o->tree.hard_dereference = true;
+		break;
+	case OPT_ROOT_XATTR_ISIZE:
+		/* erofs-utils' bound: what a 16-bit xattr icount can leave room for */
+		o->xattr.root_isize = erofs_argp_number(state, "--root-xattr-isize",
+							arg, 0, UINT16_MAX - 3);
+		break;
+	case OPT_PRODUCT_OUT:
+		break;
+	case OPT_FS_CONFIG:
+		o->fs_config_file = arg;
+		break;
+	case OPT_BLOCK_LIST:
+		o->block_list_file = arg;
+		break;
 	case ARGP_KEY_ARG:
 		if (ps->nargs == 0)
 			o->dest = arg;
@@ -388,7 +537,7 @@ void mkfs_parse_options(int argc, char **argv, struct mkfs_options *o)
 	struct parse_state ps = { .o = o, .tree.tree = &o->tree };
 
 	memset(o, 0, sizeof(*o));
-	o->build.blkszbits = EROFS_MAX_BLKSZBITS;
+	o->build.blkszbits = 12;	/* 4 KiB, whatever the host's page size */
 	o->build.dedupe_files = true;
 	o->tree.force_uid = -1;
 	o->tree.force_gid = -1;

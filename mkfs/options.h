@@ -18,6 +18,9 @@ struct mkfs_options {
 	bool fsync;			/* --fsync: flush before the rename */
 	bool tar;			/* --tar: SOURCE is a tarball ("-": stdin) */
 	struct erofs_tar_opts tar_opts;	/* --tar=f|i, --aufs, --ovlfs-strip */
+	int64_t offset;			/* --offset: where the image starts in DEST */
+	const char *fs_config_file;	/* --fs-config-file */
+	const char *block_list_file;	/* --block-list-file */
 };
 
 /* Parse the command line into @o; prints the reason and exits on misuse. */

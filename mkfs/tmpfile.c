@@ -199,7 +199,7 @@ static int mkfs_take_name(struct mkfs_output *out)
 }
 
 int mkfs_output_open(struct mkfs_output *out, const char *dest,
-		     bool to_device, bool fsync)
+		     bool to_device, bool fsync, erofs_off_t offset)
 {
 	int fd, err;
 
@@ -222,6 +222,7 @@ int mkfs_output_open(struct mkfs_output *out, const char *dest,
 	/* the io owns the fd from here on */
 	out->tmp.fd = -1;
 	erofs_io_init_fd(&out->io, fd);
+	out->io.offset = offset;
 	err = erofs_io_fault_wrap(&out->io);
 	if (err) {
 		erofs_err("EROFS_FAULT: invalid fault specification");

@@ -42,10 +42,11 @@ struct mkfs_output {
 
 /*
  * Open the device or create the temporary file, with the EROFS_FAULT
- * wrapper of the tests: 0 or -errno, reported.
+ * wrapper of the tests; the image starts at byte @offset of it (--offset).
+ * 0 or -errno, reported.
  */
 int mkfs_output_open(struct mkfs_output *out, const char *dest,
-		     bool to_device, bool fsync);
+		     bool to_device, bool fsync, erofs_off_t offset);
 /* Whether the image is flushed as it is written (a device, --fsync). */
 static inline bool mkfs_output_writeback(const struct mkfs_output *out)
 {

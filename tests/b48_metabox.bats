@@ -99,7 +99,7 @@ inode_offset() {
 	eu19_image mboxlz4 -zlz4 -m4096
 	run "$DUMP" -s "$img"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"Metabox nid: "*"bytes decoded)"* ]]
+	[[ "$output" == *"Filesystem metabox nid: "*"bytes decoded)"* ]]
 	[[ "$output" == *"48bit metabox"* ]]
 	run "$DUMP" --path=/seq.txt "$img"
 	[ "$status" -eq 0 ]
@@ -111,8 +111,8 @@ inode_offset() {
 	# the mkfs time counts from the epoch (build_time), not the epoch alone
 	run "$DUMP" -s "$img"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"Epoch:  "* ]]
-	[[ "$output" != *"Build time:             1970-"* ]]
+	[[ "$output" == *"Filesystem epoch:                             "* ]]
+	[[ "$output" != *"Filesystem build time:                        1970-"* ]]
 	run "$DUMP" --path=/hole -e "$img"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"mapped,lz4"* ]]

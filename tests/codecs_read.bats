@@ -63,7 +63,7 @@ read_ok() {
 	treecmp_ok --no-owner --no-dir-mtime --no-xattr --skip special/sock "$SRC" "$out"
 	run "$DUMP" -s "$img"
 	[ "$status" = 0 ] || fail "dump -s: exit $status: $output"
-	[[ "$output" == *"Compression: "*"$alg ("* ]] || fail "dump -s names no $alg: $output"
+	[[ "$output" == *"Filesystem compression: "*"$alg ("* ]] || fail "dump -s names no $alg: $output"
 	for f in seq zeros mixed; do
 		run "$DUMP" --path="/compressible/$f" "$img"
 		[ "$status" = 0 ] || fail "dump -i $f: exit $status: $output"
@@ -250,7 +250,7 @@ fake_alg_image() {
 		[[ "$output" == *"$a compression is not supported"* ]]
 		run "$DUMP" --no-sbcrc -s "$img"
 		[ "$status" = 0 ] || fail "$a: dump -s exit $status"
-		[[ "$output" == *"Compression:            $a ("* ]]
+		[[ "$output" == *"Filesystem compression:                       $a ("* ]]
 		if [ -x "$EU19_MKFS" ]; then
 			eu19_image "$img" "$ONE" -z$a
 			run "$FSCK" "$img"

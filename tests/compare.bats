@@ -223,7 +223,7 @@ has_diff() {
 }
 
 @test "compare: a bad mapping option gets mkfs's message and fsck's usage status" {
-	for o in --force-uid=x --uid-offset=1q --mount-point=rel '--exclude-regex=(' -T=abc; do
+	for o in --force-uid=x --uid-offset=1q --gid-offset=zz '--exclude-regex=(' -T=abc; do
 		if [[ $o == -T=* ]]; then set -- -T "${o#-T=}"; else set -- "$o"; fi
 		run --separate-stderr "$OUR_MKFS" "$@" "$BATS_TEST_TMPDIR/x.img" "$SRC"
 		[ "$status" -eq 1 ]

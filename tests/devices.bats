@@ -113,13 +113,13 @@ chunk_map() {
 	eu19_mkfs --chunksize=4096 --blobdev="$T/blob" "$T/b.img" "$SRC"
 	local blocks=$(( $(stat -c %s "$T/blob") / 4096 ))
 	local primary
-	primary=$("$DUMP" -s "$T/b.img" | sed -n 's/^Blocks: *//p')
+	primary=$("$DUMP" -s "$T/b.img" | sed -n 's/^Filesystem blocks: *//p')
 	run "$DUMP" -s --device="$T/blob" "$T/b.img"
 	echo "$output"
 	[ "$status" = 0 ]
-	[[ $output == *"Features:"*" chunked_file "*"device_table"* ]]
-	[[ $output == *"Extra devices:          1"* ]]
-	[[ $output == *"Device 1"*"blocks $blocks mapped_blkaddr $primary (from --device)"* ]]
+	[[ $output == *"Filesystem features:"*" chunked_file "*"device_table"* ]]
+	[[ $output == *"Filesystem extra devices:                     1"* ]]
+	[[ $output == *"Filesystem device 1"*"blocks $blocks mapped_blkaddr $primary (from --device)"* ]]
 	run "$DUMP" -s --json "$T/b.img"
 	[ "$status" = 0 ]
 	[[ $output == *'"devices":[{"id":1,"tag":"","blocks":'$blocks',"mapped_blkaddr":'$primary',"state":"missing"}]'* ]]

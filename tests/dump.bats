@@ -34,25 +34,25 @@ cat_is() {
 	run "$DUMP" -s "$IMG"
 	[ "$status" -eq 0 ]
 	d() { sed -n "s/^Filesystem $1: *//p" <<<"$deb" | sed 's/[[:space:]]*$//'; }
-	[ "$(field Magic)" = "$(d 'magic number')" ]
-	[ "$(field Blocks)" = "$(d blocks)" ]
-	[ "$(field 'Inode count')" = "$(d 'inode count')" ]
-	[ "$(field 'Root nid')" = "$(d 'root nid')" ]
-	[ "$(field 'Meta start block')" = "$(d 'inode metadata start block')" ]
-	[ "$(field 'Xattr start block')" = "$(d 'shared xattr metadata start block')" ]
-	[ "$(field UUID)" = "$(d UUID)" ]
-	[ "$(field UUID)" = 0123abcd-4567-89ab-cdef-0123456789ab ]
-	[ "$(field Features)" = "$(d features)" ]
-	[ "$(field 'Block size')" = 4096 ]
-	[[ "$(field 'Build time')" == "2020-09-13 12:26:40.000000000 UTC (1600000000)" ]]
-	[[ "$(field Checksum)" == *"(verified)" ]]
+	[ "$(field 'Filesystem magic number')" = "$(d 'magic number')" ]
+	[ "$(field 'Filesystem blocks')" = "$(d blocks)" ]
+	[ "$(field 'Filesystem inode count')" = "$(d 'inode count')" ]
+	[ "$(field 'Filesystem root nid')" = "$(d 'root nid')" ]
+	[ "$(field 'Filesystem inode metadata start block')" = "$(d 'inode metadata start block')" ]
+	[ "$(field 'Filesystem shared xattr metadata start block')" = "$(d 'shared xattr metadata start block')" ]
+	[ "$(field 'Filesystem UUID')" = "$(d UUID)" ]
+	[ "$(field 'Filesystem UUID')" = 0123abcd-4567-89ab-cdef-0123456789ab ]
+	[ "$(field 'Filesystem features')" = "$(d features)" ]
+	[ "$(field 'Filesystem blocksize')" = 4096 ]
+	[[ "$(field 'Filesystem build time')" == "2020-09-13 12:26:40.000000000 UTC (1600000000)" ]]
+	[[ "$(field 'Filesystem checksum')" == *"(verified)" ]]
 }
 
 @test "dump with no job shows the superblock; --no-sbcrc and --offset work" {
 	need_deb_mkfs
 	run "$DUMP" "$IMG"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"Root nid:"* ]]
+	[[ "$output" == *"Filesystem root nid:"* ]]
 	head -c 4096 /dev/zero > "$BATS_TEST_TMPDIR/w"
 	cat "$IMG" >> "$BATS_TEST_TMPDIR/w"
 	run "$DUMP" --offset=4096 --no-sbcrc "$BATS_TEST_TMPDIR/w"

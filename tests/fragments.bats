@@ -89,8 +89,8 @@ interop() {
 packed_ok() {
 	local sbinos
 	dump_ok -s "$IMG"
-	[[ $(sed -n 's/^Packed nid: *//p' <<<"$output") =~ ^[0-9]+$ ]] || fail "no packed nid"
-	sbinos=$(sed -n 's/^Inode count: *//p' <<<"$output")
+	[[ $(sed -n 's/^Filesystem packed nid: *//p' <<<"$output") =~ ^[0-9]+$ ]] || fail "no packed nid"
+	sbinos=$(sed -n 's/^Filesystem inode count: *//p' <<<"$output")
 	run "$FSCK" "$IMG"
 	[[ "$output" == *": $sbinos inodes ("*", 1 packed), "* ]] || fail "packed inode not counted"
 }
@@ -152,7 +152,7 @@ packed_ok() {
 	local pk
 	eu19_build -zlz4 -Eall-fragments
 	dump_ok -s "$IMG"
-	pk=$(sed -n 's/^Packed nid: *//p' <<<"$output")
+	pk=$(sed -n 's/^Filesystem packed nid: *//p' <<<"$output")
 	dump_ok -e --nid="$pk" "$IMG"
 	[[ "$output" == *"mapped,interlaced"* ]] || fail "no interlaced pcluster"
 	dump_ok --cat --path=/feat/noise "$IMG"
@@ -165,7 +165,7 @@ packed_ok() {
 	local pk eu
 	eu19_build -zlz4hc -Efragments
 	dump_ok -s "$IMG"
-	pk=$(sed -n 's/^Packed nid: *//p' <<<"$output")
+	pk=$(sed -n 's/^Filesystem packed nid: *//p' <<<"$output")
 	run "$EU19_DUMP" -s "$IMG"
 	eu=$(sed -n 's/^Filesystem packed nid: *//p' <<<"$output" | tr -d ' ')
 	[ "$pk" = "$eu" ]
@@ -285,7 +285,7 @@ refused() {
 	local root
 	eu19_build -zlz4hc -Efragments
 	dump_ok -s "$IMG"
-	root=$(sed -n 's/^Root nid: *//p' <<<"$output")
+	root=$(sed -n 's/^Filesystem root nid: *//p' <<<"$output")
 	cp "$IMG" "$BATS_TEST_TMPDIR/dir.img"
 	# packed_nid is 96 bytes into the superblock
 	poke "$BATS_TEST_TMPDIR/dir.img" 1120 "$(le64 "$root")"
@@ -311,7 +311,7 @@ refused() {
 	local pk pa plen
 	eu19_build -zlz4hc -Eall-fragments
 	dump_ok -s "$IMG"
-	pk=$(sed -n 's/^Packed nid: *//p' <<<"$output")
+	pk=$(sed -n 's/^Filesystem packed nid: *//p' <<<"$output")
 	dump_ok -e --nid="$pk" "$IMG"
 	read -r _ _ _ pa plen _ <<<"${lines[1]}"
 	poke "$IMG" "$pa" "$(short_stream "$plen")"

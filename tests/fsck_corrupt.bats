@@ -167,8 +167,8 @@ fsck_outcome() {
 	d=$BATS_TEST_TMPDIR img=$d/img f=$d/f.img err=$d/err
 	flip_image "$d"
 	size=$(stat -c %s "$img")
-	bs=$("$DUMP" -s "$img" | sed -n 's/^Block size: *//p')
-	meta=$(($("$DUMP" -s "$img" | sed -n 's/^Meta start block: *//p') * bs))
+	bs=$("$DUMP" -s "$img" | sed -n 's/^Filesystem blocksize: *//p')
+	meta=$(($("$DUMP" -s "$img" | sed -n 's/^Filesystem inode metadata start block: *//p') * bs))
 	[ "$size" -gt "$meta" ]
 
 	# mark FROM TO WHY: a flip in [FROM, TO) may pass unnoticed, for WHY

@@ -37,17 +37,17 @@ field() { sed -n "s|^$1: *||p" <<<"$text" | sed 's/[[:space:]]*$//'; }
 	[ "$status" -eq 0 ]
 	doc=$output
 	j() { py 'import json,sys; d=json.loads(sys.argv[1])["superblock"]; v=d[sys.argv[2]]; print(" ".join(v) if isinstance(v, list) else v)' "$doc" "$1"; }
-	[ "$(j blocks)" = "$(field Blocks)" ]
-	[ "$(j block_size)" = "$(field 'Block size')" ]
-	[ "$(j inode_count)" = "$(field 'Inode count')" ]
-	[ "$(j root_nid)" = "$(field 'Root nid')" ]
-	[ "$(j meta_start_block)" = "$(field 'Meta start block')" ]
-	[ "$(j uuid)" = "$(field UUID)" ]
+	[ "$(j blocks)" = "$(field 'Filesystem blocks')" ]
+	[ "$(j block_size)" = "$(field 'Filesystem blocksize')" ]
+	[ "$(j inode_count)" = "$(field 'Filesystem inode count')" ]
+	[ "$(j root_nid)" = "$(field 'Filesystem root nid')" ]
+	[ "$(j meta_start_block)" = "$(field 'Filesystem inode metadata start block')" ]
+	[ "$(j uuid)" = "$(field 'Filesystem UUID')" ]
 	[ "$(j uuid)" = 0123abcd-4567-89ab-cdef-0123456789ab ]
-	[ "$(j features)" = "$(field Features)" ]
+	[ "$(j features)" = "$(field 'Filesystem features')" ]
 	[ "$(j checksum_state)" = verified ]
-	[[ "$(field 'Build time')" == *"($(j build_time))" ]]
-	[ "$(printf '0x%08X' "$(j magic)")" = "$(field Magic)" ]
+	[[ "$(field 'Filesystem build time')" == *"($(j build_time))" ]]
+	[ "$(printf '0x%08X' "$(j magic)")" = "$(field 'Filesystem magic number')" ]
 }
 
 @test "json: dump -S figures equal the text output's" {

@@ -63,6 +63,9 @@ struct erofs_build_opts {
 	bool noinline_data;	/* -Enoinline_data: no file tail inline */
 	/* --tar=i: blocks of device 1, the tar the files point into; 0: none */
 	uint64_t blob_blocks;
+	bool no_sbcrc;		/* -E nosbcrc: no superblock checksum */
+	bool force_extended;	/* -E force-inode-extended */
+	uint32_t dsunit;	/* --dsunit: files' data start at multiples (blocks) */
 	const struct erofs_xattr_area *xattrs;	/* NULL: no xattr area */
 	struct erofs_frag_opts frags;
 	bool dedupe;		/* -E dedupe: identical pclusters stored once */

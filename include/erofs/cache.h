@@ -27,6 +27,7 @@ struct erofs_bman {
 	unsigned int blkszbits;
 	erofs_off_t reserved;		/* bytes before the data: the superblock's */
 	uint64_t data_cursor;		/* next free data block */
+	uint32_t dsunit;		/* >1: erofs_bman_align_data() rounds to it */
 	uint64_t meta_blkaddr;		/* first metadata block, once sealed */
 	erofs_off_t meta_cursor;	/* end of the metadata area, block-aligned */
 	struct erofs_bman_bucket open[EROFS_BMAN_BUCKETS];
@@ -61,6 +62,8 @@ uint64_t erofs_bman_alloc_data(struct erofs_bman *bm, uint64_t nblocks);
  * they are handed out again; what was written there is overwritten.
  */
 void erofs_bman_rewind_data(struct erofs_bman *bm, uint64_t blk);
+/* A file's data starts here: round the next data block up to dsunit. */
+void erofs_bman_align_data(struct erofs_bman *bm);
 /*
  * Read back @len data bytes at @pos, written before (the earlier copy of
  * data found again): 0 or -errno.

@@ -67,6 +67,7 @@ struct erofs_sb_info {
 	uint16_t available_compr_algs;	/* with COMPR_CFGS, else LZ4 only */
 	struct z_erofs_pcache *zcache;	/* decoded pclusters (zdata.c) */
 	unsigned int lz4_max_pclusterblks;	/* largest LZ4 pcluster, blocks */
+	uint16_t lz4_max_distance;	/* u1 without COMPR_CFGS (0: 64 KiB) */
 	/* from the other configuration records, 0 when the image has none */
 	uint32_t lzma_dict_size;	/* bytes, 4 KiB .. 8 MiB */
 	uint8_t deflate_windowbits;	/* at most 15 */

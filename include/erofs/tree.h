@@ -101,6 +101,8 @@ struct erofs_tree_opts {
 	ino_t skip_ino;
 	bool have_skip;
 	unsigned int workers;		/* threads reading directories; 0 or 1: one */
+	bool hard_dereference;		/* hardlinks become separate inodes */
+	char *mount_point;		/* --mount-point's copy, "/system" */
 };
 
 struct erofs_tree {
@@ -134,6 +136,9 @@ void erofs_node_free(struct erofs_node *node);
 /* Mode, owner (mapped), mtime (policy) and rdev of @node from @st. */
 int erofs_node_set_attrs(struct erofs_node *node, const struct stat *st,
 			 const struct erofs_tree_opts *o, const char *what);
+/* uid and gid of @node: @uid and @gid under @o's mapping (-ERANGE, reported). */
+int erofs_node_set_ids(struct erofs_node *node, int64_t uid, int64_t gid,
+		       const struct erofs_tree_opts *o, const char *what);
 /* Whether --exclude-path/--exclude-regex leave out @rel. */
 bool erofs_tree_excluded(const struct erofs_tree_opts *o, const char *rel);
 /* Record the all-hole chunks of bytes [@base, @base + @size) of @fd. */

@@ -17,7 +17,8 @@
 struct erofs_tree_args {
 	struct erofs_tree_opts *tree;	/* ownership and exclusions land here */
 	const char *file_contexts;	/* --file-contexts FILE, or NULL */
-	const char *mount_point;	/* --mount-point PATH, or NULL */
+	/* --mount-point: "/system" (held by tree), "" for /, or NULL */
+	const char *mount_point;
 	bool given;			/* any option of this child was given */
 	/* timestamps, for erofs_tree_args_resolve_time() */
 	bool have_T, mkfs_time_only, ignore_mtime;

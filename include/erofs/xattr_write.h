@@ -21,6 +21,8 @@ struct erofs_xattr_opts {
 	struct erofs_selabel *selabel;	/* --file-contexts, or NULL */
 	const char *mount_point;	/* "/" or "/system": for labels */
 	unsigned int workers;		/* threads reading them; 0 or 1: one */
+	bool no_filter;			/* -E ^xattr-name-filter: no name filter */
+	uint32_t root_isize;		/* --root-xattr-isize: root's body at least */
 };
 
 /*

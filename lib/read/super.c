@@ -324,7 +324,7 @@ int erofs_sb_read(struct erofs_sb_info *sbi, struct erofs_io *io,
 	}
 	if (dsb.blkszbits < EROFS_MIN_BLKSZBITS ||
 	    dsb.blkszbits > EROFS_MAX_BLKSZBITS) {
-		erofs_err("superblock: block size 2^%u out of range 512..4096 (offset %zu)",
+		erofs_err("superblock: block size 2^%u out of range 512..65536 (offset %zu)",
 			  dsb.blkszbits, EROFS_SUPER_OFFSET +
 			  offsetof(struct erofs_super_block, blkszbits));
 		return -EFSCORRUPTED;
@@ -452,6 +452,7 @@ int erofs_sb_read(struct erofs_sb_info *sbi, struct erofs_io *io,
 
 	sbi->available_compr_algs = 1u << Z_EROFS_COMPRESSION_LZ4;
 	sbi->lz4_max_pclusterblks = 1;
+	sbi->lz4_max_distance = erofs_le16(dsb.u1);
 	if (sbi->feature_incompat & EROFS_FEATURE_INCOMPAT_COMPR_CFGS) {
 		err = erofs_sb_read_compr_cfgs(sbi, erofs_le16(dsb.u1));
 		if (err)

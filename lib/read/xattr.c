@@ -356,7 +356,12 @@ int erofs_xattr_iterate(struct erofs_inode *vi,
 					"entry runs past the inline body");
 			break;
 		}
-		err = erofs_xattr_emit(&w, body + off, base + off, false);
+		/*
+		 * No prefix and no name: padding (--root-xattr-isize leaves
+		 * zeros), which no lookup can match and the kernel skips.
+		 */
+		if (e.e_name_index || e.e_name_len)
+			err = erofs_xattr_emit(&w, body + off, base + off, false);
 		off += len;
 	}
 	for (unsigned int i = 0; !err && i < nshared; i++) {

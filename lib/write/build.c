@@ -207,6 +207,7 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 		erofs_bman_exit(&b.bm);
 		return err;
 	}
+	b.bm.dsunit = opts->dsunit;
 	b.copybuf = malloc(EROFS_COPY_BUF);
 	err = b.copybuf ? erofs_pipe_start(&b) : -ENOMEM;
 	if (!err && opts->frags.on && opts->nzcfgs)

@@ -59,6 +59,13 @@ void erofs_bman_rewind_data(struct erofs_bman *bm, uint64_t blk)
 		bm->gather_len = pos > bm->gather_pos ? pos - bm->gather_pos : 0;
 }
 
+/* the blocks skipped are never written: zeros (a hole in an image file) */
+void erofs_bman_align_data(struct erofs_bman *bm)
+{
+	if (bm->dsunit > 1)
+		bm->data_cursor = EROFS_ROUND_UP(bm->data_cursor, (uint64_t)bm->dsunit);
+}
+
 /*
  * When the image is synced at the end: start writeback of what was written
  * below @end, without waiting for it, once there is enough of it (or at

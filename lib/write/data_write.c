@@ -34,6 +34,8 @@ static int copy_chunks(struct erofs_builder *b, struct erofs_node *n, int fd)
 	uint64_t *map = malloc(nchunks * sizeof(*map));
 	int err = map ? 0 : -ENOMEM;
 
+	/* --dsunit: a file's data starts on a stripe unit */
+	erofs_bman_align_data(&b->bm);
 	for (uint64_t c = 0; c < nchunks && !err; c++) {
 		uint64_t len = EROFS_MIN(chunk, n->size - c * chunk);
 		uint64_t blk;
@@ -79,6 +81,8 @@ static int copy_blocks(struct erofs_builder *b, struct erofs_node *n, int fd)
 	uint64_t pos = 0;
 	int err = 0;
 
+	if (len)
+		erofs_bman_align_data(&b->bm);
 	n->blkaddr = len ? alloc_blocks(b, len) : 0;
 	while (pos < len && !err) {
 		size_t want = EROFS_MIN(len - pos, EROFS_COPY_BUF);
@@ -252,6 +256,7 @@ static int finish_zfile(struct erofs_builder *b, struct erofs_zfile *zfl)
 		return data_regular(b, n, zfl->fd);
 	}
 	n->zblocks = zf->cblocks;
+	n->blkaddr = zfl->start;	/* for --block-list-file; i_u is zblocks */
 	n->inline_size = 0;
 	n->datalayout = zfl->zp.legacy ? EROFS_INODE_COMPRESSED_FULL
 				       : EROFS_INODE_COMPRESSED_COMPACT;
@@ -364,6 +369,7 @@ int erofs_write_segment(struct erofs_builder *b, struct erofs_zfile *zfl,
 		return err ? erofs_src_error(b, zfl->node, err) : 0;
 	}
 	if (!off) {
+		erofs_bman_align_data(&b->bm);	/* --dsunit */
 		zfl->start = erofs_bman_alloc_data(&b->bm, 0);
 		zfl->zf.big = zfl->zp.pclusterblks > 1;
 		zfl->dd_mark = erofs_dedupe_mark(b);

@@ -7,7 +7,8 @@
 bool erofs_layout_extended(const struct erofs_node *n,
 			   const struct erofs_build_opts *o)
 {
-	return n->uid > UINT16_MAX || n->gid > UINT16_MAX ||
+	return o->force_extended ||
+	       n->uid > UINT16_MAX || n->gid > UINT16_MAX ||
 	       n->nlink > UINT16_MAX || n->size > UINT32_MAX ||
 	       n->mtime != o->build_time || n->mtime_nsec != o->build_time_nsec;
 }

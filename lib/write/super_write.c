@@ -98,7 +98,8 @@ int erofs_write_super(struct erofs_builder *b)
 		return -ENOMEM;
 	/* sb_extslots is 0: only the 128-byte base (and the cfgs) are ours */
 	sb->magic = erofs_cpu_to_le32(EROFS_SUPER_MAGIC_V1);
-	sb->feature_compat = erofs_cpu_to_le32(EROFS_FEATURE_COMPAT_SB_CHKSUM);
+	if (!o->no_sbcrc)
+		sb->feature_compat = erofs_cpu_to_le32(EROFS_FEATURE_COMPAT_SB_CHKSUM);
 	sb->blkszbits = o->blkszbits;
 	sb->rootnid_2b = erofs_cpu_to_le16(b->tree->root->nid);
 	sb->inos = erofs_cpu_to_le64(b->tree->nnodes);
@@ -158,7 +159,8 @@ int erofs_write_super(struct erofs_builder *b)
 		wlen = pos + EROFS_DEVT_SLOT_SIZE - EROFS_SUPER_OFFSET;
 	}
 	sb->feature_incompat = erofs_cpu_to_le32(f->incompat);
-	sb->checksum = erofs_cpu_to_le32(erofs_crc32c(~0u, blk, len));
+	if (!o->no_sbcrc)
+		sb->checksum = erofs_cpu_to_le32(erofs_crc32c(~0u, blk, len));
 	err = erofs_bman_write_super(&b->bm, blk, wlen);
 	free(blk);
 	return err;

@@ -143,6 +143,46 @@ static struct erofs_node *tar_new_node(struct tar_state *s)
 	return n;
 }
 
+/*
+ * --hard-dereference: a hardlink becomes an inode of its own with the same
+ * attributes and bytes (a staged file's bytes are shared, not copied).
+ */
+static struct erofs_node *tar_clone_node(struct tar_state *s,
+					 const struct erofs_node *from)
+{
+	struct erofs_node *n = tar_new_node(s);
+	size_t hlen = from->src.holes ?
+		      EROFS_DIV_ROUND_UP(EROFS_DIV_ROUND_UP(from->size,
+				1ull << (s->opts->blkszbits + from->chunkbits)), 8) : 0;
+	bool ok = true;
+
+	if (!n)
+		return NULL;
+	*n = *from;
+	n->nlink = 0;
+	n->parent = NULL;
+	n->src.path = from->src.staged || !from->src.path ? from->src.path :
+		      strdup(from->src.path);
+	n->src.holes = hlen ? malloc(hlen) : NULL;
+	n->link = from->link ? strdup(from->link) : NULL;
+	n->xattrs = from->nxattrs ? calloc(from->nxattrs, sizeof(*n->xattrs)) : NULL;
+	if (hlen && n->src.holes)
+		memcpy(n->src.holes, from->src.holes, hlen);
+	ok = (!from->src.path || n->src.path) && (!hlen || n->src.holes) &&
+	     (!from->link || n->link) && (!from->nxattrs || n->xattrs);
+	for (uint32_t k = 0; ok && k < from->nxattrs; k++) {
+		n->xattrs[k].name = strdup(from->xattrs[k].name);
+		n->xattrs[k].value = malloc(from->xattrs[k].len ?: 1);
+		n->xattrs[k].len = from->xattrs[k].len;
+		ok = n->xattrs[k].name && n->xattrs[k].value;
+		if (ok)
+			memcpy(n->xattrs[k].value, from->xattrs[k].value,
+			       from->xattrs[k].len);
+	}
+	/* what failed is freed with the tree (erofs_node_free) */
+	return ok ? n : NULL;
+}
+
 /* Point @path at @node in the index and in its parent directory. */
 static int tar_link(struct tar_state *s, struct erofs_node *dir,
 		    const char *path, struct erofs_node *node)
@@ -431,6 +471,13 @@ static int tar_entry(struct tar_state *s, struct archive_entry *e)
 		if (!*path) {
 			free(path);
 			return tar_fail(s, raw, -EINVAL, "hardlink in place of the root");
+		}
+		if (s->opts->hard_dereference) {
+			n = tar_clone_node(s, n);
+			if (!n) {
+				free(path);
+				return -ENOMEM;
+			}
 		}
 		goto link;
 	}

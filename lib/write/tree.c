@@ -102,15 +102,26 @@ static void set_mtime(struct erofs_node *node, const struct stat *st,
 	}
 }
 
-int erofs_node_set_attrs(struct erofs_node *node, const struct stat *st,
-			 const struct erofs_tree_opts *o, const char *what)
+int erofs_node_set_ids(struct erofs_node *node, int64_t uid, int64_t gid,
+		       const struct erofs_tree_opts *o, const char *what)
 {
-	node->mode = st->st_mode;
-	if (map_id(st->st_uid, o->force_uid, o->uid_offset, o->all_root, &node->uid) ||
-	    map_id(st->st_gid, o->force_gid, o->gid_offset, o->all_root, &node->gid)) {
+	if (map_id(uid, o->force_uid, o->uid_offset, o->all_root, &node->uid) ||
+	    map_id(gid, o->force_gid, o->gid_offset, o->all_root, &node->gid)) {
 		erofs_err("%s: uid/gid out of range after mapping", what);
 		return -ERANGE;
 	}
+	return 0;
+}
+
+int erofs_node_set_attrs(struct erofs_node *node, const struct stat *st,
+			 const struct erofs_tree_opts *o, const char *what)
+{
+	int err;
+
+	node->mode = st->st_mode;
+	err = erofs_node_set_ids(node, st->st_uid, st->st_gid, o, what);
+	if (err)
+		return err;
 	set_mtime(node, st, o);
 	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
 		node->rdev = erofs_encode_dev(major(st->st_rdev), minor(st->st_rdev));
@@ -182,7 +193,7 @@ static struct erofs_node *lookup_entry(struct scan *s, const char *path,
 	struct hardlink key = { .dev = st->st_dev, .ino = st->st_ino }, *hl, **found;
 	struct erofs_node *node;
 
-	if (S_ISDIR(st->st_mode) || st->st_nlink < 2)
+	if (S_ISDIR(st->st_mode) || st->st_nlink < 2 || s->opts->hard_dereference)
 		return new_node(s, path, ei, errp);
 	found = tfind(&key, &s->hardlinks, hardlink_cmp);
 	if (found)

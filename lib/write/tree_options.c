@@ -54,7 +54,8 @@ static const struct argp_option tree_argp_options[] = {
 	  "Label every file with security.selinux from the SELinux "
 	  "file_contexts FILE", 4 },
 	{ "mount-point", OPT_MOUNT_POINT, "PATH", 0,
-	  "Where the image is mounted, for --file-contexts lookups (default /)", 4 },
+	  "Where the image is mounted, for --file-contexts (and --fs-config-file) "
+	  "lookups: /system, or system as AOSP writes it (default /)", 4 },
 	{ NULL, 0, NULL, 0, NULL, 0 }
 };
 
@@ -150,9 +151,18 @@ static error_t tree_parse_opt(int key, char *arg, struct argp_state *state)
 		a->file_contexts = arg;
 		break;
 	case OPT_MOUNT_POINT:
-		if (arg[0] != '/')
-			argp_error(state, "--mount-point: not an absolute path: %s", arg);
-		a->mount_point = arg;
+		/* AOSP passes "system" for /system, and "/" */
+		while (*arg == '/')
+			arg++;
+		for (size_t len = strlen(arg); len && arg[len - 1] == '/';)
+			arg[--len] = '\0';
+		free(t->mount_point);
+		t->mount_point = malloc(strlen(arg) + 2);
+		if (!t->mount_point)
+			argp_failure(state, argp_err_exit_status, ENOMEM, "out of memory");
+		t->mount_point[0] = '/';
+		strcpy(t->mount_point + 1, arg);
+		a->mount_point = arg[0] ? t->mount_point : "";
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -206,6 +216,8 @@ void erofs_tree_opts_free(struct erofs_tree_opts *t)
 	for (unsigned int i = 0; i < t->nexclude_regexes; i++)
 		regfree(&t->exclude_regexes[i]);
 	free(t->exclude_regexes);
+	free(t->mount_point);
+	t->mount_point = NULL;
 	t->exclude_paths = NULL;
 	t->nexclude_paths = 0;
 	t->exclude_regexes = NULL;

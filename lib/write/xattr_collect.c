@@ -223,8 +223,16 @@ static void xattr_raw_free(struct xraw *r)
 }
 
 /* Take what was read, in walk order: messages, and the items interned. */
+static bool node_has_pair(const struct erofs_node *n, const char *name)
+{
+	for (uint32_t i = 0; i < n->nxattrs; i++)
+		if (!strcmp(n->xattrs[i].name, name))
+			return true;
+	return false;
+}
+
 static int xattr_take_raw(struct xstate *s, struct xnode *xn,
-			  const struct xraw *r)
+			  const struct xraw *r, const struct erofs_node *n)
 {
 	const char *path = r->path;
 	uint32_t k = 0;
@@ -249,7 +257,7 @@ static int xattr_take_raw(struct xstate *s, struct xnode *xn,
 	     name += strlen(name) + 1) {
 		const struct xval *v = &r->vals[k++];
 
-		if (!xattr_wanted(s, path, name))
+		if (!xattr_wanted(s, path, name) || node_has_pair(n, name))
 			continue;
 		err = v->err;
 		if (err == 1) {
@@ -387,8 +395,13 @@ int erofs_xattr_collect(struct xstate *s)
 				path = xattr_source_path(s, rel);
 				err = path ? xattr_take_pairs(s, xn, node, path)
 					   : -ENOMEM;
-			} else if (!err && !s->no_support) {
-				err = xattr_take_raw(s, xn, &raw[j]);
+			} else if (!err) {
+				/* --fs-config-file capabilities replace the source's */
+				if (!s->no_support)
+					err = xattr_take_raw(s, xn, &raw[j], node);
+				if (!err && node->nxattrs)
+					err = xattr_take_pairs(s, xn, node,
+						raw[j].path ? raw[j].path : "/");
 			}
 			if (!err && s->o->selabel)
 				err = xattr_label(s, xn, node, rel);

@@ -200,8 +200,11 @@ static int xattr_encode_area(struct xstate *s, const int *map,
 	return 0;
 }
 
+static int xattr_encode_root(struct erofs_tree *t, struct erofs_node *n,
+			     struct xnode *xn, const struct erofs_xattr_opts *o);
+
 static int xattr_encode_node(struct erofs_tree *t, struct erofs_node *n,
-			     struct xnode *xn)
+			     struct xnode *xn, const struct erofs_xattr_opts *o)
 {
 	struct erofs_xattr_ibody_header ih = { 0 };
 	uint32_t present = 0;
@@ -209,6 +212,8 @@ static int xattr_encode_node(struct erofs_tree *t, struct erofs_node *n,
 	unsigned int nshared = 0;
 	uint8_t *body;
 
+	if (n == t->root && o->root_isize)
+		return xattr_encode_root(t, n, xn, o);
 	if (!xn->n)
 		return 0;
 	qsort(xn->items, xn->n, sizeof(*xn->items), xitem_pcmp);
@@ -236,7 +241,7 @@ static int xattr_encode_node(struct erofs_tree *t, struct erofs_node *n,
 	body = calloc(1, len);
 	if (!body)
 		return -ENOMEM;
-	ih.h_name_filter = erofs_cpu_to_le32(~present);
+	ih.h_name_filter = o->no_filter ? 0 : erofs_cpu_to_le32(~present);
 	ih.h_shared_count = nshared;
 	memcpy(body, &ih, sizeof(ih));
 	off = sizeof(ih);
@@ -266,6 +271,41 @@ static int xattr_encode_node(struct erofs_tree *t, struct erofs_node *n,
 	}
 	n->xattr_body = body;
 	n->xattr_isize = len;
+	return 0;
+}
+
+/*
+ * --root-xattr-isize: the root's inline body is at least that big, so that
+ * attributes can be added in place later; the rest is zeros, which readers
+ * take as empty 4-byte entries of no name prefix (as erofs-utils pads).
+ */
+static int xattr_encode_root(struct erofs_tree *t, struct erofs_node *n,
+			     struct xnode *xn, const struct erofs_xattr_opts *o)
+{
+	struct erofs_xattr_opts plain = *o;
+	uint32_t want = EROFS_ROUND_UP(EROFS_MAX(o->root_isize,
+			(uint32_t)sizeof(struct erofs_xattr_ibody_header)), 4);
+	uint8_t *body;
+	int err;
+
+	plain.root_isize = 0;
+	err = xattr_encode_node(t, n, xn, &plain);
+	if (err || n->xattr_isize >= want)
+		return err;
+	body = realloc(n->xattr_body, want);
+	if (!body)
+		return -ENOMEM;
+	if (!n->xattr_isize) {
+		struct erofs_xattr_ibody_header ih = {
+			.h_name_filter = o->no_filter ? 0 : UINT32_MAX,
+		};
+
+		memcpy(body, &ih, sizeof(ih));
+		n->xattr_isize = sizeof(ih);
+	}
+	memset(body + n->xattr_isize, 0, want - n->xattr_isize);
+	n->xattr_body = body;
+	n->xattr_isize = want;
 	return 0;
 }
 
@@ -305,8 +345,8 @@ int erofs_xattrs_build(struct erofs_tree *tree, const char *srcdir,
 		xattr_fit_inline(&s.nodes[i]);
 	err = xattr_encode_area(&s, map, nused, area);
 	for (uint64_t i = 0; !err && i < tree->nnodes; i++) {
-		err = xattr_encode_node(tree, tree->nodes[i], &s.nodes[i]);
-		if (tree->nodes[i]->xattr_isize)
+		err = xattr_encode_node(tree, tree->nodes[i], &s.nodes[i], opts);
+		if (tree->nodes[i]->xattr_isize && !opts->no_filter)
 			area->filter = true;
 	}
 	if (err == -ENOMEM)

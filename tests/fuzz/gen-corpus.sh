@@ -71,6 +71,8 @@ mk plain-512 "$src" -b 512
 mk plain-1k "$src" -b 1024
 mk tiny "$tiny"
 mk tiny-lz4 "$tiny" -z lz4
+mk tiny-16k "$tiny" -z lz4 -b 16384
+mk tiny-rootpad "$tiny" --root-xattr-isize=64 -Enosbcrc
 mk lz4 "$src" -z lz4
 mk lz4-512 "$src" -z lz4 -b 512
 mk lz4hc "$src" -z lz4hc,12
