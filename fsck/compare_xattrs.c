@@ -3,7 +3,8 @@
  * --compare=SRCDIR: an inode's extended attributes against those mkfs
  * would have stored for its source -- what llistxattr() shows there, less
  * the names EROFS cannot hold, with the --file-contexts label in place of
- * the source's own SELinux label.  Both sides are sorted by name and
+ * the source's own SELinux label, plus the overlayfs origin mark mkfs adds
+ * to a directory holding a whiteout.  Both sides are sorted by name and
  * walked side by side.  --compare=IMAGE2 walks the attributes of the two
  * images' inodes the same way.
  */
@@ -14,6 +15,7 @@
 #include "erofs/print.h"
 #include "erofs/selabel.h"
 #include "erofs/xattr.h"
+#include "erofs/xattr_write.h"
 #include "compare.h"
 #include "fsck.h"
 
@@ -57,6 +59,14 @@ static int cmp_xattrs_add(struct cmp_xattrs *xs, const char *name,
 	x->len = len;
 	xs->n++;
 	return 0;
+}
+
+static bool cmp_xattrs_has(const struct cmp_xattrs *xs, const char *name)
+{
+	for (size_t i = 0; i < xs->n; i++)
+		if (!strcmp(xs->v[i].name, name))
+			return true;
+	return false;
 }
 
 static void cmp_xattrs_free(struct cmp_xattrs *xs)
@@ -206,6 +216,9 @@ void fsck_compare_xattrs(struct fsck_ctx *ctx, const struct fsck_cmp_labels *l,
 	int err;
 
 	err = cmp_source_xattrs(ctx, l, path, rel, src, &want);
+	if (!err && erofs_xattr_wants_ovl_origin(src) &&
+	    !cmp_xattrs_has(&want, EROFS_XATTR_OVL_ORIGIN))
+		err = cmp_xattrs_add(&want, EROFS_XATTR_OVL_ORIGIN, "", 0);
 	if (err) {
 		erofs_err("compare: %s: cannot read attributes: %s", path,
 			  strerror(-err));

@@ -308,6 +308,24 @@ expect_xattr() {
 	expect_xattr "dir: xattr: security.erofs_test: only in A"
 }
 
+@test "treecmp: the empty origin mark mkfs.erofs gives a directory with a whiteout is no difference" {
+	require_root "for trusted. xattrs and device nodes"
+	local T=$BATS_TEST_TMPDIR/ovl
+	mkdir -p "$T/a/wh" "$T/a/plain"
+	mknod "$T/a/wh/gone" c 0 0
+	cp -a "$T/a" "$T/b"
+	# on either side, where that side's directory holds a whiteout
+	setfattr -n trusted.overlay.origin -v "" "$T/b/wh"
+	"$TREECMP" "$T/a" "$T/b" || fail "the mark on B is reported"
+	"$TREECMP" "$T/b" "$T/a" || fail "the mark on A is reported"
+	# not with a value, nor on a directory without a whiteout
+	setfattr -n trusted.overlay.origin -v 0x01 "$T/b/wh"
+	A=$T/a B=$T/b expect_xattr "wh: xattr: trusted.overlay.origin: only in B"
+	setfattr -x trusted.overlay.origin "$T/b/wh"
+	setfattr -n trusted.overlay.origin -v "" "$T/b/plain"
+	A=$T/a B=$T/b expect_xattr "plain: xattr: trusted.overlay.origin: only in B"
+}
+
 @test "treecmp: root directory attributes are compared" {
 	chmod 0700 "$B"
 	expect_diff mode .

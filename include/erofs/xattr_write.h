@@ -49,6 +49,17 @@ int erofs_xattrs_build(struct erofs_tree *tree, const char *srcdir,
 
 void erofs_xattr_area_free(struct erofs_xattr_area *area);
 
+/*
+ * The attribute mkfs adds to a source directory holding a whiteout (a
+ * character device 0:0) when it has none of that name: overlayfs lists a
+ * lower directory no other layer has as it is, whiteouts and all, unless
+ * it carries this mark (kernel commit b79e05aaa166, "ovl: no direct
+ * iteration for dir with origin xattr").  erofs-utils 1.9.3 does the same.
+ * fsck --compare=SRCDIR expects it by the same rule.
+ */
+#define EROFS_XATTR_OVL_ORIGIN	"trusted.overlay.origin"
+bool erofs_xattr_wants_ovl_origin(const struct erofs_node *dir);
+
 /* Check a --xattr-prefix value: 0, or -EINVAL with *@why set. */
 int erofs_xattr_prefix_check(const char *prefix, const char **why);
 

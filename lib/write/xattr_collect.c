@@ -276,6 +276,31 @@ static int xattr_take_raw(struct xstate *s, struct xnode *xn,
 	return err;
 }
 
+bool erofs_xattr_wants_ovl_origin(const struct erofs_node *dir)
+{
+	if (!S_ISDIR(dir->mode))
+		return false;
+	for (uint32_t c = 0; c < dir->nchildren; c++) {
+		const struct erofs_node *n = dir->children[c].node;
+
+		if (S_ISCHR(n->mode) && !n->rdev)
+			return true;
+	}
+	return false;
+}
+
+/* A directory source: the origin mark of erofs_xattr_wants_ovl_origin(). */
+static int xattr_ovl_origin(struct xstate *s, struct xnode *xn,
+			    const struct erofs_node *n)
+{
+	for (uint32_t k = 0; k < xn->n; k++)
+		if (!strcmp(xn->items[k]->name, EROFS_XATTR_OVL_ORIGIN))
+			return 0;	/* the source's own is kept */
+	if (!erofs_xattr_wants_ovl_origin(n))
+		return 0;
+	return xattr_add(s, xn, EROFS_XATTR_OVL_ORIGIN, "", 0);
+}
+
 char *erofs_xattr_relpath(struct erofs_node *root, struct erofs_node *n)
 {
 	char *rel = erofs_node_relpath(root, n), *abs;
@@ -403,6 +428,8 @@ int erofs_xattr_collect(struct xstate *s)
 					err = xattr_take_pairs(s, xn, node,
 						raw[j].path ? raw[j].path : "/");
 			}
+			if (!err && s->srcdir)
+				err = xattr_ovl_origin(s, xn, node);
 			if (!err && s->o->selabel)
 				err = xattr_label(s, xn, node, rel);
 			if (err == -ENOMEM)

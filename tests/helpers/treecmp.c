@@ -18,7 +18,9 @@
  * covers every extended attribute the filesystem lists (user., trusted.,
  * security. including security.capability, and the POSIX ACLs as
  * system.posix_acl_access / _default): a name on one side only, or the
- * same name with different value bytes, one line per name.
+ * same name with different value bytes, one line per name -- except an
+ * empty trusted.overlay.origin that one side alone has on a directory
+ * holding a whiteout (character device 0:0): mkfs.erofs adds it by rule.
  *
  * Hard links are compared as groups: the set of paths sharing an inode in
  * A must be the set sharing one inode in B.  nlink is checked within each
