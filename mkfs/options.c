@@ -293,8 +293,6 @@ static const struct mkfs_eopt mkfs_eopts[] = {
 
 static void parse_extended(struct argp_state *state, char *arg)
 {
-	struct mkfs_options *o = ps->o;
-
 	for (char *save = NULL, *tok = strtok_r(arg, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		bool on = *tok != '^';
