@@ -206,8 +206,8 @@ has_alg() {
 	# statfs: the image's block size, blocks and inodes
 	run -0 "$DUMP" -s "$img"
 	local blocks inodes
-	blocks=$(awk -F': *' '$1 == "Blocks" { print $2 }' <<<"$output")
-	inodes=$(awk -F': *' '$1 == "Inode count" { print $2 }' <<<"$output")
+	blocks=$(awk -F': *' '$1 == "Filesystem blocks" { print $2 }' <<<"$output")
+	inodes=$(awk -F': *' '$1 == "Filesystem inode count" { print $2 }' <<<"$output")
 	[ -n "$blocks" ] && [ -n "$inodes" ] || fail "dump -s: $output"
 	[ "$(stat -f -c '%S %b %c' "$mnt")" = "4096 $blocks $inodes" ] ||
 		fail "statfs: $(stat -f -c '%S %b %c' "$mnt"), dump -s: 4096 $blocks $inodes"

@@ -4,8 +4,7 @@
 # its caller writes it (the source is named above each test), built from a
 # small tree, then read back by the kernel (or fsck where the kernel cannot
 # mount the block size) and compared entry by entry with what the caller
-# expects.  Options another part of this project has not implemented yet
-# (-Ededupe, -Enoinline_data...) make the test skip, naming the option.
+# expects.
 
 load helpers/common
 
@@ -30,13 +29,9 @@ setup() {
 	MNT=$BATS_TEST_TMPDIR/mnt
 }
 
-# run_caller ARGS...: mkfs.erofs as the caller runs it; skips when one of
-# the erofs-utils options this build does not have yet is the reason.
+# run_caller ARGS...: mkfs.erofs as the caller runs it.
 run_caller() {
 	run "$MKFS" "$@"
-	if [ "$status" != 0 ] && [[ $output == *"unknown extended option"* ]]; then
-		skip "not implemented here yet: $(sed -n "s/.*unknown extended option '\([^']*\)'.*/-E\1/p" <<<"$output")"
-	fi
 	[ "$status" = 0 ] || fail "mkfs.erofs $* -> exit $status: $output"
 }
 

@@ -141,10 +141,10 @@ layout() {
 	size=$(($(stat -c %s "$T/i2.img") - $(stat -c %s "$L/l2.tar")))
 	run "$DUMP" -s "$T/i2.img"
 	echo "$output"
-	[[ $output == *"Block size:             512"* ]]
-	blocks=$(sed -n 's/^Blocks: *//p' <<<"$output")
+	[[ $output == *"Filesystem blocksize:                         512"* ]]
+	blocks=$(sed -n 's/^Filesystem blocks: *//p' <<<"$output")
 	[ $((blocks * 512)) = "$size" ]
-	[[ $output == *"Device 1                tag \"\" blocks "*" mapped_blkaddr $blocks"* ]]
+	[[ $output == *"Filesystem device 1"*" tag \"\" blocks "*" mapped_blkaddr $blocks"* ]]
 	[[ $output == *device_table* ]]
 	run "$DUMP" -e --path=/opt/app/new "$T/i2.img"
 	echo "$output"
