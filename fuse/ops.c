@@ -221,49 +221,6 @@ void erofsfuse_release(struct erofs_inode *vi)
 	free(vi);
 }
 
-/*
- * erofs_pread() with one difference: an extent that runs on past the
- * request is decoded only as far as the request needs (a prefix, as for a
- * partial reference).  The kernel hands the next range to whichever
- * thread is free, whose own cache does not hold the rest: decoding it
- * all here would be work thrown away.
- */
-static int erofsfuse_copy(struct erofs_inode *vi, uint8_t *out, size_t len,
-			  erofs_off_t pos)
-{
-	struct erofs_iter it;
-	struct erofs_piece p;
-	int err;
-
-	err = erofs_iter_init(&it, vi, pos, pos + len);
-	if (err)
-		return err;
-	it.chunk = len;
-	it.cached = true;
-	while ((err = erofs_iter_next(&it, &p)) > 0) {
-		uint8_t *at = out + (p.pos - pos);
-		erofs_off_t need = p.pos + p.len - p.map.m_la;
-
-		if ((p.map.m_flags & EROFS_MAP_ENCODED) &&
-		    !(p.map.m_flags & EROFS_MAP_FRAGMENT) &&
-		    p.map.m_algorithmformat != Z_EROFS_COMPRESSION_SHIFTED &&
-		    p.map.m_algorithmformat != Z_EROFS_COMPRESSION_INTERLACED &&
-		    need < p.map.m_llen) {
-			p.map.m_llen = need;
-			p.map.m_flags |= EROFS_MAP_PARTIAL_REF;
-		}
-		err = erofs_iter_read(&it, &p, at, len - (p.pos - pos));
-		if (err)
-			break;
-		if (!p.data)
-			memset(at, 0, p.len);
-		else if (p.data != at)
-			memcpy(at, p.data, p.len);
-	}
-	erofs_iter_fini(&it);
-	return err;
-}
-
 ssize_t erofsfuse_read(const struct erofsfuse *fs,
 		       const struct erofs_inode *vi, size_t size, off_t off,
 		       const void **data)
@@ -290,7 +247,7 @@ ssize_t erofsfuse_read(const struct erofsfuse *fs,
 		t->buf = b;
 		t->cap = n;
 	}
-	err = erofsfuse_copy(&v, t->buf, n, off);
+	err = erofs_pread_prefix(&v, t->buf, n, off);
 	if (err)
 		return erofsfuse_errno(err);
 	*data = t->buf;

@@ -94,6 +94,13 @@ void erofs_iter_fini(struct erofs_iter *it);
  * The range must be inside i_size (else -EINVAL).  0 or -errno.
  */
 int erofs_pread(struct erofs_inode *vi, void *buf, size_t len, erofs_off_t pos);
+/*
+ * erofs_pread() for a reader whose next range may land on another thread
+ * (erofsfuse): an extent running on past the range is decoded only as far
+ * as the range needs, where its format allows a prefix.
+ */
+int erofs_pread_prefix(struct erofs_inode *vi, void *buf, size_t len,
+		       erofs_off_t pos);
 
 /*
  * Read the target of symlink @vi into @buf (@bufsz >= EROFS_SYMLINK_MAX + 1)

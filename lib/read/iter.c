@@ -101,7 +101,8 @@ int erofs_iter_next(struct erofs_iter *it, struct erofs_piece *p)
 }
 
 static int erofs_iter_copy(struct erofs_inode *vi, struct z_erofs_pcache *pc,
-			   uint8_t *out, size_t len, erofs_off_t pos);
+			   uint8_t *out, size_t len, erofs_off_t pos,
+			   bool prefix);
 
 /* Fragment bytes: the packed inode's, from m_pa on. */
 static int erofs_iter_read_fragment(struct erofs_iter *it,
@@ -135,7 +136,7 @@ static int erofs_iter_read_fragment(struct erofs_iter *it,
 			  (unsigned long long)it->packed->size);
 		return -EFSCORRUPTED;
 	}
-	return erofs_iter_copy(it->packed, it->pc, dst, p->len, at);
+	return erofs_iter_copy(it->packed, it->pc, dst, p->len, at, false);
 }
 
 static int erofs_iter_read_stored(struct erofs_iter *it,
@@ -223,9 +224,14 @@ int erofs_iter_read(struct erofs_iter *it, struct erofs_piece *p, void *dst,
 	return 0;
 }
 
-/* erofs_pread() through pcluster cache @pc */
+/*
+ * erofs_pread() through pcluster cache @pc; with @prefix, an extent that
+ * runs on past the range is decoded only as far as the range needs (a
+ * prefix, as for a partial reference) where its format allows it.
+ */
 static int erofs_iter_copy(struct erofs_inode *vi, struct z_erofs_pcache *pc,
-			   uint8_t *out, size_t len, erofs_off_t pos)
+			   uint8_t *out, size_t len, erofs_off_t pos,
+			   bool prefix)
 {
 	struct erofs_iter it;
 	struct erofs_piece p;
@@ -241,7 +247,16 @@ static int erofs_iter_copy(struct erofs_inode *vi, struct z_erofs_pcache *pc,
 	it.cached = true;
 	while ((err = erofs_iter_next(&it, &p)) > 0) {
 		uint8_t *at = out + (p.pos - pos);
+		erofs_off_t need = p.pos + p.len - p.map.m_la;
 
+		if (prefix && (p.map.m_flags & EROFS_MAP_ENCODED) &&
+		    !(p.map.m_flags & EROFS_MAP_FRAGMENT) &&
+		    p.map.m_algorithmformat != Z_EROFS_COMPRESSION_SHIFTED &&
+		    p.map.m_algorithmformat != Z_EROFS_COMPRESSION_INTERLACED &&
+		    need < p.map.m_llen) {
+			p.map.m_llen = need;
+			p.map.m_flags |= EROFS_MAP_PARTIAL_REF;
+		}
 		err = erofs_iter_read(&it, &p, at, len - (p.pos - pos));
 		if (err)
 			break;
@@ -256,7 +271,13 @@ static int erofs_iter_copy(struct erofs_inode *vi, struct z_erofs_pcache *pc,
 
 int erofs_pread(struct erofs_inode *vi, void *buf, size_t len, erofs_off_t pos)
 {
-	return erofs_iter_copy(vi, NULL, buf, len, pos);
+	return erofs_iter_copy(vi, NULL, buf, len, pos, false);
+}
+
+int erofs_pread_prefix(struct erofs_inode *vi, void *buf, size_t len,
+		       erofs_off_t pos)
+{
+	return erofs_iter_copy(vi, NULL, buf, len, pos, true);
 }
 
 ssize_t erofs_read_symlink(struct erofs_inode *vi, char *buf, size_t bufsz)
