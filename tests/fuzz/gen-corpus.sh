@@ -104,4 +104,8 @@ mk fragments "$src" -z lz4hc -E fragments
 mk fragments-legacy "$src" -z lz4 -C 8192 -E fragments=16384,legacy-compress
 mk all-fragments "$dup" -z lz4 -E all-fragments,ztailpacking
 mk dedupe "$dup" -z lz4 -E dedupe
+# chunks shared between files and within one (all-zero chunks as holes)
+mk chunks-shared "$dup" --chunksize=4096
+mk chunk-indexes-shared "$dup" --chunksize=8192 -E force-chunk-indexes,^dedupe-files
+mk chunks-16k "$tiny" -b 16384 --chunksize=16384 -E force-inode-blockmap
 ls -l "$out" | awk 'NR > 1 { n++; s += $5 } END { printf "%d seeds, %d bytes\n", n, s }'
