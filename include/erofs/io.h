@@ -50,6 +50,14 @@ int erofs_io_init_fd(struct erofs_io *io, int fd);
  */
 int erofs_io_init_mem(struct erofs_io *io, const void *buf, size_t len);
 
+/*
+ * All @len bytes at @off of file descriptor @fd, retrying short transfers
+ * and EINTR: 0, -errno, or -ENODATA (read: the file ends first) / -ENOSPC
+ * (write: nothing more is taken).
+ */
+int erofs_fd_pread_all(int fd, void *buf, size_t len, uint64_t off);
+int erofs_fd_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
+
 /* Wrap @inner so that the Nth operation fails (see EROFS_FAULT in io.c). */
 int erofs_io_fault_wrap(struct erofs_io *io);
 

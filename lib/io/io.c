@@ -13,15 +13,12 @@
 #include <unistd.h>
 #include "erofs/io.h"
 
-static int fd_pread_raw(struct erofs_io *io, void *buf, size_t len,
-			erofs_off_t pos)
+int erofs_fd_pread_all(int fd, void *buf, size_t len, uint64_t off)
 {
 	char *p = buf;
 
-	if (pos > io->size || len > io->size - pos)
-		return -EIO;
 	while (len) {
-		ssize_t n = pread(io->fd, p, len, io->offset + pos);
+		ssize_t n = pread(fd, p, len, off);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -29,12 +26,44 @@ static int fd_pread_raw(struct erofs_io *io, void *buf, size_t len,
 			return -errno;
 		}
 		if (n == 0)
-			return -EIO;
+			return -ENODATA;
 		p += n;
-		pos += n;
+		off += n;
 		len -= n;
 	}
 	return 0;
+}
+
+int erofs_fd_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -ENOSPC;
+		p += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int fd_pread_raw(struct erofs_io *io, void *buf, size_t len,
+			erofs_off_t pos)
+{
+	int err;
+
+	if (pos > io->size || len > io->size - pos)
+		return -EIO;
+	err = erofs_fd_pread_all(io->fd, buf, len, io->offset + pos);
+	return err == -ENODATA ? -EIO : err;
 }
 
 /*
@@ -85,24 +114,12 @@ static int fd_pread(struct erofs_io *io, void *buf, size_t len, erofs_off_t pos)
 static int fd_pwrite(struct erofs_io *io, const void *buf, size_t len,
 		     erofs_off_t pos)
 {
-	const char *p = buf;
+	int err = erofs_fd_pwrite_all(io->fd, buf, len, io->offset + pos);
 
-	while (len) {
-		ssize_t n = pwrite(io->fd, p, len, io->offset + pos);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -ENOSPC;
-		p += n;
-		pos += n;
-		len -= n;
-	}
-	if (pos > io->size)
-		io->size = pos;
+	if (err)
+		return err;
+	if (pos + len > io->size)
+		io->size = pos + len;
 	return 0;
 }
 

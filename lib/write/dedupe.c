@@ -111,16 +111,11 @@ int erofs_dedupe_insert(struct erofs_builder *b, const struct z_erofs_extent *e,
 static int src_same(struct erofs_dedupe *d, const struct erofs_zfile *zfl,
 		    uint64_t la, uint32_t len, const uint8_t *want)
 {
-	for (uint32_t got = 0; got < len;) {
-		ssize_t n = pread(zfl->fd, d->src + got, len - got,
-				  zfl->node->src.offset + la + got);
+	int err = erofs_fd_pread_all(zfl->fd, d->src, len,
+				     zfl->node->src.offset + la);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -ESTALE;
-		got += n;
-	}
+	if (err)	/* a source that got shorter has changed */
+		return err == -ENODATA ? -ESTALE : err;
 	return !memcmp(d->src, want, len);
 }
 

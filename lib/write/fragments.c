@@ -42,41 +42,17 @@ struct erofs_frags {
 	uint8_t *cmp;		/* FRAG_BUF bytes to compare with */
 };
 
-static int full_pwrite(int fd, const uint8_t *p, size_t len, uint64_t off)
-{
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
-}
-
+/* The scratch file ending early is an I/O error, as any other. */
 static int full_pread(int fd, uint8_t *p, size_t len, uint64_t off)
 {
-	while (len) {
-		ssize_t n = pread(fd, p, len, off);
+	int err = erofs_fd_pread_all(fd, p, len, off);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= n;
-		off += n;
-	}
-	return 0;
+	return err == -ENODATA ? -EIO : err;
 }
 
 int erofs_frags_flush(struct erofs_frags *f)
 {
-	int err = full_pwrite(f->fd, f->buf, f->buflen, f->size - f->buflen);
+	int err = erofs_fd_pwrite_all(f->fd, f->buf, f->buflen, f->size - f->buflen);
 
 	if (!err)
 		f->buflen = 0;
@@ -102,7 +78,7 @@ int erofs_frags_append(struct erofs_frags *f, const uint8_t *data, uint64_t len)
 	if (err)
 		return err;
 	if (len >= FRAG_BUF) {
-		err = full_pwrite(f->fd, data, len, f->size);
+		err = erofs_fd_pwrite_all(f->fd, data, len, f->size);
 	} else {
 		memcpy(f->buf + f->buflen, data, len);
 		f->buflen += len;
