@@ -26,6 +26,13 @@
 #   mkfs-none     ours | mkfs.erofs | mksquashfs -noI -noD -noF -noX
 #   mkfs-lz4      -zlz4   | same    | mksquashfs -comp lz4
 #   mkfs-lz4hc    -zlz4hc (also ours --workers=1) | same | -comp lz4 -Xhc
+#   floor         a row of mkfs-none/-lz4/-lz4hc: bench/floor.c reads the
+#                 corpus, cuts it into 4 KiB LZ4 clusters (lz4: destSize,
+#                 lz4hc: HC destSize level 9; none: a plain copy) and writes
+#                 them, on one thread with no metadata: its CPU time is the
+#                 compressor's floor, which 2 cores can at best halve; the
+#                 row prints ours/floor for CPU and for wall against half
+#                 (1/NPROC) of the floor's CPU
 #   check-none    fsck.erofs IMG on our uncompressed image; 1.9.3 runs
 #                 `fsck.erofs --extract IMG' (no directory), its check of
 #                 the data: without --extract it reads metadata only, as
@@ -525,6 +532,7 @@ cmd_for() {
 	rebuild-*:ours|rebuild-*:ours-fresh) CMD=("$OURS_MKFS" --quiet "${z[@]}" "$out" "$src") ;;
 	rebuild-*:erofs-1.9) CMD=("$EU19_MKFS" --quiet "${z[@]}" "$out" "$src") ;;
 	mkfs-*:erofs-1.5) CMD=("$DEB_MKFS" --quiet "${z[@]}" "$out" "$src") ;;
+	mkfs-*:floor) CMD=("$FLOOR" "${case#mkfs-}" "$W/$(basename "$src").list" "$out") ;;
 	mkfs-*:squashfs) CMD=("$MKSQUASHFS" "$src" "$out" -noappend -no-progress
 		-processors "$NPROC" "${sq[@]}") ;;
 	check-*:ours) CMD=("$OURS_FSCK" "$src") ;;
@@ -561,11 +569,13 @@ is_codec() { case " $CODECS " in *" ${1#*-} "*) return 0 ;; esac; return 1; }
 tools_for() {
 	local t all
 	case $1 in
-	mkfs-lz4hc|extract-lz4hc) all="ours ours-w1 erofs-1.9 erofs-1.5 squashfs" ;;
+	mkfs-lz4hc) all="ours ours-w1 erofs-1.9 erofs-1.5 squashfs floor" ;;
+	extract-lz4hc) all="ours ours-w1 erofs-1.9 erofs-1.5 squashfs" ;;
 	check-lz4hc) all="ours ours-w1 erofs-1.9 erofs-1.5" ;;
 	mkfs-lzma|mkfs-zstd|mkfs-deflate|check-*|extract-lzma|extract-zstd|extract-deflate)
 		all="ours erofs-1.9"
 		is_codec "$1" || all="$all erofs-1.5" ;;
+	mkfs-none|mkfs-lz4) all="ours erofs-1.9 erofs-1.5 squashfs floor" ;;
 	mkfs-*|extract-*) all="ours erofs-1.9 erofs-1.5 squashfs" ;;
 	export-*) all="ours" ;;
 	rebuild-*) all="ours ours-fresh erofs-1.9" ;;
@@ -573,6 +583,7 @@ tools_for() {
 	for t in $all; do
 		case $t in
 		ours|ours-w1|ours-fresh) echo "$t" ;;
+		floor) [ -n "$FLOOR" ] && echo "$t" ;;
 		*) has_peer "$t" && echo "$t" ;;
 		esac
 	done
@@ -603,7 +614,7 @@ skipped() {
 # can TOOL mkfs|fsck ALG: whether the build supports it (ours-w1 is ours)
 can() {
 	local t=${1%-w1}
-	case $t in squashfs) return 0 ;; esac
+	case $t in squashfs|floor) return 0 ;; esac
 	is_codec "x-$3" || return 0
 	supported "$t" "$2" "$3"
 }
@@ -630,6 +641,21 @@ for case in $CASES; do
 	*) die "unknown case '$case'" ;;
 	esac
 done
+# the floor rows (bench/floor.c): the corpus read, compressed into 4 KiB
+# clusters and written on one thread, with no metadata; its file list is
+# made here, untimed
+FLOOR=
+case " $CASES " in *" mkfs-none "*|*" mkfs-lz4 "*|*" mkfs-lz4hc "*)
+	if ${CC:-cc} -O2 -o "$W/floor" "$here/floor.c" -llz4 2>"$W/floor.log"; then
+		FLOOR=$W/floor
+		for c in $CORPORA; do
+			src=$(corpus_dir "$c")
+			find "$src" -type f -print0 | sort -z >"$W/$(basename "$src").list"
+		done
+	else
+		note "cannot build bench/floor.c (liblz4-dev?): no floor rows"
+	fi ;;
+esac
 for ((rep = 1; rep <= RUNS; rep++)); do
 	for c in $CORPORA; do
 		src=$(corpus_dir "$c")
@@ -789,6 +815,9 @@ END {
 			if (bad) { tgt = why; nna++ }
 			else if (tool == "ours-fresh") tgt = lim(rw, "1.05", "wall") " (ours rebuild/ours fresh)"
 			else tgt = lim(rw, "0.80", "wall") " (both rebuilding)"
+		} else if (tool == "floor") {
+			# issue #19: how close a build comes to the compressor alone
+			tgt = "no target: " (bad ? why : sprintf("ours cpu/floor cpu %s, ours wall/(floor cpu/%d) %s", rc_, nproc, ratio(W[o], C[k] / nproc)))
 		} else if (tool == "erofs-1.9" && cs ~ /^mkfs-/) {
 			# issue #19 (none, lz4, lz4hc) and #16 (lzma, zstd, deflate)
 			lw = cs == "mkfs-none" ? 0.80 : cs == "mkfs-lz4" ? 0.75 : cs == "mkfs-lzma" ? 0.50 : 0.60
