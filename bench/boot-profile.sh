@@ -54,7 +54,7 @@ grep -qw erofs /proc/filesystems || modprobe erofs 2>/dev/null ||
 	die "the kernel has no erofs"
 
 mkdir -p "$WORK/mnt" "$WORK/fs"
-loop= disk=
+loop='' disk=''
 cleanup() {
 	mountpoint -q "$WORK/mnt" && umount "$WORK/mnt"
 	[ -n "$loop" ] && losetup -d "$loop" 2>/dev/null

@@ -140,6 +140,7 @@ layout() {
 
 @test "data-order: -E all-fragments: whole files in the packed inode in list order" {
 	MIN=10 layout -z lz4hc -E all-fragments
+	# shellcheck disable=SC2086
 	run python3 "$CHECK" "$DUMP" "$BATS_TEST_TMPDIR/img" "$SRC" $LISTED
 	grep -qF "listed d3/big [('frag', 0)]" <<<"$output" ||
 		fail "the first listed file does not start the packed inode"
@@ -205,7 +206,7 @@ print(a, b); assert a == b, "not shared"' "$a" "$b"
 	done
 	# and the list does change it
 	build "$BATS_TEST_TMPDIR/l.img" --data-order="$LIST"
-	! cmp -s "$BATS_TEST_TMPDIR/0.img" "$BATS_TEST_TMPDIR/l.img"
+	run ! cmp -s "$BATS_TEST_TMPDIR/0.img" "$BATS_TEST_TMPDIR/l.img"
 }
 
 @test "data-order: bad entries are warned about once each and skipped" {

@@ -255,8 +255,8 @@ void erofs_chunk_table_free(struct erofs_chunk_table *t);
 /*
  * Before pass 1: point the dup_of of every regular file equal to an
  * earlier one (in data order, erofs_data_node(), with the same layout
- * inputs) at it.  0 or
- * -errno (files that cannot be read share nothing, and fail later).
+ * inputs) at it.  0 or -errno (files that cannot be read share nothing,
+ * and fail later).
  */
 int erofs_dedupe_files(struct erofs_builder *b);
 /* Pass 1: @n takes the layout of n->dup_of, done before it: 0 or -errno. */
