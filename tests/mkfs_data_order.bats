@@ -290,3 +290,33 @@ print(a, b); assert a == b, "not shared"' "$a" "$b"
 	"$MKFS" --help | grep -q -- '--data-order=FILE'
 	grep -q 'BI .*data.*order= FILE' "$BATS_TEST_DIRNAME/../man/mkfs.erofs.1"
 }
+
+@test "data-order: tree order keeps similar trees' images alike (a file added moves only what follows)" {
+	local t=$BATS_TEST_TMPDIR/t a b
+	require_mkfs
+	cp -a "$SRC" "$t"
+	rnd 10000 >"$t/d4/f05a"	# 2 blocks, its tail inline
+	touch -r "$SRC/d4" "$t/d4"
+	"$MKFS" --quiet -T 1700000000 --mkfs-time -U clear "$BATS_TEST_TMPDIR/1.img" "$SRC"
+	"$MKFS" --quiet -T 1700000000 --mkfs-time -U clear "$BATS_TEST_TMPDIR/2.img" "$t"
+	start() { "$DUMP" -e --json --path="/$2" "$1" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["extent_map"]["extents"][0]["physical"])'; }
+	# before it in tree order: where they were
+	for f in boot/init d0/a d3/big d4/f05; do
+		[ "$(start "$BATS_TEST_TMPDIR/1.img" $f)" = "$(start "$BATS_TEST_TMPDIR/2.img" $f)" ] ||
+			fail "$f moved"
+	done
+	# after it: moved by its two blocks, nothing else
+	for f in d4/f06 d4/f19 d1/sub/x; do
+		a=$(start "$BATS_TEST_TMPDIR/1.img" $f)
+		b=$(start "$BATS_TEST_TMPDIR/2.img" $f)
+		[ $((b - a)) = 8192 ] || fail "$f moved by $((b - a)) bytes"
+	done
+	# and the data area is the same bytes but for the new file's (the
+	# superblock's block counts differ)
+	a=$(start "$BATS_TEST_TMPDIR/1.img" d4/f06)
+	cmp -i 4096 -n $((a - 4096)) "$BATS_TEST_TMPDIR/1.img" "$BATS_TEST_TMPDIR/2.img"
+	cmp -n "$(($(start "$BATS_TEST_TMPDIR/1.img" d1/sub/x) + 65536 - a))" \
+		<(tail -c +$((a + 1)) "$BATS_TEST_TMPDIR/1.img") \
+		<(tail -c +$((a + 8192 + 1)) "$BATS_TEST_TMPDIR/2.img")
+}
