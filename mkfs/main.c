@@ -136,6 +136,11 @@ static int mkfs_run(struct mkfs_options *o)
 			return err;
 	}
 	err = mkfs_read_tree(o, &tree, &stage);
+	if (!err && o->data_order.file) {
+		err = mkfs_data_order_resolve(&o->data_order, &tree, &o->build);
+		if (err)
+			erofs_err("out of memory");
+	}
 	if (!err && o->fs_config_file)
 		err = mkfs_fs_config(o, &tree);
 	if (!err)

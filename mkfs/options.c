@@ -19,6 +19,7 @@
 #include "erofs/tree_options.h"
 #include "erofs/xattr.h"
 #include "hints.h"
+#include "order.h"
 #include "options.h"
 #include "zopts.h"
 
@@ -46,6 +47,7 @@ enum {
 	OPT_PRODUCT_OUT,
 	OPT_FS_CONFIG,
 	OPT_BLOCK_LIST,
+	OPT_DATA_ORDER,
 };
 
 /* --help groups, in this order; the tree child's headings come between */
@@ -68,6 +70,7 @@ static const struct argp_option mkfs_argp_options[] = {
 	{ "hard-dereference", OPT_HARD_DEREF, NULL, 0, "Hardlinks are not detected: every path is an inode of its own", MKFS_GROUP_LAYOUT },
 	{ NULL, 'L', "LABEL", 0, "Volume label, at most 15 bytes", MKFS_GROUP_LAYOUT },
 	{ NULL, 'U', "UUID", 0, "Volume UUID: a UUID, 'clear' (all zero) or 'random' (default)", MKFS_GROUP_LAYOUT },
+	{ "data-order", OPT_DATA_ORDER, "FILE", 0, "The data of the regular files FILE lists (a boot profile: one path a line, relative to SOURCE, a leading / or ./ allowed, # comments) goes first in the data area, in that order; every other file's follows in tree order. Lines naming no regular file, or one listed before, are warned about and skipped. Not with --tar=i", MKFS_GROUP_LAYOUT },
 	{ "chunksize", OPT_CHUNKSIZE, "SIZE", 0, "Store uncompressed files chunk-based in chunks of SIZE bytes (a power of two, at least the block size), each distinct chunk once; all-zero chunks are holes; files that share nothing stay flat", MKFS_GROUP_LAYOUT },
 	{ NULL, 0, NULL, 0, "Compression:", MKFS_GROUP_COMPRESS },
 	{ NULL, 'z', "ALG[,OPT]...[:ALG2...]", 0, "Compress file data. ALG: lz4; lz4hc (level=0-12, default 9); lzma (level=0-9 or 100-109 extreme, default 6; dictsize= up to 8 MiB; lc=, lp=, pb=); deflate (level=0-9, default 1; dictsize= up to 32 KiB); libdeflate (level=0-12); zstd (level=0-22, default 3; dictsize= a power of two up to 1 MiB). ALG,N is level N. Algorithms joined by ':' are picked per file by --compress-hints (its ALG column: 0 for the first). Not every build has every ALG", MKFS_GROUP_COMPRESS },
@@ -85,7 +88,7 @@ static const struct argp_option mkfs_argp_options[] = {
 	{ "ovlfs-strip", OPT_OVLFS_STRIP, "0|1", OPTION_ARG_OPTIONAL, "1 (or no value): leave out the whiteouts --aufs makes and every trusted.overlay.opaque attribute", MKFS_GROUP_TAR },
 	{ "ungzip", OPT_UNGZIP, NULL, 0, "Accepted for erofs-utils compatibility: compressed tarballs are recognized anyway", MKFS_GROUP_TAR },
 	{ "unxz", OPT_UNXZ, NULL, 0, "The same, for xz", MKFS_GROUP_TAR },
-	{ "sort", OPT_SORT, "path|none", 0, "Accepted for erofs-utils compatibility: file data is always laid out in path order", MKFS_GROUP_TAR },
+	{ "sort", OPT_SORT, "path|none", 0, "Accepted for erofs-utils compatibility: file data is always laid out in tree order (see --data-order)", MKFS_GROUP_TAR },
 	{ NULL, 0, NULL, 0, "Android:", MKFS_GROUP_ANDROID },
 	{ "fs-config-file", OPT_FS_CONFIG, "FILE", 0, "Owner, mode and capabilities of every path from the canned fs_config FILE (lines 'PATH UID GID MODE [capabilities=N]', PATH under --mount-point, the root as '')", MKFS_GROUP_ANDROID },
 	{ "product-out", OPT_PRODUCT_OUT, "DIR", 0, "Accepted: only the built-in fs_config tables (not used) read it", MKFS_GROUP_ANDROID },
@@ -107,6 +110,7 @@ struct parse_state {
 	const char *uuid;
 	const char *zarg;
 	const char *hints;
+	const char *data_order;	/* --data-order */
 	int64_t pclustersize, max_extent, chunksize;
 	int64_t packed_pcl;	/* -E fragments=SIZE */
 	int nargs;
@@ -483,6 +487,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_BLOCK_LIST:
 		o->block_list_file = arg;
 		break;
+	case OPT_DATA_ORDER:
+		ps->data_order = arg;
+		break;
 	case ARGP_KEY_ARG:
 		if (ps->nargs == 0)
 			o->dest = arg;
@@ -497,6 +504,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "DEST and SOURCE are required");
 		if ((o->tar_opts.aufs || o->tar_opts.ovlfs_strip) && !o->tar)
 			argp_error(state, "--aufs and --ovlfs-strip need --tar");
+		if (ps->data_order && o->tar_opts.mode == EROFS_TAR_INDEX)
+			argp_error(state, "--data-order cannot be honoured with --tar=i: file data stays in the tar, in its order");
 		/* the tar's blocks are the image's: 512 bytes, whatever -b says */
 		if (o->tar_opts.mode == EROFS_TAR_INDEX)
 			o->build.blkszbits = EROFS_MIN_BLKSZBITS;
@@ -563,6 +572,9 @@ void mkfs_parse_options(int argc, char **argv, struct mkfs_options *o)
 	o->build.src_prefix = strlen(o->src) + 1;
 	if (ps.hints && mkfs_load_hints(o, ps.hints))
 		exit(1);
+	/* before anything is written: a list that cannot be read leaves nothing */
+	if (ps.data_order && mkfs_data_order_read(&o->data_order, ps.data_order))
+		exit(1);
 	mkfs_resolve_dictsizes(&o->build,
 			       EROFS_MAX(mkfs_max_pclusterblks(o), o->build.frags.pclusterblks)
 			       << o->build.blkszbits);
@@ -571,6 +583,7 @@ void mkfs_parse_options(int argc, char **argv, struct mkfs_options *o)
 void mkfs_free_options(struct mkfs_options *o)
 {
 	mkfs_free_hints(o);
+	mkfs_data_order_free(&o->data_order);
 	erofs_tree_opts_free(&o->tree);
 	free(o->xattr.prefixes);
 }

@@ -6,6 +6,7 @@
 #include "erofs/tar.h"
 #include "erofs/tree.h"
 #include "erofs/xattr_write.h"
+#include "order.h"
 
 struct mkfs_options {
 	const char *dest;
@@ -21,6 +22,7 @@ struct mkfs_options {
 	int64_t offset;			/* --offset: where the image starts in DEST */
 	const char *fs_config_file;	/* --fs-config-file */
 	const char *block_list_file;	/* --block-list-file */
+	struct mkfs_data_order data_order;	/* --data-order */
 };
 
 /* Parse the command line into @o; prints the reason and exits on misuse. */

@@ -69,6 +69,12 @@ struct erofs_build_opts {
 	const struct erofs_xattr_area *xattrs;	/* NULL: no xattr area */
 	struct erofs_frag_opts frags;
 	bool dedupe;		/* -E dedupe: identical pclusters stored once */
+	/*
+	 * --data-order: these regular files' data first in the data area, in
+	 * this order (each node once), then every other node's in tree order
+	 */
+	struct erofs_node *const *data_first;
+	size_t ndata_first;
 };
 
 struct erofs_build_stats {

@@ -3,7 +3,9 @@
  * Image builder, in three passes over the nodes in tree order:
  *  1. data: every file's blocks go to the data area as it is read, and
  *     compression decides each file's final layout (pipeline.c queues
- *     the work, data_write.c writes it in order);
+ *     the work, data_write.c writes it in order); with --data-order the
+ *     files listed come first, in the list's order, then the rest in
+ *     tree order;
  *  2. placement: inode slots are packed into the metadata area after the
  *     data, which fixes every nid (layout.c);
  *  3. metadata: inodes, indexes, inline tails and directories (which need
@@ -13,6 +15,7 @@
  * Every image byte goes through the buffer manager (cache.c).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "erofs/dir_write.h"
@@ -73,13 +76,67 @@ static int add_packed(struct erofs_builder *b)
 	return erofs_pipe_drain(b, err);
 }
 
+static int by_addr(const void *x, const void *y)
+{
+	uintptr_t a = (uintptr_t)*(struct erofs_node *const *)x;
+	uintptr_t b = (uintptr_t)*(struct erofs_node *const *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * --data-order: pass 1 takes the files listed first, in the list's order,
+ * then every other node in tree order (b->order).  Membership is looked
+ * up in a copy of the list sorted by address; the order itself depends
+ * only on the list and the tree.  A list naming a node twice, one not a
+ * regular file or not in the tree is the caller's bug: -EINVAL.
+ */
+static int data_order(struct erofs_builder *b)
+{
+	const struct erofs_tree *t = b->tree;
+	const size_t k = b->opts->ndata_first;
+	struct erofs_node **set, **order;
+	uint64_t m = k;
+	int err = 0;
+
+	if (!k)
+		return 0;
+	if (k > t->nnodes)
+		return -EINVAL;
+	set = malloc(k * sizeof(*set));
+	order = malloc(t->nnodes * sizeof(*order));
+	if (!set || !order) {
+		free(set);
+		free(order);
+		return -ENOMEM;
+	}
+	memcpy(set, b->opts->data_first, k * sizeof(*set));
+	memcpy(order, b->opts->data_first, k * sizeof(*order));
+	qsort(set, k, sizeof(*set), by_addr);
+	for (size_t i = 0; i < k && !err; i++)
+		if ((i && set[i] == set[i - 1]) || !S_ISREG(set[i]->mode))
+			err = -EINVAL;
+	for (uint64_t i = 0; i < t->nnodes && !err; i++)
+		if (!bsearch(&t->nodes[i], set, k, sizeof(*set), by_addr))
+			order[m++] = t->nodes[i];
+	free(set);
+	if (!err && m != t->nnodes)
+		err = -EINVAL;
+	if (err)
+		free(order);
+	else
+		b->order = order;
+	return err;
+}
+
 static int pass_data(struct erofs_builder *b)
 {
 	struct erofs_tree *t = b->tree;
-	int err = erofs_dedupe_files(b) ?: erofs_write_xattr_area(b);
+	int err = data_order(b) ?: erofs_dedupe_files(b) ?:
+		  erofs_write_xattr_area(b);
 
 	for (uint64_t i = 0; i < t->nnodes && !err; i++) {
-		struct erofs_node *n = t->nodes[i];
+		struct erofs_node *n = erofs_data_node(b, i);
 
 		if (S_ISDIR(n->mode))
 			err = erofs_dir_measure(n, b->opts->blkszbits);
@@ -230,6 +287,7 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 		stats->data_bytes = b.done_bytes;
 		stats->shared_bytes = b.shared_bytes;
 	}
+	free(b.order);
 	erofs_chunk_table_free(b.chunks);
 	erofs_pipe_stop(&b);
 	erofs_frags_exit(&b);

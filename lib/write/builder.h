@@ -59,6 +59,7 @@ struct erofs_dedupe;
 struct erofs_builder {
 	const struct erofs_build_opts *opts;
 	struct erofs_tree *tree;
+	struct erofs_node **order;	/* --data-order: pass 1's nodes; NULL: tree order */
 	struct erofs_bman bm;
 	uint32_t blksz;
 	struct erofs_sb_features feat;
@@ -130,6 +131,16 @@ static inline bool erofs_node_has_tail(const struct erofs_node *n)
 	return S_ISREG(n->mode) && n->inline_size;
 }
 
+/*
+ * Node number @i of pass 1 (and of the dedupe of identical files before
+ * it): in data order, --data-order's files first, else in tree order.
+ */
+static inline struct erofs_node *erofs_data_node(const struct erofs_builder *b,
+						 uint64_t i)
+{
+	return b->order ? b->order[i] : b->tree->nodes[i];
+}
+
 static inline erofs_off_t erofs_build_pos(const struct erofs_builder *b,
 					  uint64_t blk)
 {
@@ -188,7 +199,7 @@ bool erofs_layout_keep_compressed(struct erofs_node *n, uint32_t blksz,
 /* Pass 2: give @n its metadata slot, which fixes its nid. */
 void erofs_layout_place(struct erofs_bman *bm, struct erofs_node *n);
 
-/* ---- data_write.c: file bytes into the data area, in tree order ---- */
+/* ---- data_write.c: file bytes into the data area, in data order ---- */
 
 /* The shared xattr area, first in the data area: 0 or -errno. */
 int erofs_write_xattr_area(struct erofs_builder *b);
@@ -243,8 +254,9 @@ void erofs_chunk_table_free(struct erofs_chunk_table *t);
 
 /*
  * Before pass 1: point the dup_of of every regular file equal to an
- * earlier one (in tree order, with the same layout inputs) at it.  0 or
- * -errno (files that cannot be read share nothing, and fail later).
+ * earlier one (in data order, erofs_data_node(), with the same layout
+ * inputs) at it.  0 or -errno (files that cannot be read share nothing,
+ * and fail later).
  */
 int erofs_dedupe_files(struct erofs_builder *b);
 /* Pass 1: @n takes the layout of n->dup_of, done before it: 0 or -errno. */

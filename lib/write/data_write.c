@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The writer's side of pass 1: file bytes go to the data area in tree
- * order, flat, chunk by chunk around holes, or as the compressed segments
- * the workers made, which are rewound and stored flat when they save
- * nothing.
+ * The writer's side of pass 1: file bytes go to the data area in data
+ * order (tree order, --data-order's files first: erofs_data_node()),
+ * flat, chunk by chunk around holes, or as the compressed segments the
+ * workers made, which are rewound and stored flat when they save nothing.
  */
 #include <errno.h>
 #include <stdlib.h>
