@@ -155,6 +155,20 @@ setup() {
 	[ "$(df --output=used -B1 "$BATS_TEST_TMPDIR/small" | tail -n 1 | tr -d ' ')" -lt 65536 ]
 }
 
+@test "errors: full disk while the kernel copies a large file (copy_file_range)" {
+	require_root "to mount a tmpfs"
+	local t=$BATS_TEST_TMPDIR/small
+	mkdir "$t"
+	mount -t tmpfs -o size=1m tmpfs "$t"
+	printf '%s\n' "$t" >>"$BATS_TEST_TMPDIR/.mounts"
+	# source and image on one tmpfs: the kernel copies file to image
+	mkdir "$t/src"
+	head -c 600000 /dev/urandom >"$t/src/big"
+	mkfs_must_fail "$t/img" "$t/img" "$t/src"
+	[[ $mkfs_err == "mkfs.erofs: $t/img"*": No space left on device" ]]
+	[ "$(ls -A "$t")" = src ]
+}
+
 @test "errors: full disk keeps an existing DEST intact" {
 	require_root "to mount a tmpfs"
 	mkdir "$BATS_TEST_TMPDIR/small"

@@ -91,6 +91,14 @@ uint64_t erofs_bman_blocks(const struct erofs_bman *bm);
  */
 int erofs_bman_write_data(struct erofs_bman *bm, erofs_off_t pos,
 			  const void *buf, size_t len);
+/*
+ * Copy @len bytes of file @fd from @srcoff to data position @pos in the
+ * kernel (copy_file_range), after what is gathered.  0; -EOPNOTSUPP when
+ * the image cannot take it, nothing written (use erofs_bman_write_data);
+ * -ENODATA when @fd is shorter; or -errno.
+ */
+int erofs_bman_copy_data(struct erofs_bman *bm, erofs_off_t pos, int fd,
+			 uint64_t srcoff, size_t len);
 /* Read back @len data bytes written at @pos: 0 or -errno. */
 int erofs_bman_read_data(struct erofs_bman *bm, erofs_off_t pos, void *buf,
 			 size_t len);

@@ -7,6 +7,9 @@
 #ifndef EROFS_IO_H
 #define EROFS_IO_H
 
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "erofs/defs.h"
 
@@ -22,6 +25,14 @@ struct erofs_io_ops {
 	int (*truncate)(struct erofs_io *io, erofs_off_t size);
 	/* Flush to stable storage: 0 or -errno. */
 	int (*sync)(struct erofs_io *io);
+	/*
+	 * Optional: copy @len bytes of @fd from @srcoff to @pos without
+	 * passing them through memory.  0; -EOPNOTSUPP when it cannot, with
+	 * nothing written (copy through memory instead); -ENODATA when @fd
+	 * ended first; or -errno.
+	 */
+	int (*copy_from)(struct erofs_io *io, int fd, uint64_t srcoff,
+			 size_t len, erofs_off_t pos);
 	void (*close)(struct erofs_io *io);
 };
 
@@ -32,6 +43,7 @@ struct erofs_io {
 	erofs_off_t size;	/* bytes available after @offset */
 	void *priv;		/* backend-specific state */
 	uint64_t gen;		/* read-only: tags its blocks in the block cache; 0: none */
+	bool nocopy;		/* copy_from found the kernel cannot: not tried again */
 };
 
 /*
@@ -71,6 +83,15 @@ static inline int erofs_io_write(struct erofs_io *io, const void *buf,
 				 size_t len, erofs_off_t pos)
 {
 	return io->ops->pwrite(io, buf, len, pos);
+}
+
+static inline int erofs_io_copy_from(struct erofs_io *io, int fd,
+				     uint64_t srcoff, size_t len,
+				     erofs_off_t pos)
+{
+	if (!io->ops->copy_from || io->nocopy)
+		return -EOPNOTSUPP;
+	return io->ops->copy_from(io, fd, srcoff, len, pos);
 }
 
 static inline int erofs_io_truncate(struct erofs_io *io, erofs_off_t size)

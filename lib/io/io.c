@@ -123,6 +123,54 @@ static int fd_pwrite(struct erofs_io *io, const void *buf, size_t len,
 	return 0;
 }
 
+/*
+ * copy_file_range(2): the page cache copies file to file, one copy fewer
+ * than pread and pwrite and no buffer.  When the kernel will not (another
+ * filesystem, a block device, an old kernel), nothing has been written and
+ * the caller copies through memory; a refusal midway is finished here.
+ */
+static int fd_copy_from(struct erofs_io *io, int fd, uint64_t srcoff,
+			size_t len, erofs_off_t pos)
+{
+	loff_t in = srcoff, out = io->offset + pos;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = copy_file_range(fd, &in, io->fd, &out, len - done, 0);
+
+		if (n > 0) {
+			done += n;
+			continue;
+		}
+		if (n == 0)
+			return -ENODATA;
+		if (errno == EINTR)
+			continue;
+		if (errno != EXDEV && errno != EINVAL && errno != EOPNOTSUPP &&
+		    errno != ENOSYS && errno != ETXTBSY)
+			return -errno;
+		if (errno != EXDEV)
+			io->nocopy = true;	/* this image never takes it */
+		if (!done)
+			return -EOPNOTSUPP;
+		/* refused midway: the rest through a buffer */
+		for (char buf[16384]; done < len;) {
+			size_t want = EROFS_MIN(len - done, sizeof(buf));
+			int err = erofs_fd_pread_all(fd, buf, want, srcoff + done);
+
+			if (!err)
+				err = erofs_fd_pwrite_all(io->fd, buf, want,
+							  io->offset + pos + done);
+			if (err)
+				return err;
+			done += want;
+		}
+	}
+	if (pos + len > io->size)
+		io->size = pos + len;
+	return 0;
+}
+
 static int fd_truncate(struct erofs_io *io, erofs_off_t size)
 {
 	if (ftruncate(io->fd, io->offset + size))
@@ -148,6 +196,7 @@ static const struct erofs_io_ops erofs_fd_ops = {
 	.pwrite = fd_pwrite,
 	.truncate = fd_truncate,
 	.sync = fd_sync,
+	.copy_from = fd_copy_from,
 	.close = fd_close,
 };
 

@@ -142,6 +142,21 @@ int erofs_bman_write_data(struct erofs_bman *bm, erofs_off_t pos,
 	return 0;
 }
 
+int erofs_bman_copy_data(struct erofs_bman *bm, erofs_off_t pos, int fd,
+			 uint64_t srcoff, size_t len)
+{
+	int err = flush_data(bm);
+
+	if (err)
+		return err;
+	err = erofs_io_copy_from(bm->io, fd, srcoff, len, pos);
+	if (!err)
+		start_writeback(bm, pos + len, false);
+	else if (err == -ENOSPC || err == -EFBIG || err == -EDQUOT)
+		bm->write_failed = true;	/* the image's side failed */
+	return err;
+}
+
 int erofs_bman_read_data(struct erofs_bman *bm, erofs_off_t pos, void *buf,
 			 size_t len)
 {

@@ -12,6 +12,9 @@
 #include "erofs/print.h"
 #include "builder.h"
 
+/* bodies of at least this many bytes are copied by copy_file_range(2) */
+#define EROFS_COPY_KERNEL_MIN	(64u << 10)
+
 static uint64_t chunk_count(const struct erofs_node *n, unsigned int blkszbits)
 {
 	return EROFS_DIV_ROUND_UP(n->size, 1ull << (blkszbits + n->chunkbits));
@@ -84,6 +87,29 @@ static int copy_blocks(struct erofs_builder *b, struct erofs_node *n, int fd)
 	if (len)
 		erofs_bman_align_data(&b->bm);
 	n->blkaddr = len ? alloc_blocks(b, len) : 0;
+	/*
+	 * Large bodies are copied by the kernel, file to image, in pieces
+	 * for the progress line; small ones go through the gather buffer,
+	 * where one write takes many of them.
+	 */
+	while (len >= EROFS_COPY_KERNEL_MIN && pos < len && !err) {
+		size_t want = EROFS_MIN(len - pos, 16u << 20);
+
+		err = erofs_bman_copy_data(&b->bm,
+					   erofs_build_pos(b, n->blkaddr) + pos,
+					   fd, n->src.offset + pos, want);
+		if (err == -EOPNOTSUPP) {
+			err = 0;
+			break;
+		}
+		if (err == -ENODATA)
+			return -ESTALE;
+		if (err)
+			return err;
+		pos += want;
+		b->done_bytes += want;
+		erofs_build_progress(b, false);
+	}
 	while (pos < len && !err) {
 		size_t want = EROFS_MIN(len - pos, EROFS_COPY_BUF);
 		ssize_t got = pread(fd, b->copybuf, want, n->src.offset + pos);
