@@ -20,6 +20,8 @@ struct erofsfuse {
 	struct erofs_sb_info *sbi;
 	erofs_nid_t root;		/* the nid shown as the mount's root */
 	unsigned int max_read;		/* FUSE: -o max_read, init() repeats it */
+	/* decoded pclusters, shared by the threads (zdata.h) */
+	struct z_erofs_shared *pcache;
 };
 
 /*
@@ -29,7 +31,10 @@ struct erofsfuse {
 uint64_t erofsfuse_ino(const struct erofsfuse *fs, erofs_nid_t nid);
 erofs_nid_t erofsfuse_nid(const struct erofsfuse *fs, uint64_t ino);
 
-/* Set up per-thread state: 0 or -errno.  erofsfuse_fini() undoes it. */
+/*
+ * Set up the shared pcluster cache and per-thread state: 0 or -errno.
+ * erofsfuse_fini() undoes it.
+ */
 int erofsfuse_init(struct erofsfuse *fs, struct erofs_sb_info *sbi,
 		   erofs_nid_t root);
 void erofsfuse_fini(struct erofsfuse *fs);
