@@ -39,6 +39,8 @@
 #                        erofs-1.9@eu with BENCH_FUSE_EU_IMAGE=1)
 #   BENCH_FUSE_KEEP=1    keep the images in $BENCH_DIR/fuse-img and reuse
 #                        them next time (else they are made afresh)
+#   BASE_FUSE            another build of our erofsfuse (say, before a change):
+#                        rows "base", on our image, ours/base beside them
 #   OURS_MKFS OURS_FUSE EU19_BIN EU19_MKFS EU19_FUSE SQUASHFUSE MKSQUASHFS
 # Output: the table on stdout and in $BENCH_DIR/fuse-table.txt, every
 # measurement in $BENCH_DIR/fuse-runs.tsv.  Exit 0 when it ran, 2 when it
@@ -100,6 +102,11 @@ for t in "$OURS_MKFS" "$OURS_FUSE"; do
 	sanitized "$t" && NOTES+=("WARNING: $t is a sanitizer build, figures are meaningless")
 done
 DEFAULT_TOOLS="ours"
+BASE_FUSE=${BASE_FUSE:-}
+if [ -n "$BASE_FUSE" ]; then
+	[ -x "$BASE_FUSE" ] || die "BASE_FUSE: no $BASE_FUSE"
+	DEFAULT_TOOLS="$DEFAULT_TOOLS base"
+fi
 if [ -x "$EU19_FUSE" ] && [ -x "$EU19_MKFS" ]; then
 	DEFAULT_TOOLS="$DEFAULT_TOOLS erofs-1.9"
 	[ "${BENCH_FUSE_EU_IMAGE:-0}" = 1 ] && DEFAULT_TOOLS="$DEFAULT_TOOLS ours@eu erofs-1.9@eu"
@@ -140,6 +147,8 @@ trap 'exit 130' INT TERM
 # copies, so that a rebuild during the run cannot change what is measured
 cp "$OURS_MKFS" "$W/bin/mkfs.erofs" && cp "$OURS_FUSE" "$W/bin/erofsfuse" ||
 	die "cannot copy our binaries"
+[ -z "$BASE_FUSE" ] || cp "$BASE_FUSE" "$W/bin/erofsfuse-base" ||
+	die "cannot copy $BASE_FUSE"
 ${CC:-cc} -O2 -Wall -o "$W/bin/fuse_randread" "$here/fuse_randread.c" ||
 	die "cannot build bench/fuse_randread.c"
 
@@ -213,10 +222,11 @@ daemon() {
 	case $1 in
 	ours) IMG=$(image "$2" ours); CMD=("$W/bin/erofsfuse" -f "$IMG" "$MNT") ;;
 	ours@eu) IMG=$(image "$2" eu); CMD=("$W/bin/erofsfuse" -f "$IMG" "$MNT") ;;
+	base) IMG=$(image "$2" ours); CMD=("$W/bin/erofsfuse-base" -f "$IMG" "$MNT") ;;
 	erofs-1.9) IMG=$(image "$2" ours); CMD=("$EU19_FUSE" -f "$IMG" "$MNT") ;;
 	erofs-1.9@eu) IMG=$(image "$2" eu); CMD=("$EU19_FUSE" -f "$IMG" "$MNT") ;;
 	squashfuse) IMG=$(image "$2" sqfs); CMD=("$SQUASHFUSE" -f "$IMG" "$MNT") ;;
-	*) die "unknown tool '$1' (ours erofs-1.9 squashfuse ours@eu erofs-1.9@eu)" ;;
+	*) die "unknown tool '$1' (ours erofs-1.9 squashfuse ours@eu erofs-1.9@eu base)" ;;
 	esac
 }
 
@@ -289,6 +299,7 @@ rotate() { # K WORDS...: the words starting at the K-th, wrapping round
 	echo "erofsfuse benchmark  $(date -u '+%Y-%m-%d %H:%M UTC')  $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?')"
 	echo "machine: $NPROC cpus, load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null), runs=$RUNS (medians), cold daemon per run"
 	echo "ours: $OURS_FUSE (images: $OURS_MKFS)"
+	[ -z "$BASE_FUSE" ] || echo "base: $BASE_FUSE"
 	has_tool erofs-1.9 && echo "erofs-1.9: $EU19_FUSE ($("$EU19_MKFS" -V 2>&1 | head -n 1))"
 	has_tool squashfuse && echo "squashfuse: $SQUASHFUSE ($(dpkg-query -W -f '${Version}' squashfuse 2>/dev/null || echo '?')), images by $("$MKSQUASHFS" -version 2>&1 | head -n 1)"
 	echo "tree: $SRC: $(find "$SRC" -type f | wc -l) files, $(du -sm --apparent-size "$SRC" | cut -f1) MB; $NBIG files over 1 MiB for rand ($NREADS reads, seed $SEED)"
@@ -355,6 +366,7 @@ END {
 		if (tool !~ /^ours/ && (o in seen)) {
 			rw = ratio(median(wall[o]), W); rr = ratio(median(rss[o]), R)
 			if (rc[o] != 0 || rc[k] != 0) tgt = "n/a (exit " rc[o] "/" rc[k] ")"
+			else if (tool == "base") tgt = "ours/base: no target"
 			else if (rw == "-") tgt = "n/a"
 			else if (rw + 0 <= 0.70) { tgt = "PASS"; npass++ }
 			else { tgt = "FAIL"; nfail++ }
