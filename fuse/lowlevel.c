@@ -25,6 +25,13 @@ static void erf_init(void *userdata, struct fuse_conn_info *conn)
 
 	if (fs->max_read)
 		conn->max_read = fs->max_read;
+	/*
+	 * Entries with their attributes in every listing, not only the
+	 * first batch of a directory: a walk then needs no lookup at all.
+	 */
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want = (conn->want | FUSE_CAP_READDIRPLUS) &
+			     ~FUSE_CAP_READDIRPLUS_AUTO;
 	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
 		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
 	/* ACLs as the kernel reads them from EROFS (default_permissions) */
