@@ -207,6 +207,16 @@ int erofsfuse_lookup(const struct erofsfuse *fs, uint64_t parent,
 	return 0;
 }
 
+int erofsfuse_file(const struct erofsfuse *fs, uint64_t ino,
+		   struct erofs_inode *vi)
+{
+	int err = erofsfuse_iget(fs, ino, vi);
+
+	if (!err && !S_ISREG(vi->mode))
+		err = S_ISDIR(vi->mode) ? -EISDIR : -EINVAL;
+	return err;
+}
+
 int erofsfuse_open(const struct erofsfuse *fs, uint64_t ino, int flags,
 		   struct erofs_inode **vip)
 {
@@ -218,9 +228,7 @@ int erofsfuse_open(const struct erofsfuse *fs, uint64_t ino, int flags,
 	vi = malloc(sizeof(*vi));
 	if (!vi)
 		return -ENOMEM;
-	err = erofsfuse_iget(fs, ino, vi);
-	if (!err && !S_ISREG(vi->mode))
-		err = S_ISDIR(vi->mode) ? -EISDIR : -EINVAL;
+	err = erofsfuse_file(fs, ino, vi);
 	if (err) {
 		free(vi);
 		return err;
