@@ -50,6 +50,10 @@
 #                 removed first (untimed).  Our mkfs leaves the old image's
 #                 blocks to a child freeing them after exit: the row waits
 #                 for it, untimed, so that the next row does not pay it
+#   fuse-lz4hc / fuse-lzma   erofsfuse: bench/fuse.sh ALG on each corpus
+#                 (ours | erofs-utils 1.9.3's erofsfuse | squashfuse), its
+#                 own table after this one; not in the default cases
+#                 (BENCH_CASES=fuse-lz4hc); needs root, see bench/fuse.sh
 #   mkfs-lzma mkfs-zstd mkfs-deflate, check-ALG, extract-ALG
 #                 -zlzma / -zzstd / -zdeflate, same options for ours and
 #                 1.9.3 (no Debian 1.5 or squashfs rows); on the corpora in
@@ -248,9 +252,11 @@ build_release() {
 		OURS_BUILD="release build of HEAD $(git -C "$top" rev-parse --short HEAD) (work tree did not build)"
 	fi
 	OURS_MKFS=$b/mkfs/mkfs.erofs OURS_FSCK=$b/fsck/fsck.erofs
+	OURS_FUSE=$b/fuse/erofsfuse
 }
 OURS_MKFS=${OURS_MKFS:-$(pick mkfs/mkfs.erofs)}
 OURS_FSCK=${OURS_FSCK:-$(pick fsck/fsck.erofs)}
+OURS_FUSE=${OURS_FUSE:-$(pick fuse/erofsfuse)}
 OURS_NOTE= OURS_BUILD="binaries as found"
 case ${BENCH_BUILD:-auto} in
 1) build_release || die "release build failed, see $BENCH_DIR/build.log" ;;
@@ -638,6 +644,7 @@ for case in $CASES; do
 	extract-none|extract-lz4|extract-lz4hc|extract-lzma|extract-zstd|extract-deflate) ;;
 	export-lz4hc) ;;
 	rebuild-none|rebuild-lz4) ;;
+	fuse-lz4hc|fuse-lzma) FUSE_ALGS="${FUSE_ALGS:-} ${case#fuse-}" ;;
 	*) die "unknown case '$case'" ;;
 	esac
 done
@@ -912,4 +919,11 @@ extracted into $XDIR_NOTE.  Targets never fail the run.
 load now: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
 results: $RESULTS_TSV  every run: $RUNS_TSV
 EOF
+# the fuse-* cases: bench/fuse.sh, which mounts and times on its own
+for c in ${FUSE_ALGS:+$CORPORA}; do
+	echo
+	BENCH_DIR=$BENCH_DIR BENCH_FUSE_SRC=$(corpus_dir "$c") OURS_MKFS=$OURS_MKFS \
+		OURS_FUSE=$OURS_FUSE EU19_BIN=$EU19_BIN bash "$here/fuse.sh" $FUSE_ALGS ||
+		note "bench/fuse.sh failed on the $c corpus"
+done
 exit 0

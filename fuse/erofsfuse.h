@@ -18,6 +18,7 @@ struct erofsfuse_options {
 	bool single;			/* -s: one thread */
 	bool clone_fd;			/* -o clone_fd */
 	unsigned int max_idle;		/* -o max_idle_threads=N (0: libfuse's) */
+	unsigned int threads;		/* -o threads=N (0: the CPUs online) */
 	unsigned int max_read;		/* -o max_read=N, which init() repeats */
 	char *mount_opts;		/* the other -o options, comma-joined */
 };
@@ -26,6 +27,12 @@ struct erofsfuse_options {
 void erofsfuse_parse_options(int argc, char **argv,
 			     struct erofsfuse_options *opts);
 void erofsfuse_free_options(struct erofsfuse_options *opts);
+
+/*
+ * Serve @se on @nthreads threads until it is unmounted or a signal ends
+ * it (loop.c): 0, or the -errno that stopped it.
+ */
+int erofsfuse_loop(struct fuse_session *se, unsigned int nthreads);
 
 /* The operations for fuse_session_new(), userdata a struct erofsfuse. */
 extern const struct fuse_lowlevel_ops erofsfuse_ll_ops;

@@ -21,10 +21,24 @@ static const struct erofsfuse *erf_fs(fuse_req_t req)
 
 static void erf_init(void *userdata, struct fuse_conn_info *conn)
 {
-	const struct erofsfuse *fs = userdata;
+	struct erofsfuse *fs = userdata;
 
 	if (fs->max_read)
 		conn->max_read = fs->max_read;
+	/*
+	 * Entries with their attributes in every listing, not only the
+	 * first batch of a directory: a walk then needs no lookup at all.
+	 */
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want = (conn->want | FUSE_CAP_READDIRPLUS) &
+			     ~FUSE_CAP_READDIRPLUS_AUTO;
+	/*
+	 * Two requests fewer per file and per directory: a kernel that
+	 * opens without asking (open and opendir answered ENOSYS) keeps
+	 * their pages and listings cached, as we would ask it to.
+	 */
+	fs->no_open = (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) &&
+		      (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT);
 	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
 		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
 	/* ACLs as the kernel reads them from EROFS (default_permissions) */
@@ -77,7 +91,13 @@ static void erf_getattr(fuse_req_t req, fuse_ino_t ino,
 static void erf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct erofs_inode *vi;
-	int err = erofsfuse_open(erf_fs(req), ino, fi->flags, &vi);
+	int err;
+
+	if (erf_fs(req)->no_open) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	err = erofsfuse_open(erf_fs(req), ino, fi->flags, &vi);
 
 	if (err) {
 		fuse_reply_err(req, -err);
@@ -100,12 +120,17 @@ static void erf_release(fuse_req_t req, fuse_ino_t ino,
 static void erf_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
+	struct erofs_inode *vi = (struct erofs_inode *)(uintptr_t)fi->fh, v;
 	const void *data = NULL;
-	ssize_t n = erofsfuse_read(erf_fs(req),
-				   (struct erofs_inode *)(uintptr_t)fi->fh,
-				   size, off, &data);
+	ssize_t n = 0;
 
-	(void)ino;
+	/* opened without a request: by inode number */
+	if (!vi) {
+		n = erofsfuse_file(erf_fs(req), ino, &v);
+		vi = &v;
+	}
+	if (!n)
+		n = erofsfuse_read(erf_fs(req), vi, size, off, &data);
 	if (n < 0)
 		fuse_reply_err(req, -n);
 	else
@@ -127,6 +152,10 @@ static void erf_opendir(fuse_req_t req, fuse_ino_t ino,
 			struct fuse_file_info *fi)
 {
 	(void)ino;
+	if (erf_fs(req)->no_open) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
 	/* the kernel keeps the listing between opens */
 	fi->cache_readdir = 1;
 	fi->keep_cache = 1;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 #include "erofs/crc32c.h"
 #include "erofs/namei.h"
 #include "erofs/print.h"
@@ -133,6 +134,20 @@ out:
 	return err;
 }
 
+/*
+ * Threads of our loop: -o threads=N, else one per CPU online (at least
+ * two, so that a request waiting for the disk does not hold up the rest).
+ */
+static unsigned int erf_threads(const struct erofsfuse_options *opts)
+{
+	long n;
+
+	if (opts->threads)
+		return opts->threads;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 2 ? 2 : n > 16 ? 16 : n;
+}
+
 /* Mount @fs and serve it until unmounted or signalled: 0 or -1. */
 static int erf_serve(const struct erofsfuse_options *opts, char *argv0,
 		     struct erofsfuse *fs)
@@ -165,8 +180,12 @@ static int erf_serve(const struct erofsfuse_options *opts, char *argv0,
 		erf_log_syslog = true;
 	}
 	erofs_msg_sink = erf_log;
-	ret = opts->single ? fuse_session_loop(se) :
-			     fuse_session_loop_mt(se, &cfg);
+	if (opts->single)
+		ret = fuse_session_loop(se);
+	else if (opts->clone_fd || opts->max_idle)
+		ret = fuse_session_loop_mt(se, &cfg);
+	else
+		ret = erofsfuse_loop(se, erf_threads(opts));
 	/* a signal (> 0) is how a daemon is told to unmount: not a failure */
 	if (ret < 0)
 		erofs_err("%s: serving failed: %s", opts->mountpoint,
@@ -196,9 +215,15 @@ int main(int argc, char **argv)
 	erofsfuse_parse_options(argc, argv, &opts);
 	if (erf_open_image(&opts, &io, &sbi))
 		goto out_options;
-	if (erf_find_root(&opts, &sbi, &root) ||
-	    erofsfuse_init(&fs, &sbi, root))
+	if (erf_find_root(&opts, &sbi, &root))
 		goto out_image;
+	ret = erofsfuse_init(&fs, &sbi, root);
+	if (ret) {
+		erofs_err("cannot set up the server: %s", strerror(-ret));
+		ret = EROFSFUSE_EXIT_ERROR;
+		goto out_image;
+	}
+	ret = EROFSFUSE_EXIT_ERROR;
 	fs.max_read = opts.max_read;
 	if (!erf_serve(&opts, argv[0], &fs))
 		ret = 0;

@@ -3,9 +3,14 @@
  * erofsfuse operations.  Nothing is kept per inode: each request reads
  * the inodes it names by nid (small reads, served by the per-thread block
  * cache of io.c) and works on its own copy, so requests on any number of
- * threads share nothing but the image, read-only.  Decoded pclusters and
- * the read buffer are per thread: each thread binds a pcluster cache of
- * its own (z_erofs_pcache_bind), freed when the thread ends.
+ * threads share nothing but the image, read-only, and the decoded
+ * pclusters of file reads: one cache for all threads (z_erofs_shared), as
+ * the kernel hands the consecutive ranges of a file to whichever thread
+ * is free, so each pcluster is decoded once.  The read buffer, and the
+ * pcluster cache of everything else (directories, symlinks, xattrs; the
+ * bounce buffer and read-ahead window of decoding), are per thread: each
+ * thread binds a cache of its own (z_erofs_pcache_bind), freed when the
+ * thread ends.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -17,6 +22,12 @@
 #include "erofs/xattr.h"
 #include "erofs/zdata.h"
 #include "ops.h"
+
+/* the shared cache: slots, and the bytes their buffers may take */
+#define ERF_PCACHE_SLOTS	64
+#define ERF_PCACHE_BYTES	(16u << 20)
+/* the kernel's read-ahead window, the largest read request it sends */
+#define ERF_WINDOW_BYTES	(128u << 10)
 
 /* What one thread keeps between requests. */
 struct erofsfuse_thread {
@@ -74,18 +85,20 @@ int erofsfuse_init(struct erofsfuse *fs, struct erofs_sb_info *sbi,
 	memset(fs, 0, sizeof(*fs));
 	fs->sbi = sbi;
 	fs->root = root;
-	return 0;
+	fs->pcache = z_erofs_shared_new(ERF_PCACHE_SLOTS, ERF_PCACHE_BYTES);
+	return fs->pcache ? 0 : -ENOMEM;
 }
 
 void erofsfuse_fini(struct erofsfuse *fs)
 {
 	struct erofsfuse_thread *t = pthread_getspecific(erofsfuse_key);
 
-	(void)fs;
 	if (t) {
 		pthread_setspecific(erofsfuse_key, NULL);
 		erofsfuse_thread_free(t);
 	}
+	z_erofs_shared_free(fs->pcache);
+	fs->pcache = NULL;
 }
 
 uint64_t erofsfuse_ino(const struct erofsfuse *fs, erofs_nid_t nid)
@@ -194,6 +207,16 @@ int erofsfuse_lookup(const struct erofsfuse *fs, uint64_t parent,
 	return 0;
 }
 
+int erofsfuse_file(const struct erofsfuse *fs, uint64_t ino,
+		   struct erofs_inode *vi)
+{
+	int err = erofsfuse_iget(fs, ino, vi);
+
+	if (!err && !S_ISREG(vi->mode))
+		err = S_ISDIR(vi->mode) ? -EISDIR : -EINVAL;
+	return err;
+}
+
 int erofsfuse_open(const struct erofsfuse *fs, uint64_t ino, int flags,
 		   struct erofs_inode **vip)
 {
@@ -205,9 +228,7 @@ int erofsfuse_open(const struct erofsfuse *fs, uint64_t ino, int flags,
 	vi = malloc(sizeof(*vi));
 	if (!vi)
 		return -ENOMEM;
-	err = erofsfuse_iget(fs, ino, vi);
-	if (!err && !S_ISREG(vi->mode))
-		err = S_ISDIR(vi->mode) ? -EISDIR : -EINVAL;
+	err = erofsfuse_file(fs, ino, vi);
 	if (err) {
 		free(vi);
 		return err;
@@ -231,7 +252,6 @@ ssize_t erofsfuse_read(const struct erofsfuse *fs,
 	size_t n;
 	int err;
 
-	(void)fs;
 	if (!t)
 		return -ENOMEM;
 	if (off < 0)
@@ -247,7 +267,14 @@ ssize_t erofsfuse_read(const struct erofsfuse *fs,
 		t->buf = b;
 		t->cap = n;
 	}
-	err = erofs_pread_prefix(&v, t->buf, n, off);
+	/*
+	 * The kernel reads ahead in windows of 128 KiB: a shorter request is
+	 * a random read (or a file's end), whose last extent is decoded only
+	 * as far as it needs; a window takes its extents whole, as the next
+	 * window will want the rest.
+	 */
+	err = erofs_pread_shared(&v, fs->pcache, t->buf, n, off,
+				 n < ERF_WINDOW_BYTES);
 	if (err)
 		return erofsfuse_errno(err);
 	*data = t->buf;

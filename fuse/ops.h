@@ -20,6 +20,14 @@ struct erofsfuse {
 	struct erofs_sb_info *sbi;
 	erofs_nid_t root;		/* the nid shown as the mount's root */
 	unsigned int max_read;		/* FUSE: -o max_read, init() repeats it */
+	/*
+	 * Set by init() when the kernel can do without open and opendir:
+	 * files and directories are then opened without a request (kept
+	 * cached, as we would ask) and read by inode number.
+	 */
+	bool no_open;
+	/* decoded pclusters, shared by the threads (zdata.h) */
+	struct z_erofs_shared *pcache;
 };
 
 /*
@@ -29,7 +37,10 @@ struct erofsfuse {
 uint64_t erofsfuse_ino(const struct erofsfuse *fs, erofs_nid_t nid);
 erofs_nid_t erofsfuse_nid(const struct erofsfuse *fs, uint64_t ino);
 
-/* Set up per-thread state: 0 or -errno.  erofsfuse_fini() undoes it. */
+/*
+ * Set up the shared pcluster cache and per-thread state: 0 or -errno.
+ * erofsfuse_fini() undoes it.
+ */
 int erofsfuse_init(struct erofsfuse *fs, struct erofs_sb_info *sbi,
 		   erofs_nid_t root);
 void erofsfuse_fini(struct erofsfuse *fs);
@@ -43,6 +54,9 @@ void erofsfuse_fill_stat(const struct erofsfuse *fs,
 int erofsfuse_lookup(const struct erofsfuse *fs, uint64_t parent,
 		     const char *name, size_t len, struct stat *st);
 
+/* Regular file @ino read into @vi: 0, -EISDIR, -EINVAL (not one), -EIO... */
+int erofsfuse_file(const struct erofsfuse *fs, uint64_t ino,
+		   struct erofs_inode *vi);
 /* A regular file opened for reading: *@vi to pass to read and release. */
 int erofsfuse_open(const struct erofsfuse *fs, uint64_t ino, int flags,
 		   struct erofs_inode **vi);

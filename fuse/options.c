@@ -2,7 +2,8 @@
 /*
  * erofsfuse command line (argp): the image options shared with fsck and
  * dump, and those of erofs-utils' erofsfuse: -f, -s, -o (mount options
- * for libfuse, plus its loop's clone_fd and max_idle_threads).
+ * for libfuse, plus its loop's clone_fd and max_idle_threads, and ours,
+ * threads).
  */
 #include <argp.h>
 #include <stdio.h>
@@ -24,7 +25,8 @@ static const struct argp_option erf_argp_options[] = {
 	{ NULL, 's', NULL, 0, "Serve requests on one thread", ERF_GROUP_MOUNT },
 	{ NULL, 'o', "OPT[,OPT...]", 0,
 	  "Mount options for FUSE (allow_other, max_read=N, debug, ...), and "
-	  "clone_fd, max_idle_threads=N for the threads; repeatable",
+	  "threads=N (default: the CPUs online), or libfuse's own thread "
+	  "pool with clone_fd, max_idle_threads=N; repeatable",
 	  ERF_GROUP_MOUNT },
 	{ NULL, 'h', NULL, 0, "Give this help list", -1 },
 	{ NULL, 0, NULL, 0, NULL, 0 }
@@ -83,6 +85,11 @@ static void erf_parse_o(struct argp_state *state,
 			opts->max_idle = erf_o_number(state, p, len,
 						      "max_idle_threads=",
 						      1 << 20);
+			continue;
+		}
+		if (len > 8 && !memcmp(p, "threads=", 8)) {
+			opts->threads = erf_o_number(state, p, len, "threads=",
+						     1024);
 			continue;
 		}
 		/* libfuse's, but it wants init() to ask for the same */

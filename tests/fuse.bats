@@ -130,7 +130,7 @@ has_alg() {
 	done
 }
 
-@test "fuse: lzma, deflate and zstd where configured; one thread and many" {
+@test "fuse: lzma, deflate and zstd where configured; one thread and many, either loop" {
 	local img=$BATS_TEST_TMPDIR/img alg n=0
 	for alg in lzma deflate zstd; do
 		if ! has_alg "$alg"; then
@@ -142,6 +142,9 @@ has_alg() {
 		fuse_same "$img" "$SRC"
 		build "$img" -z"$alg" -C1048576 -E legacy-compress
 		fuse_same "$img" "$SRC" -s
+		# our loop on more threads than CPUs, and libfuse's own pool
+		fuse_same "$img" "$SRC" -o threads=5
+		fuse_same "$img" "$SRC" -o max_idle_threads=4
 	done
 	[ $n -gt 0 ] || skip "this build has none of lzma, deflate, zstd"
 }
@@ -302,6 +305,8 @@ has_alg() {
 	[[ ${stderr_lines[0]} == "erofsfuse: no MOUNTPOINT given" ]] || fail "stderr: $stderr"
 	run -1 --separate-stderr "$EROFSFUSE" -o max_idle_threads=x /dev/null "$mnt"
 	[[ ${stderr_lines[0]} == "erofsfuse: -o max_idle_threads: invalid value: x" ]] || fail "stderr: $stderr"
+	run -1 --separate-stderr "$EROFSFUSE" -o threads=0 /dev/null "$mnt"
+	[[ ${stderr_lines[0]} == "erofsfuse: -o threads: "* ]] || fail "stderr: $stderr"
 	head -c 8192 /dev/zero >"$BATS_TEST_TMPDIR/zero.img"
 	run -1 --separate-stderr "$EROFSFUSE" -f "$BATS_TEST_TMPDIR/zero.img" "$mnt"
 	[ "${#stderr_lines[@]}" = 1 ] || fail "stderr: $stderr"

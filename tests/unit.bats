@@ -50,3 +50,22 @@ unit() {
 		unit iter_test "$img" "$src" text noise mixed sparse tail
 	done
 }
+
+@test "unit: the pcluster cache shared by threads: each pcluster decoded once, budget, four threads" {
+	local src=$BATS_TEST_TMPDIR/src img=$BATS_TEST_TMPDIR/i.img opts
+	mkdir "$src"
+	seq 1 60000 > "$src/text"
+	awk 'BEGIN { srand(5); for (i = 0; i < 30000; i++) printf "%c", 32 + int(rand() * 95) }' \
+		> "$src/noise"
+	{ head -c 50000 "$src/text"; cat "$src/noise"; head -c 80000 "$src/text"; } > "$src/mixed"
+	for opts in "-zlz4hc" "-zlz4hc,12 -C65536 -Eztailpacking" "-zlz4 -Elegacy-compress"; do
+		echo "mkfs $opts"
+		rm -f "$img"
+		"$MKFS" --quiet $opts "$img" "$src"
+		unit zshared_test "$img" "$src" text mixed
+	done
+	if "$MKFS" --quiet -zlzma "$img.lzma" "$src" 2>/dev/null; then
+		echo "mkfs -zlzma"
+		unit zshared_test "$img.lzma" "$src" text mixed
+	fi
+}

@@ -21,6 +21,7 @@
 #define EROFS_ITER_CHUNK	(128 * 1024)
 
 struct z_erofs_pcache;
+struct z_erofs_shared;
 
 /* One piece of a file's content. */
 struct erofs_piece {
@@ -44,6 +45,11 @@ struct erofs_piece {
 struct erofs_iter {
 	/* set by erofs_iter_init(); a consumer may change them before next() */
 	struct z_erofs_pcache *pc;	/* pcluster cache: NULL, the image's */
+	/*
+	 * For fragments read through erofs_pread_shared(): the shared cache
+	 * the packed inode's pclusters come from.
+	 */
+	struct z_erofs_shared *shared;
 	erofs_off_t chunk;		/* stored bytes per piece, at most */
 	/*
 	 * Encoded extents always through the cache, never into the caller's
@@ -95,12 +101,14 @@ void erofs_iter_fini(struct erofs_iter *it);
  */
 int erofs_pread(struct erofs_inode *vi, void *buf, size_t len, erofs_off_t pos);
 /*
- * erofs_pread() for a reader whose next range may land on another thread
- * (erofsfuse): an extent running on past the range is decoded only as far
- * as the range needs, where its format allows a prefix.
+ * erofs_pread() for readers on several threads whose next range may land
+ * on another (erofsfuse): pclusters come from the shared cache @sh
+ * (zdata.h), decoded once for all of them.  With @prefix, an extent
+ * running on past the range is decoded only as far as the range needs,
+ * where its format allows a prefix.
  */
-int erofs_pread_prefix(struct erofs_inode *vi, void *buf, size_t len,
-		       erofs_off_t pos);
+int erofs_pread_shared(struct erofs_inode *vi, struct z_erofs_shared *sh,
+		       void *buf, size_t len, erofs_off_t pos, bool prefix);
 
 /*
  * Read the target of symlink @vi into @buf (@bufsz >= EROFS_SYMLINK_MAX + 1)

@@ -54,6 +54,35 @@ size_t z_erofs_decode_room(const struct erofs_map_blocks *map);
 int z_erofs_decode_into(struct z_erofs_pcache *pc, struct erofs_inode *vi,
 			const struct erofs_map_blocks *map, void *dst,
 			size_t cap);
+/*
+ * A pcluster cache shared by threads (erofsfuse's): @nslots slots whose
+ * buffers take at most @budget bytes, under a lock.  Each pcluster is
+ * decoded once for every reader: a thread wanting one that another is
+ * decoding waits for it.  The decoding itself goes through the calling
+ * thread's own cache (bound, or the image's), for its bounce buffer and
+ * read-ahead window.  NULL: no memory.
+ */
+struct z_erofs_shared;
+struct z_erofs_shared *z_erofs_shared_new(unsigned int nslots, size_t budget);
+void z_erofs_shared_free(struct z_erofs_shared *sh);
+/*
+ * Copy @len decoded bytes at @off of the encoded extent @map into @dst,
+ * through @sh: read and decoded on first use (an extent larger than the
+ * budget, or a claim finding every slot in use, is decoded through the
+ * thread's own cache instead).  0 or -errno, reported like a claim.
+ */
+int z_erofs_shared_read(struct z_erofs_shared *sh, struct erofs_inode *vi,
+			const struct erofs_map_blocks *map, void *dst,
+			erofs_off_t off, size_t len);
+struct z_erofs_shared_stats {
+	uint64_t decoded;	/* pclusters decoded into a slot */
+	uint64_t hits;		/* reads served from a slot */
+	uint64_t waits;		/* ... after waiting for its decode */
+	uint64_t private;	/* reads through the thread's own cache */
+	uint64_t bytes;		/* slot buffers now */
+};
+void z_erofs_shared_get_stats(struct z_erofs_shared *sh,
+			      struct z_erofs_shared_stats *st);
 /* Counters of the image's pcluster cache. */
 const struct z_erofs_stats *z_erofs_get_stats(struct erofs_sb_info *sbi);
 /* Free the image's pcluster cache (erofs_sb_release() calls this). */

@@ -101,8 +101,8 @@ int erofs_iter_next(struct erofs_iter *it, struct erofs_piece *p)
 }
 
 static int erofs_iter_copy(struct erofs_inode *vi, struct z_erofs_pcache *pc,
-			   uint8_t *out, size_t len, erofs_off_t pos,
-			   bool prefix);
+			   struct z_erofs_shared *sh, uint8_t *out, size_t len,
+			   erofs_off_t pos, bool prefix);
 
 /* Fragment bytes: the packed inode's, from m_pa on. */
 static int erofs_iter_read_fragment(struct erofs_iter *it,
@@ -136,7 +136,8 @@ static int erofs_iter_read_fragment(struct erofs_iter *it,
 			  (unsigned long long)it->packed->size);
 		return -EFSCORRUPTED;
 	}
-	return erofs_iter_copy(it->packed, it->pc, dst, p->len, at, false);
+	return erofs_iter_copy(it->packed, it->pc, it->shared, dst, p->len, at,
+			       false);
 }
 
 static int erofs_iter_read_stored(struct erofs_iter *it,
@@ -225,13 +226,14 @@ int erofs_iter_read(struct erofs_iter *it, struct erofs_piece *p, void *dst,
 }
 
 /*
- * erofs_pread() through pcluster cache @pc; with @prefix, an extent that
- * runs on past the range is decoded only as far as the range needs (a
- * prefix, as for a partial reference) where its format allows it.
+ * erofs_pread() through pcluster cache @pc, or the shared cache @sh when
+ * set; with @prefix, an extent that runs on past the range is decoded only
+ * as far as the range needs (a prefix, as for a partial reference) where
+ * its format allows it.
  */
 static int erofs_iter_copy(struct erofs_inode *vi, struct z_erofs_pcache *pc,
-			   uint8_t *out, size_t len, erofs_off_t pos,
-			   bool prefix)
+			   struct z_erofs_shared *sh, uint8_t *out, size_t len,
+			   erofs_off_t pos, bool prefix)
 {
 	struct erofs_iter it;
 	struct erofs_piece p;
@@ -241,6 +243,7 @@ static int erofs_iter_copy(struct erofs_inode *vi, struct z_erofs_pcache *pc,
 	if (err)
 		return err;
 	it.pc = pc;
+	it.shared = sh;
 	/* every stored piece goes straight into @out */
 	it.chunk = len;
 	/* the next read may want the rest of a pcluster */
@@ -257,6 +260,14 @@ static int erofs_iter_copy(struct erofs_inode *vi, struct z_erofs_pcache *pc,
 			p.map.m_llen = need;
 			p.map.m_flags |= EROFS_MAP_PARTIAL_REF;
 		}
+		if (sh && !erofs_piece_stored(&p) &&
+		    (p.map.m_flags & EROFS_MAP_MAPPED)) {
+			err = z_erofs_shared_read(sh, vi, &p.map, at,
+						  p.pos - p.map.m_la, p.len);
+			if (err)
+				break;
+			continue;
+		}
 		err = erofs_iter_read(&it, &p, at, len - (p.pos - pos));
 		if (err)
 			break;
@@ -271,13 +282,13 @@ static int erofs_iter_copy(struct erofs_inode *vi, struct z_erofs_pcache *pc,
 
 int erofs_pread(struct erofs_inode *vi, void *buf, size_t len, erofs_off_t pos)
 {
-	return erofs_iter_copy(vi, NULL, buf, len, pos, false);
+	return erofs_iter_copy(vi, NULL, NULL, buf, len, pos, false);
 }
 
-int erofs_pread_prefix(struct erofs_inode *vi, void *buf, size_t len,
-		       erofs_off_t pos)
+int erofs_pread_shared(struct erofs_inode *vi, struct z_erofs_shared *sh,
+		       void *buf, size_t len, erofs_off_t pos, bool prefix)
 {
-	return erofs_iter_copy(vi, NULL, buf, len, pos, true);
+	return erofs_iter_copy(vi, NULL, sh, buf, len, pos, prefix);
 }
 
 ssize_t erofs_read_symlink(struct erofs_inode *vi, char *buf, size_t bufsz)

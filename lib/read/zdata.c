@@ -16,6 +16,7 @@
 #include "erofs/decompress.h"
 #include "erofs/print.h"
 #include "erofs/zdata.h"
+#include "zdata_internal.h"
 
 #define Z_EROFS_PCACHE_SLOTS	8
 /* read-ahead window for pclusters read one after another */
@@ -175,8 +176,8 @@ static int z_read(struct erofs_sb_info *sbi, struct z_erofs_pcache *pc,
 	return erofs_io_read(sbi->io, dst, len, pa);
 }
 
-static const struct erofs_io *z_pcluster_io(const struct erofs_inode *vi,
-					    const struct erofs_map_blocks *map)
+const struct erofs_io *z_pcluster_io(const struct erofs_inode *vi,
+				     const struct erofs_map_blocks *map)
 {
 	return (map->m_flags & EROFS_MAP_META) ? vi->mio : vi->sbi->io;
 }
@@ -283,8 +284,8 @@ size_t z_erofs_decode_room(const struct erofs_map_blocks *map)
  * and the length within what the algorithm can expand the pcluster to
  * (LZ4 255:1, DEFLATE 1032:1; LZMA and ZSTD only the 12 MiB bound).
  */
-static bool z_plausible(struct erofs_inode *vi,
-			const struct erofs_map_blocks *map, int *errp)
+bool z_plausible(struct erofs_inode *vi, const struct erofs_map_blocks *map,
+		 int *errp)
 {
 	const unsigned int alg = map->m_algorithmformat;
 	const char *name = z_erofs_algorithm_name(alg);
