@@ -4,8 +4,9 @@
  *  1. data: every file's blocks go to the data area as it is read, and
  *     compression decides each file's final layout (pipeline.c queues
  *     the work, data_write.c writes it in order);
- *  2. placement: inode slots are packed into the metadata area after the
- *     data, which fixes every nid (layout.c);
+ *  2. placement, as pass 1 settles the nodes: the inode slots of the
+ *     children of a directory are packed into a run of metadata blocks
+ *     right after their data, which fixes every nid (layout.c);
  *  3. metadata: inodes, indexes, inline tails and directories (which need
  *     their children's nids) are written (inode_write.c), then the
  *     superblock (super_write.c).
@@ -96,16 +97,23 @@ static int pass_data(struct erofs_builder *b)
 	return err ?: erofs_bman_seal_data(&b->bm);
 }
 
-/* Returns the largest metadata slot. */
+/*
+ * Pass 1 placed every node it settled; any other goes in a last run (none
+ * in a build that succeeds).  Returns the largest metadata slot.
+ */
 static uint32_t pass_place(struct erofs_builder *b)
 {
 	struct erofs_tree *t = b->tree;
 	uint32_t meta_max = 0;
 
-	for (uint64_t i = 0; i < t->nnodes; i++) {
-		erofs_layout_place(&b->bm, t->nodes[i]);
-		meta_max = EROFS_MAX(meta_max, t->nodes[i]->meta_size);
+	if (b->placed < t->nnodes) {
+		erofs_bman_meta_begin(&b->bm);
+		for (; b->placed < t->nnodes; b->placed++)
+			erofs_layout_place(&b->bm, t->nodes[b->placed]);
+		erofs_bman_meta_end(&b->bm);
 	}
+	for (uint64_t i = 0; i < t->nnodes; i++)
+		meta_max = EROFS_MAX(meta_max, t->nodes[i]->meta_size);
 	return meta_max;
 }
 
@@ -226,7 +234,7 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 	if (stats) {
 		stats->inodes = tree->nnodes;
 		stats->blocks = erofs_bman_blocks(&b.bm);
-		stats->meta_blocks = stats->blocks - b.bm.meta_blkaddr;
+		stats->meta_blocks = b.bm.meta_blocks;
 		stats->data_bytes = b.done_bytes;
 		stats->shared_bytes = b.shared_bytes;
 	}

@@ -72,6 +72,8 @@ struct erofs_builder {
 	struct erofs_dedupe *dedupe;	/* -E dedupe: the pclusters written */
 	bool reported;		/* an error message naming its path was printed */
 	uint64_t done_nodes, done_bytes;
+	uint64_t settled;	/* nodes whose layout pass 1 has settled */
+	uint64_t placed;	/* ... and that have their slot */
 	struct erofs_progress prog;
 };
 
@@ -185,8 +187,14 @@ const struct z_erofs_params *erofs_layout_zparams(const struct erofs_build_opts 
  */
 bool erofs_layout_keep_compressed(struct erofs_node *n, uint32_t blksz,
 				  uint64_t cblocks, uint32_t zmeta);
-/* Pass 2: give @n its metadata slot, which fixes its nid. */
+/* Give @n its metadata slot, which fixes its nid. */
 void erofs_layout_place(struct erofs_bman *bm, struct erofs_node *n);
+/*
+ * Pass 1, the writer: @n's layout is settled (its data written), in tree
+ * order.  After the last of a run of siblings, their slots are placed in
+ * a metadata run right after their data (erofs_layout_place()).
+ */
+void erofs_layout_settled(struct erofs_builder *b, struct erofs_node *n);
 
 /* ---- data_write.c: file bytes into the data area, in tree order ---- */
 

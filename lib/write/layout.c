@@ -79,6 +79,32 @@ bool erofs_layout_keep_compressed(struct erofs_node *n, uint32_t blksz,
 	return cblocks * blksz + zmeta < flat_blocks * blksz + n->inline_size;
 }
 
+/*
+ * The slots of the children of a directory (a run of nodes in tree order
+ * with one parent) go into the data area right after their data: reading
+ * a directory's files (tar, cp, a find that stats) then reads their
+ * inodes and inline tails beside their bytes, not at the far end of the
+ * image -- through a loop device or a disk, a seek across the image for
+ * every few files otherwise.  Placing in settling order keeps the image
+ * the same for any number of workers.  The root is in the first run
+ * (with its children), so its nid is small.
+ */
+void erofs_layout_settled(struct erofs_builder *b, struct erofs_node *n)
+{
+	const struct erofs_tree *t = b->tree;
+	const uint64_t i = b->settled;
+
+	if (i >= t->nnodes || t->nodes[i] != n)
+		return;		/* out of order: build.c places the rest last */
+	b->settled++;
+	if (i + 1 < t->nnodes && t->nodes[i + 1]->parent == n->parent)
+		return;
+	erofs_bman_meta_begin(&b->bm);
+	for (; b->placed <= i; b->placed++)
+		erofs_layout_place(&b->bm, t->nodes[b->placed]);
+	erofs_bman_meta_end(&b->bm);
+}
+
 void erofs_layout_place(struct erofs_bman *bm, struct erofs_node *n)
 {
 	uint32_t size = erofs_node_head(n) + n->body_len + n->inline_size;
