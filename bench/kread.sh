@@ -23,7 +23,12 @@
 # The tools alternate within a repetition (the order rotates each time).
 # Besides the wall time, every run notes the reads the loop device saw
 # (/sys/block/loopN/stat: read IOs and sectors read, the delta over the
-# run): what a layout change does to the I/O.  Medians are printed, and for
+# run): what a layout change does to the I/O.  Where tracefs is mounted
+# (/sys/kernel/tracing), the requests issued to the loop device are traced
+# too (block_rq_issue, in a trace instance of its own): "seeks" counts
+# those that do not start where the one before ended, "seek_GiB" their
+# distances added up -- figures that do not depend on the load of a shared
+# machine, as the times do.  Medians are printed, and for
 # 1.9.3's rows the ratio ours/theirs with the target of issue #19 (wall
 # <= 0.90) beside it.  It is a measurement, not a test: no figure fails it.
 #
@@ -49,6 +54,10 @@
 #   KREAD_SQUASHFS  auto (default: when mksquashfs is there and the kernel
 #                   mounts squashfs), 0: no squashfs column
 #   KREAD_KEEP=1    keep the images in $BENCH_DIR/kread/img afterwards
+#   KREAD_TRACE     auto (default: when tracefs is mounted), 0: no seeks
+#   KREAD_BASE_MKFS another build of our mkfs (e.g. of an older commit):
+#                   its images are an extra column, "ours-base", held
+#                   against ours (a before/after of a layout change)
 #   OURS_MKFS EU19_MKFS (or EU19_BIN) MKSQUASHFS   tool paths
 #
 # Output: the table on stdout and in $BENCH_DIR/kread/table.txt, every run
@@ -108,6 +117,11 @@ has_fs erofs || skip "the kernel cannot mount erofs (no erofs in /proc/filesyste
 # 1.9.3's mkfs takes a SOURCE that is a symlink for an image to rebuild
 SRC=$(readlink -f "$SRC")
 TOOLS=ours
+BASE_MKFS=${KREAD_BASE_MKFS:-}
+if [ -n "$BASE_MKFS" ]; then
+	[ -x "$BASE_MKFS" ] || die "KREAD_BASE_MKFS: no $BASE_MKFS"
+	TOOLS="$TOOLS ours-base"
+fi
 if [ -x "$EU19_MKFS" ]; then
 	TOOLS="$TOOLS erofs-1.9"
 else
@@ -119,9 +133,11 @@ fi
 
 K=$BENCH_DIR/kread
 MOUNTED=''
+TR=
 cleanup() {
 	local m
 	for m in $MOUNTED; do umount "$m" 2>/dev/null; done
+	[ -z "$TR" ] || rmdir "$TR" 2>/dev/null
 	[ "${KREAD_KEEP:-0}" = 1 ] || rm -rf "$K/img"
 	rm -rf "$K/mnt"
 }
@@ -153,6 +169,7 @@ build() { # COMP TOOL
 	esac
 	case $2 in
 	ours) "$OURS_MKFS" --quiet "${z[@]}" "$img" "$SRC" ;;
+	ours-base) "$BASE_MKFS" --quiet "${z[@]}" "$img" "$SRC" ;;
 	erofs-1.9) "$EU19_MKFS" --quiet "${z[@]}" "$img" "$SRC" ;;
 	squashfs) "$MKSQUASHFS" "$SRC" "$img" -noappend -quiet -no-progress "${sq[@]}" ;;
 	esac >"$K/build.log" 2>&1
@@ -199,8 +216,38 @@ done
 # reads IOs and sectors read of /sys/block/$DEV/stat
 io_now() { local a; read -r -a a <"/sys/block/$DEV/stat"; echo "${a[0]} ${a[2]}"; }
 
+# the trace of the requests issued to the loop device, when tracefs is there
+if [ "${KREAD_TRACE:-auto}" != 0 ] && [ -d /sys/kernel/tracing/instances ] &&
+   mkdir "/sys/kernel/tracing/instances/kread-$$" 2>/dev/null; then
+	TR=/sys/kernel/tracing/instances/kread-$$
+	echo 0 >"$TR/tracing_on"
+	echo 32768 >"$TR/buffer_size_kb" 2>/dev/null
+	[ -d "$TR/events/block/block_rq_issue" ] || { rmdir "$TR"; TR=; }
+fi
+[ -n "$TR" ] || note "no tracefs (or KREAD_TRACE=0): no seek figures"
+trace_on() {
+	local mm
+	[ -n "$TR" ] || return 0
+	mm=$(cat "/sys/block/$DEV/dev")
+	echo "dev == $(((${mm%:*} << 20) | ${mm#*:}))" >"$TR/events/block/block_rq_issue/filter"
+	echo 1 >"$TR/events/block/block_rq_issue/enable"
+	echo >"$TR/trace"
+	echo 1 >"$TR/tracing_on"
+}
+# "SEEKS GIB": requests not starting where the previous ended, and the
+# distances of those added up
+trace_off() {
+	[ -n "$TR" ] || { echo "- -"; return 0; }
+	echo 0 >"$TR/tracing_on"
+	echo 0 >"$TR/events/block/block_rq_issue/enable"
+	# "block_rq_issue: 7,0 R 4096 () SECTOR + NR [comm]"
+	sed -n 's/.*block_rq_issue: //p' "$TR/trace" | awk '
+		$6 == "+" { s = $5 + 0; if (n++ && s != pe) { k++; d += s > pe ? s - pe : pe - s }; pe = s + $7 }
+		END { printf "%d %.2f\n", k, d / 2097152 }'
+}
+
 RUNS_TSV=$K/runs.tsv
-printf 'rep\tcomp\ttool\ttest\twall_s\tread_ios\tsectors\texit\thash\n' >"$RUNS_TSV"
+printf 'rep\tcomp\ttool\ttest\twall_s\tread_ios\tsectors\texit\thash\tseeks\tseek_gib\n' >"$RUNS_TSV"
 run_test() { # TEST: the workload on $MNT
 	case $1 in
 	tar) tar -C "$MNT" -cf - . | cat >/dev/null ;;
@@ -249,17 +296,19 @@ for ((rep = 1; rep <= RUNS; rep++)); do
 				sync
 				echo 3 >/proc/sys/vm/drop_caches
 				read -r io0 se0 < <(io_now)
+				trace_on
 				t0=$EPOCHREALTIME
 				run_test "$test" 2>"$K/test.log"
 				rc=$?
 				t1=$EPOCHREALTIME
 				read -r io1 se1 < <(io_now)
+				read -r sk sg < <(trace_off)
 				h=-
 				[ "$test" = rand ] && [ "$rc" = 0 ] && h=$(cut -d' ' -f2 "$K/rand.out")
 				[ "$rc" = 0 ] || note "$tool $comp $test: exit $rc: $(head -c 200 "$K/test.log")"
-				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$comp" "$tool" "$test" \
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$comp" "$tool" "$test" \
 					"$(awk -v a="${t0/,/.}" -v b="${t1/,/.}" 'BEGIN { printf "%.4f", b - a }')" \
-					$((io1 - io0)) $((se1 - se0)) "$rc" "$h" >>"$RUNS_TSV"
+					$((io1 - io0)) $((se1 - se0)) "$rc" "$h" "$sk" "$sg" >>"$RUNS_TSV"
 			done
 			umount_img
 		done
@@ -286,16 +335,18 @@ NR == 1 { next }
 	if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
 	if ($8 != 0) { bad[k] = $8; next }
 	wall[k] = wall[k] " " $5; ios[k] = ios[k] " " $6; mib[k] = mib[k] " " $7 / 2048
+	if ($10 != "-" && $10 != "") { sks[k] = sks[k] " " $10; sgs[k] = sgs[k] " " $11 }
 	if ($9 != "-") { h[$2, $4, $9] = 1; if (!(($2, $4) in nh)) nh[$2, $4] = 0 }
 }
 END {
 	for (k in h) { split(k, f, SUBSEP); nh[f[1], f[2]]++ }
-	printf "%-6s %-5s %-10s %8s %9s %9s | %6s %6s %6s | %s\n", "comp", "test", "tool",
-		"wall_s", "read_IOs", "MiB_read", "r_wall", "r_IOs", "r_MiB", "ours/peer; target"
+	printf "%-6s %-5s %-10s %8s %9s %9s %7s %8s | %6s %6s %6s %6s | %s\n", "comp", "test", "tool",
+		"wall_s", "read_IOs", "MiB_read", "seeks", "seek_GiB", "r_wall", "r_IOs", "r_MiB", "r_seek", "ours/peer; target"
 	npass = nfail = 0
 	for (i = 1; i <= nk; i++) {
 		k = order[i]; split(k, f, SUBSEP)
 		W[k] = median(wall[k]); I[k] = median(ios[k]); M[k] = median(mib[k])
+		SK[k] = median(sks[k]); SG[k] = median(sgs[k])
 	}
 	# rows by image kind, then workload, then tool, in the order asked
 	nc = split(comps, C_, " "); nt = split(tests, T_, " "); nl = split(tools, L_, " ")
@@ -308,9 +359,10 @@ END {
 	for (i = 1; i <= nk; i++) {
 		k = order[i]; split(k, f, SUBSEP)
 		o = f[1] SUBSEP f[2] SUBSEP "ours"
-		rw = ri = rm = "-"; tgt = ""
+		rw = ri = rm = rs = "-"; tgt = ""
 		if (f[3] != "ours" && (o in W)) {
 			rw = ratio(W[o], W[k]); ri = ratio(I[o], I[k]); rm = ratio(M[o], M[k])
+			rs = ratio(SG[o], SG[k])
 		}
 		if (f[3] == "erofs-1.9") {
 			if (rw == "-") tgt = "wall<=0.90 n/a"
@@ -321,8 +373,9 @@ END {
 		if (f[2] == "rand" && nh[f[1], f[2]] > 1 && f[3] == "ours") tgt = "DIFFERENT BYTES READ across images"
 		if (prev != "" && prev != f[1] SUBSEP f[2]) print ""
 		prev = f[1] SUBSEP f[2]
-		printf "%-6s %-5s %-10s %8s %9s %9s | %6s %6s %6s | %s\n", f[1], f[2], f[3],
-			fmt(W[k], "%.3f"), fmt(I[k], "%d"), fmt(M[k], "%.1f"), rw, ri, rm, tgt
+		printf "%-6s %-5s %-10s %8s %9s %9s %7s %8s | %6s %6s %6s %6s | %s\n", f[1], f[2], f[3],
+			fmt(W[k], "%.3f"), fmt(I[k], "%d"), fmt(M[k], "%.1f"), fmt(SK[k], "%d"),
+			fmt(SG[k], "%.1f"), rw, ri, rm, rs, tgt
 	}
 	printf "\ntargets met: %d of %d\n", npass, npass + nfail
 }' "$RUNS_TSV" | tee "$K/table.txt"
@@ -331,8 +384,11 @@ cat <<EOF
 
 Medians over $RUNS runs, the page cache dropped before each.  read_IOs and
 MiB_read: what the loop device was asked to read during the run (its
-/sys/block/loopN/stat).  Ratios are ours/peer (below 1: ours is faster or
-reads less); the target (issue #19) is held against erofs-utils 1.9.3.
+/sys/block/loopN/stat); seeks, seek_GiB: its requests that did not start
+where the one before ended, and their distances added up (traced; "-"
+without tracefs).  Ratios are ours/peer (below 1: ours is faster or reads
+or seeks less; r_seek is of seek_GiB); the target (issue #19) is held
+against erofs-utils 1.9.3.
 load now: $(cut -d' ' -f1-3 /proc/loadavg)
 every run: $RUNS_TSV
 EOF
