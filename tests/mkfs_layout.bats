@@ -17,6 +17,13 @@ setup_file() {
 	done
 	head -c 5000000 /dev/urandom >"$SRC/b/big"
 	echo small >"$SRC/b/small"
+	# c/: names enough for directory blocks besides the inline tail, and
+	# files (distinct, not deduplicated) taking more than the 32 blocks a
+	# run may look behind for a partly used block
+	mkdir "$SRC/c"
+	for i in $(seq 100 299); do
+		seq -f "c $i %g" 1 1000 | head -c 5000 >"$SRC/c/file-with-a-rather-long-name-number-$i"
+	done
 }
 
 setup() {
@@ -75,6 +82,23 @@ check_layout() {
 	run "$DUMP" --path=/a/f1 "$img"
 	[[ $output == *compressed* ]] || fail "a/f1 is not compressed: $output"
 	check_layout "$img"
+	"$FSCK" "$img"
+}
+
+@test "layout: a directory's blocks come between its files' data and their inodes" {
+	img=$BATS_TEST_TMPDIR/none.img
+	"$MKFS" --quiet "$img" "$SRC"
+	local dstart dend f off range lo=-1 hi=0
+	read -r dstart dend < <(data_range "$img" /c)
+	[ -n "$dstart" ] || fail "/c has no directory blocks"
+	for f in /c/file-with-a-rather-long-name-number-100 /c/file-with-a-rather-long-name-number-299; do
+		off=$(inode_off "$img" "$f")
+		range=$(data_range "$img" "$f")
+		[ "${range#* }" -le "$dstart" ] ||
+			fail "$f: data ($range) after its directory's blocks ($dstart..$dend)"
+		[ "$off" -ge "$dend" ] ||
+			fail "$f: inode at $off, before its directory's blocks ($dstart..$dend)"
+	done
 	"$FSCK" "$img"
 }
 

@@ -98,20 +98,30 @@ static int pass_data(struct erofs_builder *b)
 }
 
 /*
- * Pass 1 placed every node it settled; any other goes in a last run (none
- * in a build that succeeds).  Returns the largest metadata slot.
+ * Pass 1 placed every node but the last run; that one goes now, and so do
+ * the blocks of directories none of whose children was in a run (all of
+ * them hardlinks first met elsewhere).  Returns the largest metadata slot.
  */
 static uint32_t pass_place(struct erofs_builder *b)
 {
 	struct erofs_tree *t = b->tree;
 	uint32_t meta_max = 0;
+	bool begun = false;
 
-	if (b->placed < t->nnodes) {
-		erofs_bman_meta_begin(&b->bm);
-		for (; b->placed < t->nnodes; b->placed++)
-			erofs_layout_place(&b->bm, t->nodes[b->placed]);
-		erofs_bman_meta_end(&b->bm);
+	erofs_layout_flush(b);
+	/* none is left without a slot in a build that succeeds */
+	for (uint64_t i = 0; i < t->nnodes; i++) {
+		if (t->nodes[i]->meta_size)
+			continue;
+		if (!begun)
+			erofs_bman_meta_begin(&b->bm);
+		begun = true;
+		erofs_layout_place(&b->bm, t->nodes[i]);
 	}
+	if (begun)
+		erofs_bman_meta_end(&b->bm);
+	for (uint64_t i = 0; i < t->nnodes; i++)
+		erofs_layout_dir_blocks(b, t->nodes[i]);
 	for (uint64_t i = 0; i < t->nnodes; i++)
 		meta_max = EROFS_MAX(meta_max, t->nodes[i]->meta_size);
 	return meta_max;
@@ -243,6 +253,7 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 	erofs_frags_exit(&b);
 	erofs_dedupe_exit(&b);
 	erofs_dircache_drop(&b.dc);
+	free(b.run);
 	free(b.copybuf);
 	erofs_bman_exit(&b.bm);
 	return err;

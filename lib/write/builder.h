@@ -72,8 +72,8 @@ struct erofs_builder {
 	struct erofs_dedupe *dedupe;	/* -E dedupe: the pclusters written */
 	bool reported;		/* an error message naming its path was printed */
 	uint64_t done_nodes, done_bytes;
-	uint64_t settled;	/* nodes whose layout pass 1 has settled */
-	uint64_t placed;	/* ... and that have their slot */
+	struct erofs_node **run;	/* settled, slots not placed yet */
+	size_t nrun, run_cap;
 	struct erofs_progress prog;
 };
 
@@ -190,11 +190,20 @@ bool erofs_layout_keep_compressed(struct erofs_node *n, uint32_t blksz,
 /* Give @n its metadata slot, which fixes its nid. */
 void erofs_layout_place(struct erofs_bman *bm, struct erofs_node *n);
 /*
- * Pass 1, the writer: @n's layout is settled (its data written), in tree
- * order.  After the last of a run of siblings, their slots are placed in
- * a metadata run right after their data (erofs_layout_place()).
+ * Pass 1, the writer, around each node it takes: before the first of its
+ * data is written (begin) and once its layout is settled.  The slots of
+ * a run of siblings are placed (erofs_layout_place()) in a metadata run
+ * right after their data, when a node of another parent begins, or at
+ * the end (flush).  settled: 0 or -ENOMEM.
  */
-void erofs_layout_settled(struct erofs_builder *b, struct erofs_node *n);
+void erofs_layout_begin(struct erofs_builder *b, const struct erofs_node *n);
+int erofs_layout_settled(struct erofs_builder *b, struct erofs_node *n);
+void erofs_layout_flush(struct erofs_builder *b);
+/*
+ * The blocks of directory @dir, if still to place (data_write.c leaves
+ * them to this), at the next data block.
+ */
+void erofs_layout_dir_blocks(struct erofs_builder *b, struct erofs_node *dir);
 
 /* ---- data_write.c: file bytes into the data area, in tree order ---- */
 
