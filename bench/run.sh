@@ -4,7 +4,8 @@
 # bench/run.sh - compare our mkfs.erofs/fsck.erofs with erofs-utils 1.9.3
 # built from source (the main peer), Debian's erofs-utils 1.5 and
 # squashfs-tools (extra columns) on realistic corpora.  `make bench` runs it;
-# the default run takes about 15 minutes on 2 idle cores.  It is a
+# the default run takes about 15 minutes on 2 idle cores, and as long again
+# for the kread cases (bench/kread.sh).  It is a
 # measurement, not a test: nothing in it fails on a figure.
 #
 # Peers: erofs-utils 1.9.3 from EU19_BIN (default /tmp/erofs-utils-1.9.3/bin;
@@ -64,6 +65,16 @@
 #                 build" (exit column "ns") instead of failing; when our mkfs
 #                 lacks the algorithm, the check/extract rows read 1.9.3's
 #                 image.
+#   kread-lz4hc / kread-none   the kernel reading the images: bench/kread.sh
+#                 builds the usr corpus with ours, 1.9.3 and mksquashfs
+#                 (-zlz4hc, or uncompressed), mounts each read-only on a loop
+#                 device and times tar, cat, a metadata walk and random 4 KiB
+#                 reads, caches dropped before each, KREAD_RUNS (default 5)
+#                 repetitions, with the loop device's reads beside the times
+#                 (target: wall <= 0.90 of 1.9.3's).  Needs root, loop and
+#                 kernel erofs (else skipped with a note); about 15 minutes.
+#                 Its own table follows the main one; see its header for
+#                 its knobs
 # Trees are extracted into a tmpfs mounted for the run (when root), so that
 # no run pays for the previous run's deleted tree on disk.
 #
@@ -473,7 +484,12 @@ corpus_dir() {
 	esac
 }
 
-for c in $CORPORA; do
+# bench/kread.sh (the kread-* cases) reads the usr corpus
+KREAD_CORPUS=
+case " ${BENCH_CASES:-kread-} " in
+*" kread-"*) case " $CORPORA " in *" usr "*) ;; *) KREAD_CORPUS=usr ;; esac ;;
+esac
+for c in $CORPORA $KREAD_CORPUS; do
 	d=$(corpus_dir "$c")
 	[ -n "$d" ] || die "unknown corpus '$c' (usr, small, huge)"
 	if [ -f "$d.done" ] && [ -d "$d" ]; then
@@ -636,7 +652,7 @@ image_for() { # corpus comp tool
 }
 
 CASES=${BENCH_CASES:-mkfs-none mkfs-lz4 mkfs-lz4hc check-none extract-none check-lz4hc extract-lz4hc
-rebuild-none rebuild-lz4 mkfs-lzma check-lzma extract-lzma mkfs-zstd check-zstd extract-zstd mkfs-deflate check-deflate extract-deflate}
+rebuild-none rebuild-lz4 mkfs-lzma check-lzma extract-lzma mkfs-zstd check-zstd extract-zstd mkfs-deflate check-deflate extract-deflate kread-lz4hc kread-none}
 for case in $CASES; do
 	case $case in
 	mkfs-none|mkfs-lz4|mkfs-lz4hc|mkfs-lzma|mkfs-zstd|mkfs-deflate) ;;
@@ -645,6 +661,7 @@ for case in $CASES; do
 	export-lz4hc) ;;
 	rebuild-none|rebuild-lz4) ;;
 	fuse-lz4hc|fuse-lzma) FUSE_ALGS="${FUSE_ALGS:-} ${case#fuse-}" ;;
+	kread-none|kread-lz4hc) ;; # bench/kread.sh, after the table
 	*) die "unknown case '$case'" ;;
 	esac
 done
@@ -926,4 +943,16 @@ for c in ${FUSE_ALGS:+$CORPORA}; do
 		OURS_FUSE=$OURS_FUSE EU19_BIN=$EU19_BIN bash "$here/fuse.sh" $FUSE_ALGS ||
 		note "bench/fuse.sh failed on the $c corpus"
 done
+
+# the kernel reading the images: bench/kread.sh on the usr corpus
+KREAD_COMPS=
+for case in $CASES; do
+	case $case in kread-*) KREAD_COMPS="$KREAD_COMPS ${case#kread-}" ;; esac
+done
+if [ -n "$KREAD_COMPS" ]; then
+	echo
+	BENCH_DIR=$BENCH_DIR KREAD_SRC=$(corpus_dir usr) KREAD_COMP=${KREAD_COMPS# } \
+		OURS_MKFS=$OURS_MKFS EU19_MKFS=$EU19_MKFS MKSQUASHFS=$MKSQUASHFS \
+		bash "$here/kread.sh" || note "bench/kread.sh failed (exit $?)"
+fi
 exit 0

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The buffer manager: every byte mkfs puts in the image goes through it.
- * The image is the superblock block, then the data area (blocks handed out
- * in order as files are written), then the metadata area, whose inode
- * slots are packed best-fit into partly used blocks.  Small data writes
+ * The image is the superblock block, then the data blocks, handed out in
+ * order as files are written, with runs of metadata blocks between them
+ * (erofs_bman_meta_begin()/end(): each right after the data of the inodes
+ * it holds), whose inode slots are packed best-fit into partly used
+ * blocks nearby.  Small data writes
  * are gathered into runs, metadata writes batched in a forward-moving
  * window; when the image is synced at the end, what is written is handed
  * to writeback as the build goes.
@@ -28,8 +30,11 @@ struct erofs_bman {
 	erofs_off_t reserved;		/* bytes before the data: the superblock's */
 	uint64_t data_cursor;		/* next free data block */
 	uint32_t dsunit;		/* >1: erofs_bman_align_data() rounds to it */
-	uint64_t meta_blkaddr;		/* first metadata block, once sealed */
-	erofs_off_t meta_cursor;	/* end of the metadata area, block-aligned */
+	uint64_t meta_blkaddr;		/* first metadata block (nid 0's) */
+	bool meta_started;		/* meta_blkaddr is set */
+	uint64_t meta_run;		/* first block of the current run */
+	uint64_t meta_blocks;		/* blocks of the runs so far */
+	erofs_off_t meta_cursor;	/* end of the current run, block-aligned */
 	struct erofs_bman_bucket open[EROFS_BMAN_BUCKETS];
 
 	char *win;			/* metadata write window */
@@ -71,12 +76,23 @@ void erofs_bman_align_data(struct erofs_bman *bm);
 int erofs_bman_read_data(struct erofs_bman *bm, erofs_off_t pos, void *buf,
 			 size_t len);
 /*
- * Close the data area, its gathered bytes written and handed to writeback:
- * metadata starts at the next block.  0 or -errno.
+ * The data is all written: its gathered bytes written and handed to
+ * writeback.  A metadata run begun after this goes at the end.  0 or
+ * -errno.
  */
 int erofs_bman_seal_data(struct erofs_bman *bm);
 /*
- * Reserve @size metadata bytes on a 32-byte slot.  Up to a block they never
+ * Begin a run of metadata slots at the next data block (the first run
+ * fixes meta_blkaddr, nid 0 left unused); partly used metadata blocks
+ * of earlier runs stay open to it only when they lie close behind.
+ */
+void erofs_bman_meta_begin(struct erofs_bman *bm);
+/* End the run: data goes on after its last block. */
+void erofs_bman_meta_end(struct erofs_bman *bm);
+/*
+ * Reserve @size metadata bytes on a 32-byte slot, inside a run begun by
+ * erofs_bman_meta_begin() (or in a partly used block of an earlier one
+ * close behind).  Up to a block they never
  * straddle a block boundary (inline data stays whole); larger ones start a
  * block (the inode stays whole).  Returns the image offset.
  */

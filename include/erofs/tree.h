@@ -76,6 +76,7 @@ struct erofs_node {
 	bool chunk_indexes;	/* chunk-based: 8-byte indexes, not a block map */
 	bool extended;
 	bool placed;
+	bool dir_pending;	/* directory blocks not given their place yet */
 	bool aufs_whiteout;	/* a whiteout made from a tar's .wh.NAME */
 };
 

@@ -6,8 +6,9 @@
  *     the work, data_write.c writes it in order); with --data-order the
  *     files listed come first, in the list's order, then the rest in
  *     tree order;
- *  2. placement: inode slots are packed into the metadata area after the
- *     data, which fixes every nid (layout.c);
+ *  2. placement, as pass 1 settles the nodes: the inode slots of the
+ *     children of a directory are packed into a run of metadata blocks
+ *     right after their data, which fixes every nid (layout.c);
  *  3. metadata: inodes, indexes, inline tails and directories (which need
  *     their children's nids) are written (inode_write.c), then the
  *     superblock (super_write.c).
@@ -153,16 +154,33 @@ static int pass_data(struct erofs_builder *b)
 	return err ?: erofs_bman_seal_data(&b->bm);
 }
 
-/* Returns the largest metadata slot. */
+/*
+ * Pass 1 placed every node but the last run; that one goes now, and so do
+ * the blocks of directories none of whose children was in a run (all of
+ * them hardlinks first met elsewhere).  Returns the largest metadata slot.
+ */
 static uint32_t pass_place(struct erofs_builder *b)
 {
 	struct erofs_tree *t = b->tree;
 	uint32_t meta_max = 0;
+	bool begun = false;
 
+	erofs_layout_flush(b);
+	/* none is left without a slot in a build that succeeds */
 	for (uint64_t i = 0; i < t->nnodes; i++) {
+		if (t->nodes[i]->meta_size)
+			continue;
+		if (!begun)
+			erofs_bman_meta_begin(&b->bm);
+		begun = true;
 		erofs_layout_place(&b->bm, t->nodes[i]);
-		meta_max = EROFS_MAX(meta_max, t->nodes[i]->meta_size);
 	}
+	if (begun)
+		erofs_bman_meta_end(&b->bm);
+	for (uint64_t i = 0; i < t->nnodes; i++)
+		erofs_layout_dir_blocks(b, t->nodes[i]);
+	for (uint64_t i = 0; i < t->nnodes; i++)
+		meta_max = EROFS_MAX(meta_max, t->nodes[i]->meta_size);
 	return meta_max;
 }
 
@@ -283,7 +301,7 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 	if (stats) {
 		stats->inodes = tree->nnodes;
 		stats->blocks = erofs_bman_blocks(&b.bm);
-		stats->meta_blocks = stats->blocks - b.bm.meta_blkaddr;
+		stats->meta_blocks = b.bm.meta_blocks;
 		stats->data_bytes = b.done_bytes;
 		stats->shared_bytes = b.shared_bytes;
 	}
@@ -293,6 +311,7 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 	erofs_frags_exit(&b);
 	erofs_dedupe_exit(&b);
 	erofs_dircache_drop(&b.dc);
+	free(b.run);
 	free(b.copybuf);
 	erofs_bman_exit(&b.bm);
 	return err;

@@ -73,6 +73,8 @@ struct erofs_builder {
 	struct erofs_dedupe *dedupe;	/* -E dedupe: the pclusters written */
 	bool reported;		/* an error message naming its path was printed */
 	uint64_t done_nodes, done_bytes;
+	struct erofs_node **run;	/* settled, slots not placed yet */
+	size_t nrun, run_cap;
 	struct erofs_progress prog;
 };
 
@@ -196,8 +198,23 @@ const struct z_erofs_params *erofs_layout_zparams(const struct erofs_build_opts 
  */
 bool erofs_layout_keep_compressed(struct erofs_node *n, uint32_t blksz,
 				  uint64_t cblocks, uint32_t zmeta);
-/* Pass 2: give @n its metadata slot, which fixes its nid. */
+/* Give @n its metadata slot, which fixes its nid. */
 void erofs_layout_place(struct erofs_bman *bm, struct erofs_node *n);
+/*
+ * Pass 1, the writer, around each node it takes: before the first of its
+ * data is written (begin) and once its layout is settled.  The slots of
+ * a run of siblings are placed (erofs_layout_place()) in a metadata run
+ * right after their data, when a node of another parent begins, or at
+ * the end (flush).  settled: 0 or -ENOMEM.
+ */
+void erofs_layout_begin(struct erofs_builder *b, const struct erofs_node *n);
+int erofs_layout_settled(struct erofs_builder *b, struct erofs_node *n);
+void erofs_layout_flush(struct erofs_builder *b);
+/*
+ * The blocks of directory @dir, if still to place (data_write.c leaves
+ * them to this), at the next data block.
+ */
+void erofs_layout_dir_blocks(struct erofs_builder *b, struct erofs_node *dir);
 
 /* ---- data_write.c: file bytes into the data area, in data order ---- */
 

@@ -7,6 +7,12 @@
 
 #define EROFS_META_WINDOW	(1u << 20)
 /*
+ * A metadata run may fill the free slots of the partly used blocks this
+ * close behind it (in blocks): little space is lost at the end of each
+ * run, and an inode is never read far from its data.
+ */
+#define EROFS_META_NEAR_BLOCKS	32
+/*
  * Small data writes are gathered into runs of up to this many bytes:
  * fewer syscalls, and page cache folios filled whole instead of zeroed
  * around each block written.
@@ -211,14 +217,51 @@ int erofs_bman_seal_data(struct erofs_bman *bm)
 	if (err)
 		return err;
 	start_writeback(bm, bm->data_cursor << bm->blkszbits, true);
-	bm->meta_blkaddr = bm->data_cursor;
-	/*
-	 * nid 0 stays unused: the kernel numbers inodes by nid, and readdir
-	 * callers skip entries whose inode number is 0.
-	 */
-	keep_open(bm, (bm->meta_blkaddr << bm->blkszbits) + EROFS_ISLOT_SIZE);
-	bm->meta_cursor = (bm->meta_blkaddr + 1) << bm->blkszbits;
 	return 0;
+}
+
+/* Forget the partly used blocks that start before @limit. */
+static void close_before(struct erofs_bman *bm, erofs_off_t limit)
+{
+	for (unsigned int i = 0; i < EROFS_BMAN_BUCKETS; i++) {
+		struct erofs_bman_bucket *b = &bm->open[i];
+		size_t k = 0;
+
+		for (size_t j = 0; j < b->n; j++)
+			if (b->pos[j] >= limit)
+				b->pos[k++] = b->pos[j];
+		b->n = k;
+	}
+}
+
+void erofs_bman_meta_begin(struct erofs_bman *bm)
+{
+	const uint64_t blk = bm->data_cursor;
+
+	bm->meta_run = blk;
+	bm->meta_cursor = blk << bm->blkszbits;
+	if (!bm->meta_started) {
+		bm->meta_started = true;
+		bm->meta_blkaddr = blk;
+		/*
+		 * nid 0 stays unused: the kernel numbers inodes by nid, and
+		 * readdir callers skip entries whose inode number is 0.
+		 */
+		keep_open(bm, bm->meta_cursor + EROFS_ISLOT_SIZE);
+		bm->meta_cursor += 1ull << bm->blkszbits;
+		return;
+	}
+	close_before(bm, blk > EROFS_META_NEAR_BLOCKS ?
+		     (blk - EROFS_META_NEAR_BLOCKS) << bm->blkszbits : 0);
+}
+
+void erofs_bman_meta_end(struct erofs_bman *bm)
+{
+	const uint64_t end = EROFS_DIV_ROUND_UP(bm->meta_cursor,
+						1ull << bm->blkszbits);
+
+	bm->meta_blocks += end - bm->meta_run;
+	bm->data_cursor = end;
 }
 
 erofs_off_t erofs_bman_alloc_meta(struct erofs_bman *bm, uint32_t size)
@@ -253,7 +296,8 @@ erofs_off_t erofs_bman_alloc_meta(struct erofs_bman *bm, uint32_t size)
 
 uint64_t erofs_bman_blocks(const struct erofs_bman *bm)
 {
-	return EROFS_DIV_ROUND_UP(bm->meta_cursor, 1ull << bm->blkszbits);
+	return EROFS_MAX(bm->data_cursor,
+			 EROFS_DIV_ROUND_UP(bm->meta_cursor, 1ull << bm->blkszbits));
 }
 
 /* Write out the metadata window. */

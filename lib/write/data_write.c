@@ -220,9 +220,15 @@ static int data_other(struct erofs_builder *b, struct erofs_node *n)
 	len = n->size - n->inline_size;
 	if (!(S_ISDIR(n->mode) || S_ISLNK(n->mode)) || !len)
 		return 0;
+	if (S_ISDIR(n->mode)) {
+		/*
+		 * placed with its children's metadata (layout.c), filled in
+		 * pass 3, once every nid is known
+		 */
+		n->dir_pending = true;
+		return 0;
+	}
 	n->blkaddr = alloc_blocks(b, len);
-	if (S_ISDIR(n->mode))
-		return 0;	/* filled in pass 3, once every nid is known */
 	return erofs_bman_write_data(&b->bm, erofs_build_pos(b, n->blkaddr),
 				     n->link, len) ?:
 	       erofs_bman_pad_data(&b->bm, erofs_build_pos(b, n->blkaddr) + len);

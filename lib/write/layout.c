@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Layout policy: which inode, which data layout, where the metadata goes. */
+#include <errno.h>
 #include <stdlib.h>
 #include "erofs/print.h"
 #include "builder.h"
@@ -77,6 +78,64 @@ bool erofs_layout_keep_compressed(struct erofs_node *n, uint32_t blksz,
 	erofs_layout_flat(n, blksz);
 	flat_blocks = EROFS_DIV_ROUND_UP(n->size - n->inline_size, blksz);
 	return cblocks * blksz + zmeta < flat_blocks * blksz + n->inline_size;
+}
+
+/*
+ * The slots of the children of a directory (a run of nodes written one
+ * after the other with one parent) go into the data area right after
+ * their data: reading a directory's files (tar, cp, a find that stats)
+ * then reads their inodes and inline tails beside their bytes, not at the
+ * far end of the image -- through a loop device or a disk, a seek across
+ * the image for every few files otherwise.  Runs follow the order the
+ * writer takes the nodes in, whatever it is, so the image is the same for
+ * any number of workers.  The root is in the first run (with its
+ * children), so its nid is small.
+ */
+void erofs_layout_flush(struct erofs_builder *b)
+{
+	if (!b->nrun)
+		return;
+	erofs_layout_dir_blocks(b, b->run[0]->parent);
+	erofs_bman_meta_begin(&b->bm);
+	for (size_t k = 0; k < b->nrun; k++)
+		erofs_layout_place(&b->bm, b->run[k]);
+	erofs_bman_meta_end(&b->bm);
+	b->nrun = 0;
+}
+
+void erofs_layout_begin(struct erofs_builder *b, const struct erofs_node *n)
+{
+	if (b->nrun && b->run[0]->parent != n->parent)
+		erofs_layout_flush(b);
+}
+
+int erofs_layout_settled(struct erofs_builder *b, struct erofs_node *n)
+{
+	if (b->nrun == b->run_cap) {
+		size_t cap = b->run_cap ? 2 * b->run_cap : 64;
+		struct erofs_node **v = realloc(b->run, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		b->run = v;
+		b->run_cap = cap;
+	}
+	b->run[b->nrun++] = n;
+	return 0;
+}
+
+/*
+ * A directory's blocks (but its inline tail) go right before its
+ * children's metadata run: a readdir, then the inodes of the names it
+ * read, in one stretch of the image.
+ */
+void erofs_layout_dir_blocks(struct erofs_builder *b, struct erofs_node *dir)
+{
+	if (!dir->dir_pending)
+		return;
+	dir->dir_pending = false;
+	dir->blkaddr = erofs_bman_alloc_data(&b->bm,
+		EROFS_DIV_ROUND_UP(dir->size - dir->inline_size, b->blksz));
 }
 
 void erofs_layout_place(struct erofs_bman *bm, struct erofs_node *n)

@@ -239,6 +239,8 @@ static int consume_cseg(struct erofs_builder *b, struct data_job *dj, int err)
 	erofs_build_progress(b, false);
 	if (!err && dj->last)
 		err = erofs_chunk_finish(b, cf);
+	if (!err && dj->last)
+		err = erofs_layout_settled(b, cf->node);
 	if (err && !b->reported)
 		err = erofs_src_error(b, cf->node, err);
 	if (dj->last) {
@@ -257,13 +259,20 @@ static int consume(struct erofs_builder *b, struct data_job *dj, int err)
 	struct erofs_pipe *p = b->pipe;
 	struct erofs_zfile *zfl = dj->zfile;
 
+	if (!err && !dj->off)	/* a node's first job: its data starts */
+		erofs_layout_begin(b, dj->node ? dj->node :
+				   zfl ? zfl->node : dj->cfile->node);
 	if (!err && dj->node)
 		err = erofs_write_node_data(b, dj->node);
+	if (!err && dj->node)
+		err = erofs_layout_settled(b, dj->node);
 	if (dj->cfile)
 		err = consume_cseg(b, dj, err);
 	if (!err && zfl)
 		err = erofs_write_segment(b, zfl, &dj->seg, dj->off, dj->len,
 					  dj->last);
+	if (!err && zfl && dj->last)
+		err = erofs_layout_settled(b, zfl->node);
 	if (zfl && dj->last) {
 		close(zfl->fd);
 		p->open_files--;
