@@ -104,7 +104,8 @@ static int buf_class(size_t cap)
 {
 	int bits = EROFS_BUF_MIN_BITS;
 
-	while (bits < EROFS_BUF_MIN_BITS + EROFS_BUF_CLASSES &&
+	/* the last class holds 2^(EROFS_BUF_MIN_BITS + EROFS_BUF_CLASSES - 1) */
+	while (bits < EROFS_BUF_MIN_BITS + EROFS_BUF_CLASSES - 1 &&
 	       ((size_t)1 << bits) < cap)
 		bits++;
 	if (cap < (1u << EROFS_BUF_MIN_BITS) / 2 || ((size_t)1 << bits) < cap)
