@@ -73,13 +73,75 @@ static int add_packed(struct erofs_builder *b)
 	return erofs_pipe_drain(b, err);
 }
 
+/*
+ * The order pass 1 writes file data in: depth first, each directory's
+ * other entries before its subdirectories (all sorted by name), so that
+ * the files of a directory and those below it are neighbours in the data
+ * area and in the packed inode, which compresses better (and is how
+ * erofs-utils orders them) than the tree's breadth-first order.  A node
+ * under several names comes at the first met.  Depends on the tree only.
+ */
+static int data_order(struct erofs_builder *b)
+{
+	const struct erofs_tree *t = b->tree;
+	uint64_t *order = malloc(EROFS_MAX(t->nnodes, (uint64_t)1) * sizeof(*order));
+	uint64_t *stack = malloc(EROFS_MAX(t->nnodes, (uint64_t)1) * sizeof(*stack));
+	uint8_t *seen = calloc(EROFS_MAX(t->nnodes, (uint64_t)1), 1);
+	uint64_t n = 0, sp = 0;
+
+	if (!order || !stack || !seen) {
+		free(order);
+		free(stack);
+		free(seen);
+		return -ENOMEM;
+	}
+	b->order = order;
+	/* a node's index is its inode number less one (tree.c) */
+	if (t->nnodes && t->nodes[0] == t->root) {
+		stack[sp++] = 0;
+		seen[0] = 1;
+	}
+	while (sp) {
+		const struct erofs_node *d = t->nodes[stack[--sp]];
+		uint64_t subdirs = sp;
+
+		order[n++] = d->ino - 1;
+		for (uint32_t i = 0; i < d->nchildren; i++) {
+			const struct erofs_node *c = d->children[i].node;
+			uint64_t k = c->ino - 1;
+
+			if (k >= t->nnodes || t->nodes[k] != c || seen[k])
+				continue;
+			seen[k] = 1;
+			if (S_ISDIR(c->mode))
+				stack[sp++] = k;
+			else
+				order[n++] = k;
+		}
+		/* the first subdirectory on top */
+		for (uint64_t i = subdirs, j = sp; i + 1 < j; i++, j--) {
+			uint64_t x = stack[i];
+
+			stack[i] = stack[j - 1];
+			stack[j - 1] = x;
+		}
+	}
+	/* what the walk did not meet keeps its tree order, after */
+	for (uint64_t i = 0; i < t->nnodes; i++)
+		if (!seen[i])
+			order[n++] = i;
+	free(stack);
+	free(seen);
+	return 0;
+}
+
 static int pass_data(struct erofs_builder *b)
 {
 	struct erofs_tree *t = b->tree;
-	int err = erofs_dedupe_files(b) ?: erofs_write_xattr_area(b);
+	int err = data_order(b) ?: erofs_dedupe_files(b) ?: erofs_write_xattr_area(b);
 
 	for (uint64_t i = 0; i < t->nnodes && !err; i++) {
-		struct erofs_node *n = t->nodes[i];
+		struct erofs_node *n = t->nodes[b->order[i]];
 
 		if (S_ISDIR(n->mode))
 			err = erofs_dir_measure(n, b->opts->blkszbits);
@@ -230,6 +292,7 @@ int erofs_build_image(struct erofs_io *io, struct erofs_tree *tree,
 		stats->data_bytes = b.done_bytes;
 		stats->shared_bytes = b.shared_bytes;
 	}
+	free(b.order);
 	erofs_chunk_table_free(b.chunks);
 	erofs_pipe_stop(&b);
 	erofs_frags_exit(&b);

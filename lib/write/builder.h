@@ -70,6 +70,7 @@ struct erofs_builder {
 	struct erofs_frags *frags;	/* -E fragments: the packed inode's bytes */
 	struct erofs_node *packed;	/* ... and the inode, once they are all in */
 	struct erofs_dedupe *dedupe;	/* -E dedupe: the pclusters written */
+	uint64_t *order;	/* pass 1 takes nodes[order[0]], nodes[order[1]], ... */
 	bool reported;		/* an error message naming its path was printed */
 	uint64_t done_nodes, done_bytes;
 	struct erofs_progress prog;
@@ -243,8 +244,9 @@ void erofs_chunk_table_free(struct erofs_chunk_table *t);
 
 /*
  * Before pass 1: point the dup_of of every regular file equal to an
- * earlier one (in tree order, with the same layout inputs) at it.  0 or
- * -errno (files that cannot be read share nothing, and fail later).
+ * earlier one (in pass 1's order, b->order, with the same layout inputs)
+ * at it.  0 or -errno (files that cannot be read share nothing, and fail
+ * later).
  */
 int erofs_dedupe_files(struct erofs_builder *b);
 /* Pass 1: @n takes the layout of n->dup_of, done before it: 0 or -errno. */

@@ -2,7 +2,7 @@
 /*
  * Chunk-based files (--chunksize): an uncompressed file cut into chunks of
  * a fixed size, each stored once per content.  Workers read a segment and
- * hash each chunk in it (erofs_chunk_hash()); the writer, in tree order,
+ * hash each chunk in it (erofs_chunk_hash()); the writer, in pass 1's order,
  * looks each hash up in the table of chunks written so far, confirms a
  * match byte by byte against the image, and then points the chunk at the
  * earlier copy, stores an all-zero chunk as a hole, or writes it.  At the

@@ -10,7 +10,7 @@
  * prefix of an earlier compressed extent's data (a truncated copy): it then
  * points at that pcluster as a partial reference, found by a hash of its
  * first bytes and confirmed by decoding the pcluster.  The writer does it
- * all, in tree order: the image never depends on the number of workers.
+ * all, in pass 1's order: the image never depends on the number of workers.
  */
 #include <errno.h>
 #include <stdlib.h>

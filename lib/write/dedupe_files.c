@@ -5,13 +5,14 @@
  * decides their layout (size, the bytes before their data in the inode
  * slot, compression parameters); the members of groups of two or more are
  * hashed (xxh64) on up to --workers threads, and each file whose hash
- * matches an earlier one's in tree order is compared with it byte by byte,
- * also on the workers.  A file found equal takes the first one's layout in
- * pass 1 instead of being read, compressed or written: the same blocks,
- * chunk map or compression indexes (so the same pclusters), only its
- * inline tail its own.  Every kernel reads such an image: nothing on disk
- * says two inodes share blocks.  The first copy is the first in tree
- * order, so the image does not depend on the workers or on readdir.
+ * matches an earlier one's in pass 1's order is compared with it byte by
+ * byte, also on the workers.  A file found equal takes the first one's
+ * layout in pass 1 instead of being read, compressed or written: the same
+ * blocks, chunk map or compression indexes (so the same pclusters), only
+ * its inline tail its own.  Every kernel reads such an image: nothing on
+ * disk says two inodes share blocks.  The first copy is the first in pass
+ * 1's order (build.c's data_order()), so the image does not depend on the
+ * workers or on readdir.
  *
  * Memory: a 48-byte record per file that shares its size and layout with
  * another, while this runs; a pointer per node after.
@@ -29,7 +30,7 @@
 
 struct cand {
 	struct erofs_node *node;
-	uint64_t idx;		/* in tree order */
+	uint64_t idx;		/* in pass 1's order (b->order) */
 	uint64_t size;
 	uint64_t hash;
 	uint32_t head;		/* inode and inline xattrs */
@@ -157,8 +158,9 @@ int erofs_dedupe_files(struct erofs_builder *b)
 	if (!d.c)
 		return -ENOMEM;
 	/* a file shorter than a block has no block to share */
+	/* in the order pass 1 writes them: a first copy comes before its copies */
 	for (uint64_t i = 0; i < t->nnodes; i++) {
-		struct erofs_node *nd = t->nodes[i];
+		struct erofs_node *nd = t->nodes[b->order[i]];
 
 		if (!S_ISREG(nd->mode) || nd->size < b->blksz)
 			continue;
@@ -181,7 +183,7 @@ int erofs_dedupe_files(struct erofs_builder *b)
 		free(d.c);
 		return -ENOMEM;
 	}
-	/* in each run of equal hash and layout, the first in tree order leads */
+	/* in each run of equal hash and layout, the first in pass 1's order leads */
 	for (size_t i = 0, lead = 0; i < n && !d.c[i].err; i++) {
 		if (!i || d.c[i].hash != d.c[lead].hash ||
 		    !same_layout(&d.c[i], &d.c[lead])) {

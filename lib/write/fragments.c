@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * The packed inode's bytes (-E fragments): the tails of compressed files,
- * or with all-fragments whole files, appended in tree order to a scratch
+ * or with all-fragments whole files, appended in pass 1's order to a scratch
  * file beside the image, so memory stays bounded however much it holds.
  * Once every file is written, it becomes a file of its own, compressed
  * through the pipeline like any other (build.c).  With fragdedupe, a
  * fragment already there is not stored twice: "inode" finds files whose
  * whole content is, "full" also any fragment that ends an earlier one.
- * Everything happens on the writer's thread, in tree order, so the packed
+ * Everything happens on the writer's thread, in pass 1's order, so the packed
  * inode never depends on the number of workers.
  */
 #include <errno.h>

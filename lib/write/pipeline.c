@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The data pipeline: pass-1 work queued in tree order on the workpool,
+ * The data pipeline: pass-1 work queued in its order (depth first) on the workpool,
  * compressible files as segments the workers read and compress, taken back
  * by the writer in queue order (so the image never depends on the number
  * of workers); in pass 3, inline tails read by the workers ahead of it.
