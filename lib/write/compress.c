@@ -276,6 +276,29 @@ int z_erofs_compress_segment(struct erofs_compress *c,
 				}
 				e.len = srclen;
 			} else {
+				/*
+				 * Without a cheap probe, the whole input tried
+				 * is taken as incompressible: its blocks are
+				 * stored as they are, not tried again one
+				 * block on (a full attempt per 4 KiB block is
+				 * what made -zlzma -C1048576 slow on .gz files).
+				 */
+				uint32_t nb = c->alg->probe_destsize ? 1 :
+					EROFS_MAX(srclen >> p->blkszbits, 1u);
+
+				while (--nb) {
+					store_block(p, &e, in + pos, len - pos, out);
+					e.pblk = seg->blocks;
+					err = seg_add_extent(seg, &e);
+					if (err)
+						break;
+					seg->blocks += e.cblks;
+					pos += e.len;
+					out += blksz;
+					e = (struct z_erofs_extent){ .la = la + pos };
+				}
+				if (err)
+					break;
 				store_block(p, &e, in + pos, len - pos, out);
 			}
 		}
