@@ -142,6 +142,48 @@ check_image() {
 	done
 }
 
+# frag_offset IMG PATH: where PATH's fragment is in the packed inode
+frag_offset() {
+	run "$DUMP" -e --path="$2" "$1"
+	[ "$status" = 0 ] || fail "dump.erofs -e --path=$2: $output"
+	awk '$NF == "fragment" { print $4; exit }' <<<"$output"
+}
+
+@test "all-fragments: the packed inode takes files depth first, a directory's files before its subdirectories" {
+	require_mkfs
+	local t=$BATS_TEST_TMPDIR/order
+	mkdir -p "$t/a/sub" "$t/b"
+	seq 1 3000 > "$t/a/sub/y"
+	seq 1 2000 > "$t/b/z"
+	seq 1 1000 > "$t/a/x"
+	seq 1 4000 > "$t/a/w"
+	build "$BATS_TEST_TMPDIR/o.img" "$t" -zlz4hc -Eall-fragments
+	local w x y z
+	w=$(frag_offset "$BATS_TEST_TMPDIR/o.img" /a/w)
+	x=$(frag_offset "$BATS_TEST_TMPDIR/o.img" /a/x)
+	y=$(frag_offset "$BATS_TEST_TMPDIR/o.img" /a/sub/y)
+	z=$(frag_offset "$BATS_TEST_TMPDIR/o.img" /b/z)
+	echo "a/w $w a/x $x a/sub/y $y b/z $z"
+	# breadth first would be a/w a/x b/z a/sub/y
+	[ -n "$w" ] && [ -n "$z" ]
+	[ "$w" -lt "$x" ] && [ "$x" -lt "$y" ] && [ "$y" -lt "$z" ]
+}
+
+@test "compress: 1 MiB pclusters are not cut short at every 4 MiB of a long file" {
+	require_mkfs
+	local t=$BATS_TEST_TMPDIR/long
+	mkdir -p "$t"
+	seq 1 2500000 > "$t/f"	# 18 MB, several MiB of it per pcluster
+	build "$BATS_TEST_TMPDIR/l.img" "$t" -zlz4hc -C1048576
+	run "$DUMP" -e --path=/f "$BATS_TEST_TMPDIR/l.img"
+	[ "$status" = 0 ] || fail "dump.erofs -e: $output"
+	echo "$output"
+	# no extent starts at a multiple of 4 MiB but the first
+	local cuts
+	cuts=$(awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ && $2 > 0 && $2 % 4194304 == 0' <<<"$output")
+	[ -z "$cuts" ] || fail "extents start at 4 MiB multiples: $cuts"
+}
+
 @test "fragdedupe: identical tails and identical files are stored once" {
 	require_mkfs
 	local d size

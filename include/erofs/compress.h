@@ -47,10 +47,13 @@ struct z_erofs_file {
 
 /*
  * One segment of a file compressed on its own: files are cut into
- * segments of Z_EROFS_SEGMENT_SIZE bytes (a multiple of every block size)
- * whatever the number of workers, so the image never depends on it.
+ * segments of z_erofs_segment_len() bytes (a multiple of every block
+ * size, at least Z_EROFS_SEGMENT_SIZE), which depends on the compression
+ * parameters only, never on the number of workers: so neither does the
+ * image.
  */
 #define Z_EROFS_SEGMENT_SIZE	(4u << 20)
+#define Z_EROFS_SEGMENT_MAX	(32u << 20)
 
 struct z_erofs_segment {
 	uint64_t la;		/* where the segment starts in the file */
@@ -64,6 +67,9 @@ struct z_erofs_segment {
 	uint32_t frag_len;
 	int err;
 };
+
+/* The segment length of files compressed with @p. */
+uint32_t z_erofs_segment_len(const struct z_erofs_params *p);
 
 /* Bytes of map header and indexes after an inode ending at @inode_end. */
 uint32_t z_erofs_meta_size(const struct z_erofs_params *p,

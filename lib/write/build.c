@@ -77,56 +77,116 @@ static int add_packed(struct erofs_builder *b)
 	return erofs_pipe_drain(b, err);
 }
 
-static int by_addr(const void *x, const void *y)
+/*
+ * The order pass 1 writes file data in (b->order): depth first, each
+ * directory's other entries before its subdirectories (all sorted by
+ * name), so that the files of a directory and those below it are
+ * neighbours in the data area and in the packed inode, which compresses
+ * better (and is how erofs-utils orders them) than the tree's
+ * breadth-first order.  A node under several names comes at the first
+ * met.  With --data-order the files listed come first, in the list's
+ * order, then the rest in that order.  Depends on the tree and the list
+ * only.  A list naming a node twice, one not a regular file or not in the
+ * tree is the caller's bug: -EINVAL.
+ */
+static void depth_first(const struct erofs_tree *t, struct erofs_node **order,
+			uint8_t *seen, uint64_t *stack)
 {
-	uintptr_t a = (uintptr_t)*(struct erofs_node *const *)x;
-	uintptr_t b = (uintptr_t)*(struct erofs_node *const *)y;
+	uint64_t n = 0, sp = 0;
 
-	return a < b ? -1 : a > b;
+	/* a node's index is its inode number less one (tree.c) */
+	if (t->nnodes && t->nodes[0] == t->root) {
+		stack[sp++] = 0;
+		seen[0] = 1;
+	}
+	while (sp) {
+		struct erofs_node *d = t->nodes[stack[--sp]];
+		uint64_t subdirs = sp;
+
+		order[n++] = d;
+		for (uint32_t i = 0; i < d->nchildren; i++) {
+			struct erofs_node *c = d->children[i].node;
+			uint64_t k = c->ino - 1;
+
+			if (k >= t->nnodes || t->nodes[k] != c || seen[k])
+				continue;
+			seen[k] = 1;
+			if (S_ISDIR(c->mode))
+				stack[sp++] = k;
+			else
+				order[n++] = c;
+		}
+		/* the first subdirectory on top */
+		for (uint64_t i = subdirs, j = sp; i + 1 < j; i++, j--) {
+			uint64_t x = stack[i];
+
+			stack[i] = stack[j - 1];
+			stack[j - 1] = x;
+		}
+	}
+	/* what the walk did not meet keeps its tree order, after */
+	for (uint64_t i = 0; i < t->nnodes; i++)
+		if (!seen[i])
+			order[n++] = t->nodes[i];
 }
 
-/*
- * --data-order: pass 1 takes the files listed first, in the list's order,
- * then every other node in tree order (b->order).  Membership is looked
- * up in a copy of the list sorted by address; the order itself depends
- * only on the list and the tree.  A list naming a node twice, one not a
- * regular file or not in the tree is the caller's bug: -EINVAL.
- */
 static int data_order(struct erofs_builder *b)
 {
 	const struct erofs_tree *t = b->tree;
 	const size_t k = b->opts->ndata_first;
-	struct erofs_node **set, **order;
+	const uint64_t cap = EROFS_MAX(t->nnodes, (uint64_t)1);
+	struct erofs_node **walk = malloc(cap * sizeof(*walk));
+	uint64_t *stack = malloc(cap * sizeof(*stack));
+	uint8_t *seen = calloc(cap, 1);
+	struct erofs_node **order = NULL;
 	uint64_t m = k;
 	int err = 0;
 
-	if (!k)
-		return 0;
-	if (k > t->nnodes)
-		return -EINVAL;
-	set = malloc(k * sizeof(*set));
-	order = malloc(t->nnodes * sizeof(*order));
-	if (!set || !order) {
-		free(set);
-		free(order);
-		return -ENOMEM;
+	if (!walk || !stack || !seen) {
+		err = -ENOMEM;
+		goto out;
 	}
-	memcpy(set, b->opts->data_first, k * sizeof(*set));
-	memcpy(order, b->opts->data_first, k * sizeof(*order));
-	qsort(set, k, sizeof(*set), by_addr);
-	for (size_t i = 0; i < k && !err; i++)
-		if ((i && set[i] == set[i - 1]) || !S_ISREG(set[i]->mode))
+	depth_first(t, walk, seen, stack);
+	if (!k) {
+		b->order = walk;
+		walk = NULL;
+		goto out;
+	}
+	if (k > t->nnodes) {
+		err = -EINVAL;
+		goto out;
+	}
+	order = malloc(cap * sizeof(*order));
+	if (!order) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* the listed nodes, marked by their index; then the walk's others */
+	memset(seen, 0, cap);
+	for (size_t i = 0; i < k && !err; i++) {
+		struct erofs_node *n = b->opts->data_first[i];
+		uint64_t x = n->ino - 1;
+
+		if (x >= t->nnodes || t->nodes[x] != n || seen[x] ||
+		    !S_ISREG(n->mode))
 			err = -EINVAL;
+		else
+			seen[x] = 1;
+		order[i] = n;
+	}
 	for (uint64_t i = 0; i < t->nnodes && !err; i++)
-		if (!bsearch(&t->nodes[i], set, k, sizeof(*set), by_addr))
-			order[m++] = t->nodes[i];
-	free(set);
+		if (!seen[walk[i]->ino - 1])
+			order[m++] = walk[i];
 	if (!err && m != t->nnodes)
 		err = -EINVAL;
 	if (err)
 		free(order);
 	else
 		b->order = order;
+out:
+	free(walk);
+	free(stack);
+	free(seen);
 	return err;
 }
 

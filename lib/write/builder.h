@@ -59,7 +59,7 @@ struct erofs_dedupe;
 struct erofs_builder {
 	const struct erofs_build_opts *opts;
 	struct erofs_tree *tree;
-	struct erofs_node **order;	/* --data-order: pass 1's nodes; NULL: tree order */
+	struct erofs_node **order;	/* pass 1's nodes (build.c data_order()); NULL: tree order */
 	struct erofs_bman bm;
 	uint32_t blksz;
 	struct erofs_sb_features feat;
@@ -135,7 +135,7 @@ static inline bool erofs_node_has_tail(const struct erofs_node *n)
 
 /*
  * Node number @i of pass 1 (and of the dedupe of identical files before
- * it): in data order, --data-order's files first, else in tree order.
+ * it): in data order, --data-order's files first, then depth first.
  */
 static inline struct erofs_node *erofs_data_node(const struct erofs_builder *b,
 						 uint64_t i)

@@ -105,6 +105,29 @@ void z_erofs_segment_free(struct z_erofs_segment *seg)
 	memset(seg, 0, sizeof(*seg));
 }
 
+/*
+ * The longest input one extent of @p may take: it spans fewer lclusters
+ * than a NONHEAD delta can count.
+ */
+static uint32_t extent_max(const struct z_erofs_params *p)
+{
+	return EROFS_MIN(p->max_extent, (uint32_t)(Z_EROFS_D0_MAX - 1) << p->blkszbits);
+}
+
+/*
+ * Each segment restarts the extents, so its last pcluster is usually
+ * short: a segment spans four of the longest extents at least (big
+ * pclusters, which take several MiB of input each), 4 MiB otherwise.
+ */
+uint32_t z_erofs_segment_len(const struct z_erofs_params *p)
+{
+	uint64_t len = (uint64_t)extent_max(p) * 4;
+
+	len = EROFS_MIN(len, (uint64_t)Z_EROFS_SEGMENT_MAX);
+	len &= ~(uint64_t)((1u << p->blkszbits) - 1);
+	return EROFS_MAX((uint32_t)len, Z_EROFS_SEGMENT_SIZE);
+}
+
 size_t z_erofs_segment_cap(const struct z_erofs_params *p, uint32_t len)
 {
 	const uint32_t blksz = 1u << p->blkszbits;
@@ -176,9 +199,7 @@ int z_erofs_compress_segment(struct erofs_compress *c,
 {
 	const uint32_t blksz = 1u << p->blkszbits;
 	const uint32_t pclsz = p->pclusterblks << p->blkszbits;
-	/* an extent spans fewer lclusters than a NONHEAD delta can count */
-	const uint32_t max_extent = EROFS_MIN(p->max_extent,
-					      (uint32_t)(Z_EROFS_D0_MAX - 1) << p->blkszbits);
+	const uint32_t max_extent = extent_max(p);
 	uint32_t pos = 0;
 	bool stored = false;	/* the pcluster before was stored as is */
 	int err = 0;
@@ -255,6 +276,29 @@ int z_erofs_compress_segment(struct erofs_compress *c,
 				}
 				e.len = srclen;
 			} else {
+				/*
+				 * Without a cheap probe, the whole input tried
+				 * is taken as incompressible: its blocks are
+				 * stored as they are, not tried again one
+				 * block on (a full attempt per 4 KiB block is
+				 * what made -zlzma -C1048576 slow on .gz files).
+				 */
+				uint32_t nb = c->alg->probe_destsize ? 1 :
+					EROFS_MAX(srclen >> p->blkszbits, 1u);
+
+				while (--nb) {
+					store_block(p, &e, in + pos, len - pos, out);
+					e.pblk = seg->blocks;
+					err = seg_add_extent(seg, &e);
+					if (err)
+						break;
+					seg->blocks += e.cblks;
+					pos += e.len;
+					out += blksz;
+					e = (struct z_erofs_extent){ .la = la + pos };
+				}
+				if (err)
+					break;
 				store_block(p, &e, in + pos, len - pos, out);
 			}
 		}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The writer's side of pass 1: file bytes go to the data area in data
- * order (tree order, --data-order's files first: erofs_data_node()),
+ * order (depth first, --data-order's files first: erofs_data_node()),
  * flat, chunk by chunk around holes, or as the compressed segments the
  * workers made, which are rewound and stored flat when they save nothing.
  */

@@ -5,7 +5,7 @@
  * decides their layout (size, the bytes before their data in the inode
  * slot, compression parameters); the members of groups of two or more are
  * hashed (xxh64) on up to --workers threads, and each file whose hash
- * matches an earlier one's in data order (tree order, or --data-order's
+ * matches an earlier one's in data order (depth first, --data-order's
  * files first: erofs_data_node()) is compared with it byte by byte,
  * also on the workers.  A file found equal takes the first one's layout in
  * pass 1 instead of being read, compressed or written: the same blocks,
@@ -159,6 +159,7 @@ int erofs_dedupe_files(struct erofs_builder *b)
 	if (!d.c)
 		return -ENOMEM;
 	/* a file shorter than a block has no block to share */
+	/* in the order pass 1 writes them: a first copy comes before its copies */
 	for (uint64_t i = 0; i < t->nnodes; i++) {
 		struct erofs_node *nd = erofs_data_node(b, i);
 

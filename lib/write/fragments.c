@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The packed inode's bytes (-E fragments): the tails of compressed files,
- * or with all-fragments whole files, appended in data order (tree order,
+ * or with all-fragments whole files, appended in data order (depth first,
  * --data-order's files first) to a scratch file beside the image, so
  * memory stays bounded however much it holds.
  * Once every file is written, it becomes a file of its own, compressed

@@ -54,6 +54,7 @@ struct bufpool {
 struct worker {
 	struct erofs_compress zc[EROFS_MAX_ZCFGS];	/* one per -z algorithm */
 	uint8_t *in;		/* a segment's input */
+	uint32_t inlen;		/* ... its room */
 	struct bufpool *bufs;
 	struct erofs_dircache dc;
 };
@@ -103,7 +104,8 @@ static int buf_class(size_t cap)
 {
 	int bits = EROFS_BUF_MIN_BITS;
 
-	while (bits < EROFS_BUF_MIN_BITS + EROFS_BUF_CLASSES &&
+	/* the last class holds 2^(EROFS_BUF_MIN_BITS + EROFS_BUF_CLASSES - 1) */
+	while (bits < EROFS_BUF_MIN_BITS + EROFS_BUF_CLASSES - 1 &&
 	       ((size_t)1 << bits) < cap)
 		bits++;
 	if (cap < (1u << EROFS_BUF_MIN_BITS) / 2 || ((size_t)1 << bits) < cap)
@@ -165,16 +167,26 @@ static void run_segment(struct erofs_job *job, void *wctx)
 	struct data_job *dj = (struct data_job *)job;
 	struct worker *w = wctx;
 	struct erofs_zfile *zfl = dj->zfile;
-	uint8_t *in = w->in, *data = NULL;
+	uint8_t *in, *data = NULL;
 	uint32_t got = 0;
 	int err = 0;
 
 	/* a whole fragment is only read, straight into the output buffer */
 	if (zfl->whole_frag) {
-		in = data = buf_get(w->bufs, dj->cap);
+		data = buf_get(w->bufs, dj->cap);
 		if (!data)
 			err = -ENOMEM;
+	} else if (dj->len > w->inlen) {
+		/* segments of big pclusters are longer (z_erofs_segment_len) */
+		free(w->in);
+		w->inlen = 0;
+		w->in = malloc(dj->len);
+		if (!w->in)
+			err = -ENOMEM;
+		else
+			w->inlen = dj->len;
 	}
+	in = zfl->whole_frag ? data : w->in;
 	while (got < dj->len && !err) {
 		ssize_t n = pread(zfl->fd, in + got, dj->len - got,
 				  zfl->node->src.offset + dj->off + got);
@@ -305,8 +317,12 @@ static int submit(struct erofs_builder *b, struct data_job *dj, int err)
 {
 	struct erofs_pipe *p = b->pipe;
 
+	/* long segments (big pclusters): one queued per worker and one more */
+	const uint64_t budget = EROFS_MAX((uint64_t)EROFS_INFLIGHT_BYTES,
+					  (uint64_t)(p->nworkers + 1) * dj->cap);
+
 	while (erofs_workpool_full(&p->pool) ||
-	       (p->inflight && p->inflight + dj->cap > EROFS_INFLIGHT_BYTES))
+	       (p->inflight && p->inflight + dj->cap > budget))
 		err = take_oldest(b, err);
 	p->jobs++;
 	p->inflight += dj->cap;
@@ -322,7 +338,7 @@ static int submit_zfile(struct erofs_builder *b, struct erofs_node *n,
 	struct erofs_zfile *zfl = calloc(1, sizeof(*zfl));
 	const uint32_t head = erofs_node_head(n);
 	uint64_t off = 0;
-	uint32_t inl;
+	uint32_t inl, seglen;
 
 	if (!zfl)
 		return -ENOMEM;
@@ -356,6 +372,8 @@ static int submit_zfile(struct erofs_builder *b, struct erofs_node *n,
 		return err;
 	}
 	p->open_files++;
+	/* a whole fragment is only copied: no need for long reads */
+	seglen = zfl->whole_frag ? Z_EROFS_SEGMENT_SIZE : z_erofs_segment_len(&zfl->zp);
 	do {
 		struct data_job *dj = calloc(1, sizeof(*dj));
 
@@ -370,7 +388,7 @@ static int submit_zfile(struct erofs_builder *b, struct erofs_node *n,
 		dj->job.run = run_segment;
 		dj->zfile = zfl;
 		dj->off = off;
-		dj->len = EROFS_MIN(n->size - off, (uint64_t)Z_EROFS_SEGMENT_SIZE);
+		dj->len = EROFS_MIN(n->size - off, (uint64_t)seglen);
 		/* what its output takes, a whole pcluster more than its input */
 		dj->cap = zfl->whole_frag ? dj->len :
 			  z_erofs_segment_cap(&zfl->zp, dj->len);
@@ -617,6 +635,7 @@ int erofs_pipe_start(struct erofs_builder *b)
 		w->in = malloc(Z_EROFS_SEGMENT_SIZE);
 		if (!w->in)
 			return -ENOMEM;
+		w->inlen = Z_EROFS_SEGMENT_SIZE;
 		for (unsigned int k = 0; k < o->nzcfgs; k++) {
 			err = erofs_compress_init(&w->zc[k], &o->zcfgs[k]);
 			if (err) {
