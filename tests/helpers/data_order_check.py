@@ -13,8 +13,9 @@ order, each kind on its own, and that
 every other regular file of SRC (not a hard link of a listed one, not a
 copy sharing a listed file's data) lies after the last of them; at least
 N listed files must have a position.  Without PATHs, checks that the
-regular files' block positions follow tree order: breadth-first, each
-directory's names in byte order (hard links and shared copies once).
+regular files' block positions follow the default data order: depth
+first, each directory's files by name (bytes), then its subdirectories
+(hard links and shared copies once).
 Prints what it saw; exits 1 on the first violation.
 """
 import json
@@ -38,23 +39,26 @@ def positions(dump, image, path):
 
 
 def tree_order(src):
-    """Regular files of src breadth-first, names in byte order."""
-    files, level = [], [""]
-    while level:
-        nxt = []
-        for d in level:
-            names = sorted(os.listdir(os.path.join(src, d) if d else src),
-                           key=os.fsencode)
-            for n in names:
-                rel = os.path.join(d, n) if d else n
-                st = os.lstat(os.path.join(src, rel))
-                if os.path.isdir(os.path.join(src, rel)) and \
-                        not os.path.islink(os.path.join(src, rel)):
-                    nxt.append(rel)
-                elif os.path.isfile(os.path.join(src, rel)) and \
-                        not os.path.islink(os.path.join(src, rel)):
-                    files.append((rel, st.st_ino))
-        level = nxt
+    """Regular files of src depth first: each directory's files (names in
+    byte order), then its subdirectories in that order, each in turn."""
+    files = []
+
+    def walk(d):
+        names = sorted(os.listdir(os.path.join(src, d) if d else src),
+                       key=os.fsencode)
+        subdirs = []
+        for n in names:
+            rel = os.path.join(d, n) if d else n
+            full = os.path.join(src, rel)
+            if os.path.islink(full):
+                continue
+            if os.path.isdir(full):
+                subdirs.append(rel)
+            elif os.path.isfile(full):
+                files.append((rel, os.lstat(full).st_ino))
+        for sd in subdirs:
+            walk(sd)
+    walk("")
     return files
 
 
