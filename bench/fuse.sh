@@ -50,6 +50,8 @@ export LC_ALL=C
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 die() { echo "bench/fuse: $*" >&2; exit 2; }
 note() { echo "bench/fuse: $*" >&2; }
 
@@ -74,13 +76,6 @@ for w in $WORKLOADS; do
 	case $w in seq|rand|meta) ;; *) die "unknown workload '$w' (seq, rand, meta)" ;; esac
 done
 
-pick() {
-	local p
-	for p in "$PWD/$1" "$top/$1"; do
-		[ -x "$p" ] && { echo "$p"; return; }
-	done
-	echo "$top/$1"
-}
 OURS_MKFS=${OURS_MKFS:-$(pick mkfs/mkfs.erofs)}
 OURS_FUSE=${OURS_FUSE:-$(pick fuse/erofsfuse)}
 EU19_BIN=${EU19_BIN:-/tmp/erofs-utils-1.9.3/bin}
@@ -95,9 +90,6 @@ command -v fusermount3 >/dev/null || die "no fusermount3 (apt-get install fuse3)
 [ -e /dev/fuse ] || die "no /dev/fuse"
 
 NOTES=()
-sanitized() {
-	ldd "$1" 2>/dev/null | grep -qE 'lib(a|ub|t|l)san' || grep -q __asan_init "$1" 2>/dev/null
-}
 for t in "$OURS_MKFS" "$OURS_FUSE"; do
 	sanitized "$t" && NOTES+=("WARNING: $t is a sanitizer build, figures are meaningless")
 done
@@ -326,20 +318,7 @@ for ((rep = 1; rep <= RUNS; rep++)); do
 done
 
 # ---- the table ----------------------------------------------------------------------
-awk -F '\t' '
-function median(list,   n, a, i, j, t) {
-	n = split(list, a, " ")
-	if (n == 0) return "-"
-	for (i = 2; i <= n; i++) {
-		t = a[i] + 0
-		for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]
-		a[j + 1] = t
-	}
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-function add(arr, k, v) { if (v != "-" && v != "") arr[k] = arr[k] " " v }
-function ratio(a, b) { return (a == "-" || b == "-" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
-function fmt(v, f) { return v == "-" ? "-" : sprintf(f, v) }
+awk -F '\t' "$STATS_AWK"'
 NR == 1 { next }
 {
 	k = $2 SUBSEP $3 SUBSEP $4

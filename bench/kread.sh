@@ -68,6 +68,8 @@ export LC_ALL=C
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 
 note() { echo "kread: $*" >&2; }
 die() { echo "kread: $*" >&2; exit 2; }
@@ -94,13 +96,6 @@ for t in $TESTS; do
 	case $t in tar|cat|meta|rand) ;; *) die "KREAD_TESTS: unknown '$t' (tar cat meta rand)" ;; esac
 done
 
-pick() {
-	local p
-	for p in "$PWD/$1" "$top/$1"; do
-		[ -x "$p" ] && { echo "$p"; return; }
-	done
-	echo "$top/$1"
-}
 OURS_MKFS=${OURS_MKFS:-$(pick mkfs/mkfs.erofs)}
 EU19_BIN=${EU19_BIN:-/tmp/erofs-utils-1.9.3/bin}
 EU19_MKFS=${EU19_MKFS:-$EU19_BIN/mkfs.erofs}
@@ -316,19 +311,7 @@ for ((rep = 1; rep <= RUNS; rep++)); do
 done
 
 # ---- the table -------------------------------------------------------------------
-awk -F '\t' -v comps="$COMPS" -v tests="$TESTS" -v tools="$TOOLS" '
-function median(list,   n, a, i, j, t) {
-	n = split(list, a, " ")
-	if (n == 0) return "-"
-	for (i = 2; i <= n; i++) {
-		t = a[i] + 0
-		for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]
-		a[j + 1] = t
-	}
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-function fmt(v, f) { return v == "-" ? "-" : sprintf(f, v) }
-function ratio(a, b) { return (a == "-" || b == "-" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
+awk -F '\t' -v comps="$COMPS" -v tests="$TESTS" -v tools="$TOOLS" "$STATS_AWK"'
 NR == 1 { next }
 {
 	k = $2 SUBSEP $4 SUBSEP $3

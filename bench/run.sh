@@ -132,6 +132,8 @@ export LC_ALL=C
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	: "${BENCH_CORPUS_MB:=50}" "${BENCH_SMALL_FILES:=10000}"
@@ -150,13 +152,6 @@ die() { echo "bench: $*" >&2; exit 2; }
 note() { echo "bench: $*" >&2; }
 
 # our binaries: prefer the build directory `make bench` runs from
-pick() {
-	local p
-	for p in "$PWD/$1" "$top/$1"; do
-		[ -x "$p" ] && { echo "$p"; return; }
-	done
-	echo "$top/$1"
-}
 # The main peer: erofs-utils 1.9.3 built from source (it is not packaged).
 EU19_BIN=${EU19_BIN:-/tmp/erofs-utils-1.9.3/bin}
 EU19_MKFS=${EU19_MKFS:-$EU19_BIN/mkfs.erofs}
@@ -238,9 +233,6 @@ trap 'exit 130' INT TERM
 # $BENCH_DIR/build when the binaries found are sanitizer builds; 1 always
 # does, 0 never does.  Either way the binaries are copied first, so that a
 # rebuild during the run cannot change them.
-sanitized() {
-	ldd "$1" 2>/dev/null | grep -qE 'lib(a|ub|t|l)san' || grep -q __asan_init "$1" 2>/dev/null
-}
 make_in() { # DIR: configure (once) and build there
 	(
 		cd "$1" || exit 1
@@ -788,21 +780,8 @@ for ((rep = 1; rep <= RUNS; rep++)); do
 done
 
 # ---- the table -----------------------------------------------------------------
-awk -F '\t' -v nproc="$NPROC" -v out="$RESULTS_TSV" '
-function median(list,   n, a, i, j, t) {
-	n = split(list, a, " ")
-	if (n == 0) return "-"
-	for (i = 2; i <= n; i++) {
-		t = a[i] + 0
-		for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]
-		a[j + 1] = t
-	}
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-function add(arr, k, v) { if (v != "-" && v != "") arr[k] = arr[k] " " v }
-function ratio(a, b) { return (a == "-" || b == "-" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
+awk -F '\t' -v nproc="$NPROC" -v out="$RESULTS_TSV" "$STATS_AWK"'
 function pf(ok) { return ok ? "PASS" : "FAIL" }
-function fmt(v, f) { return v == "-" ? "-" : sprintf(f, v) }
 # lim R LIMIT NAME: one target, counted; "NAME<=LIMIT PASS|FAIL|n/a"
 function lim(r, l, name) {
 	if (r == "-") { nna++; return name "<=" l " n/a" }
