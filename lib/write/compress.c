@@ -97,6 +97,19 @@ static int seg_add_extent(struct z_erofs_segment *seg,
 	return 0;
 }
 
+/* Append @e at the segment's next physical block and take its blocks. */
+static int seg_push_extent(struct z_erofs_segment *seg,
+			   struct z_erofs_extent *e)
+{
+	int err;
+
+	e->pblk = seg->blocks;
+	err = seg_add_extent(seg, e);
+	if (!err)
+		seg->blocks += e->cblks;
+	return err;
+}
+
 void z_erofs_segment_free(struct z_erofs_segment *seg)
 {
 	free(seg->ext);
@@ -288,11 +301,9 @@ int z_erofs_compress_segment(struct erofs_compress *c,
 
 				while (--nb) {
 					store_block(p, &e, in + pos, len - pos, out);
-					e.pblk = seg->blocks;
-					err = seg_add_extent(seg, &e);
+					err = seg_push_extent(seg, &e);
 					if (err)
 						break;
-					seg->blocks += e.cblks;
 					pos += e.len;
 					out += blksz;
 					e = (struct z_erofs_extent){ .la = la + pos };
@@ -303,11 +314,9 @@ int z_erofs_compress_segment(struct erofs_compress *c,
 			}
 		}
 		stored = e.plain;
-		e.pblk = seg->blocks;
-		err = seg_add_extent(seg, &e);
+		err = seg_push_extent(seg, &e);
 		if (err)
 			break;
-		seg->blocks += e.cblks;
 		pos += e.len;
 	}
 	for (uint32_t i = 0; !err && p->dedupe && i < seg->n; i++) {
